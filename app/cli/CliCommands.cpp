@@ -1,0 +1,288 @@
+#include "app/cli/CliCommands.h"
+
+#include "core/CacheLocator.h"
+#include "core/CacheScanner.h"
+#include "core/FileUtil.h"
+#include "core/HostInfo.h"
+#include "core/JsonReport.h"
+#include "core/Linter.h"
+#include "core/Rules.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <ctime>
+#include <fstream>
+
+namespace aotiscope::cli {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kExitFindings = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitUnreadable = 3;
+
+std::string rootOf(const CliOptions& o) { return o.root ? *o.root : locateCacheRoot().root; }
+
+struct Loaded {
+    CacheSnapshot snap;
+    std::vector<Finding> findings;
+};
+
+// Scans and lints; library inspection only where the command needs it.
+std::optional<Loaded> load(const CliOptions& o, bool inspectLibraries, std::ostream& err) {
+    Loaded l;
+    ScanOptions so;
+    so.threads = o.threads;
+    so.inspectLibraries = inspectLibraries;
+    l.snap = scanCache(rootOf(o), so);
+    if (!l.snap.eagerDirExists) {
+        fmt::print(err, "aotiscope-cli: {}\n", l.snap.error);
+        return std::nullopt;
+    }
+    HostInfo host;
+    if (inspectLibraries) {
+        host = HostInfo::detect();
+    }
+    auto decoder = linkedDispatchKeyDecoder();
+    l.findings = lintSnapshot(l.snap, host, decoder.get(), LintOptions{inspectLibraries});
+    return l;
+}
+
+void printJson(std::ostream& out, const json& j) { out << j.dump(2) << "\n"; }
+
+std::string age(std::int64_t mtime) {
+    auto secs = std::int64_t(std::time(nullptr)) - mtime;
+    if (secs < 120) return fmt::format("{}s", secs);
+    if (secs < 7200) return fmt::format("{}m", secs / 60);
+    if (secs < 172800) return fmt::format("{}h", secs / 3600);
+    return fmt::format("{}d", secs / 86400);
+}
+
+int cmdLocate(const CliOptions& o, std::ostream& out) {
+    auto r = locateCacheRoot();
+    if (o.root) {
+        r.root = absolutePath(*o.root);
+        r.steps.insert(r.steps.begin(), LocateStep{"--root", *o.root, true, "given on the command line"});
+    }
+    if (o.json) {
+        printJson(out, locateToJson(r));
+        return 0;
+    }
+    fmt::print(out, "{}\n", r.root);
+    for (const auto& s : r.steps) {
+        fmt::print(out, "  {} {:<24} {}{}\n", s.used ? "*" : " ", s.rule, s.value.empty() ? "" : s.value + "  ", s.note);
+    }
+    return 0;
+}
+
+int cmdLs(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    auto l = load(o, false, err);
+    if (!l) {
+        return kExitUnreadable;
+    }
+    auto tree = treeToJson(l->snap, l->findings);
+    if (o.json) {
+        printJson(out, tree);
+        return 0;
+    }
+    const auto& t = tree["totals"];
+    fmt::print(out, "{}  ({} ops, {} entries, {} of libraries)\n", l->snap.root, t["ops"].get<std::size_t>(),
+               t["entries"].get<std::size_t>(), humanBytes(t["lib_bytes"].get<std::uint64_t>()));
+    for (const auto& ns : tree["namespaces"]) {
+        fmt::print(out, "{}\n", ns["name"].get<std::string>());
+        for (const auto& dev : ns["devices"]) {
+            fmt::print(out, "  {}  ({} ops, {} entries, {} in lib/, {} orphan libraries {})\n", dev["name"].get<std::string>(),
+                       dev["op_count"].get<std::size_t>(), dev["entries"].get<std::size_t>(),
+                       humanBytes(dev["lib_bytes"].get<std::uint64_t>()), dev["orphan_libraries"].get<std::size_t>(),
+                       humanBytes(dev["orphan_bytes"].get<std::uint64_t>()));
+            for (const auto& op : dev["ops"]) {
+                auto n = op["entries"].get<std::size_t>();
+                auto status = op["status"].get<std::string>();
+                auto findings = op["findings"].get<std::size_t>();
+                fmt::print(out, "    {:<28} {:>4} entr{:<3} {:>10}  {:>5}  {}\n", op["name"].get<std::string>(), n,
+                           n == 1 ? "y" : "ies", humanBytes(op["bytes"].get<std::uint64_t>()),
+                           age(op["mtime"].get<std::int64_t>()),
+                           status == "ok" ? status : fmt::format("{} ({} finding{})", status, findings, findings == 1 ? "" : "s"));
+            }
+        }
+    }
+    return 0;
+}
+
+int cmdShow(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    if (o.positional.size() != 1) {
+        fmt::print(err, "aotiscope-cli: show needs exactly one op name, e.g. `show add.Tensor`\n");
+        return kExitUsage;
+    }
+    auto l = load(o, true, err);
+    if (!l) {
+        return kExitUnreadable;
+    }
+    auto decoder = linkedDispatchKeyDecoder();
+    auto j = entriesToJson(l->snap, l->findings, o.positional[0], decoder.get());
+    if (j["ops"].empty()) {
+        fmt::print(err, "aotiscope-cli: no op named \"{}\" under {} (names carry their overload: add.Tensor, not add)\n",
+                   o.positional[0], l->snap.root);
+        return kExitFindings;
+    }
+    if (o.json) {
+        printJson(out, j);
+        return 0;
+    }
+    for (const auto& op : j["ops"]) {
+        fmt::print(out, "{}/{}/{}  {}\n", op["namespace"].get<std::string>(), op["device"].get<std::string>(),
+                   op["op"].get<std::string>(), op["path"].get<std::string>());
+        for (const char* key : {"read_error", "parse_error", "structure_error"}) {
+            if (op.contains(key)) {
+                fmt::print(out, "  {}: {}\n", key, op[key].get<std::string>());
+            }
+        }
+        for (const auto& e : op["entries"]) {
+            fmt::print(out, "  entry #{}  {}\n", e["index"].get<int>(), e["kernel_path"].is_string() ? e["kernel_path"].get<std::string>() : "(no kernel_path)");
+            for (const auto& a : e["args"]) {
+                fmt::print(out, "    arg {} (order {}): {}\n", a["index"].get<int>(), a["arg_order"].dump(), a["summary"].get<std::string>());
+                if (a.contains("tensor")) {
+                    const auto& tj = a["tensor"];
+                    fmt::print(out, "      strides {}  requires_grad {}  device_index {}\n", tj["strides"].dump(), tj["requires_grad"].dump(), tj["device_index"].dump());
+                    if (tj.contains("dispatch_keys")) {
+                        fmt::print(out, "      dispatch keys {} = {}\n", tj["dispatch_key_set"].dump(), tj["dispatch_keys"].dump());
+                    }
+                }
+                if (a.contains("unknown_keys")) {
+                    fmt::print(out, "      unknown keys {}\n", a["unknown_keys"].dump());
+                }
+            }
+            if (e.contains("library")) {
+                const auto& lib = e["library"];
+                if (!lib["exists"].get<bool>()) {
+                    fmt::print(out, "    library: MISSING {}\n", lib["path"].get<std::string>());
+                } else {
+                    fmt::print(out, "    library: {} ({})\n", lib["path"].get<std::string>(), humanBytes(lib["size"].get<std::uint64_t>()));
+                    if (lib.contains("cpu_isa")) {
+                        fmt::print(out, "      isa \"{}\"  compute capability \"{}\"  torch {}\n", lib["cpu_isa"].get<std::string>(),
+                                   lib["compute_capability"].get<std::string>(), lib["torch_dir"].get<std::string>());
+                    }
+                }
+            }
+            for (const auto& f : e["findings"]) {
+                fmt::print(out, "    {} {} {}: {}\n", f["severity"].get<std::string>(), f["rule"].get<std::string>(),
+                           f["name"].get<std::string>(), f["message"].get<std::string>());
+            }
+        }
+    }
+    return 0;
+}
+
+int cmdLint(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    auto l = load(o, !o.fast, err);
+    if (!l) {
+        return kExitUnreadable;
+    }
+    auto counts = countFindings(l->findings);
+    if (o.json) {
+        printJson(out, lintToJson(l->snap, l->findings));
+    } else {
+        for (const auto& f : l->findings) {
+            auto where = f.op.empty() ? fmt::format("{}/{}", f.ns, f.device) : fmt::format("{}/{}/{}", f.ns, f.device, f.op);
+            fmt::print(out, "{:<7} {} {:<26} {}: {}\n", severityName(f.severity), f.ruleId, ruleById(f.ruleId).name, where, f.message);
+        }
+        fmt::print(out, "{} error{}, {} warning{}, {} info in {} ops, {} entries ({})\n", counts.error, counts.error == 1 ? "" : "s",
+                   counts.warning, counts.warning == 1 ? "" : "s", counts.info, l->snap.opCount(), l->snap.entryCount(), l->snap.root);
+    }
+    return counts.error > 0 ? kExitFindings : 0;
+}
+
+std::string csvField(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) {
+        return s;
+    }
+    std::string q = "\"";
+    for (char c : s) {
+        q += c;
+        if (c == '"') {
+            q += '"';
+        }
+    }
+    return q + "\"";
+}
+
+int cmdExport(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    auto l = load(o, true, err);
+    if (!l) {
+        return kExitUnreadable;
+    }
+    auto decoder = linkedDispatchKeyDecoder();
+    auto j = entriesToJson(l->snap, l->findings, "", decoder.get());
+    std::ofstream file;
+    std::ostream* dest = &out;
+    if (!o.output.empty()) {
+        file.open(o.output);
+        if (!file) {
+            fmt::print(err, "aotiscope-cli: cannot write {}\n", o.output);
+            return kExitUnreadable;
+        }
+        dest = &file;
+    }
+    if (o.format == "json") {
+        printJson(*dest, j);
+        return 0;
+    }
+    *dest << "namespace,device,op,entry,args,kernel_path,library_exists,library_bytes,library_mtime,cpu_isa,compute_capability,status,findings\n";
+    for (const auto& op : j["ops"]) {
+        for (const auto& e : op["entries"]) {
+            std::string args;
+            for (const auto& a : e["args"]) {
+                args += (args.empty() ? "" : "; ") + a["summary"].get<std::string>();
+            }
+            std::string status = "ok";
+            for (const auto& f : e["findings"]) {
+                auto s = f["severity"].get<std::string>();
+                if (s == "error" || (s == "warning" && status != "error") || (s == "info" && status == "ok")) {
+                    status = s;
+                }
+            }
+            const json lib = e.value("library", json::object());
+            *dest << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csvField(op["namespace"].get<std::string>()),
+                                 csvField(op["device"].get<std::string>()), csvField(op["op"].get<std::string>()),
+                                 e["index"].get<int>(), csvField(args),
+                                 csvField(e["kernel_path"].is_string() ? e["kernel_path"].get<std::string>() : ""),
+                                 lib.value("exists", false) ? "true" : "false", lib.value("size", std::uint64_t(0)),
+                                 lib.value("mtime", std::int64_t(0)), csvField(lib.value("cpu_isa", std::string())),
+                                 csvField(lib.value("compute_capability", std::string())), status, e["findings"].size());
+        }
+    }
+    return 0;
+}
+
+int cmdRules(const CliOptions& o, std::ostream& out) {
+    json list = json::array();
+    for (const auto& r : allRules()) {
+        if (o.json) {
+            list.push_back({{"rule", r.id}, {"name", r.name}, {"severity", severityName(r.severity)}, {"explanation", r.pytorchBehaviour}});
+        } else {
+            fmt::print(out, "{} {:<26} {:<7} {}\n", r.id, r.name, severityName(r.severity), r.pytorchBehaviour);
+        }
+    }
+    if (o.json) {
+        printJson(out, json{{"schema", "aotiscope.rules/1"}, {"rules", list}});
+    }
+    return 0;
+}
+
+} // namespace
+
+int runCommand(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    if (o.command == "locate") return cmdLocate(o, out);
+    if (o.command == "ls") return cmdLs(o, out, err);
+    if (o.command == "show") return cmdShow(o, out, err);
+    if (o.command == "lint") return cmdLint(o, out, err);
+    if (o.command == "export") return cmdExport(o, out, err);
+    if (o.command == "rules") return cmdRules(o, out);
+    fmt::print(err, "aotiscope-cli: unknown command \"{}\"\n\n{}", o.command, usageText());
+    return kExitUsage;
+}
+
+} // namespace aotiscope::cli

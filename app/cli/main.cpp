@@ -1,0 +1,32 @@
+// aotiscope-cli: the headless front end over the core library (no Qt).
+#include "app/cli/CliCommands.h"
+#include "app/cli/CliOptions.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    using namespace aotiscope::cli;
+    auto logger = spdlog::stderr_color_mt("aotiscope");
+    spdlog::set_default_logger(logger);
+    spdlog::set_level(spdlog::level::warn);
+    try {
+        auto options = parseCli(argc, argv);
+        if (options.verbose) {
+            spdlog::set_level(spdlog::level::debug);
+        }
+        if (options.command == "help") {
+            std::cout << usageText();
+            return 0;
+        }
+        return runCommand(options, std::cout, std::cerr);
+    } catch (const UsageError& e) {
+        std::cerr << "aotiscope-cli: " << e.message << "\n\n" << usageText();
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "aotiscope-cli: " << e.what() << "\n";
+        return 3;
+    }
+}

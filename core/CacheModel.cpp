@@ -1,0 +1,54 @@
+#include "core/CacheModel.h"
+
+namespace aotiscope {
+
+const char* argKindName(ArgKind kind) {
+    switch (kind) {
+    case ArgKind::TensorList: return "tensor_list";
+    case ArgKind::Scalar: return "scalar";
+    case ArgKind::String: return "string";
+    case ArgKind::Dtype: return "dtype";
+    case ArgKind::Device: return "device";
+    case ArgKind::Layout: return "layout";
+    case ArgKind::MemoryFormat: return "memory_format";
+    case ArgKind::IntList: return "int_list";
+    case ArgKind::Tensor: return "tensor";
+    case ArgKind::Unknown: return "unknown";
+    }
+    return "unknown";
+}
+
+const char* libraryRoleName(LibraryRole role) {
+    switch (role) {
+    case LibraryRole::Kernel: return "kernel";
+    case LibraryRole::OrphanKernel: return "orphan_kernel";
+    case LibraryRole::HelperBuild: return "helper_build";
+    case LibraryRole::CompilerArtifact: return "compiler_artifact";
+    case LibraryRole::Lock: return "lock";
+    }
+    return "unknown";
+}
+
+std::size_t CacheSnapshot::opCount() const {
+    std::size_t n = 0;
+    for (const auto& ns : namespaces) {
+        for (const auto& dev : ns.devices) {
+            n += dev.ops.size();
+        }
+    }
+    return n;
+}
+
+std::size_t CacheSnapshot::entryCount() const {
+    std::size_t n = 0;
+    for (const auto& ns : namespaces) {
+        for (const auto& dev : ns.devices) {
+            for (const auto& op : dev.ops) {
+                n += op.entries.size();
+            }
+        }
+    }
+    return n;
+}
+
+} // namespace aotiscope

@@ -1,0 +1,175 @@
+// Plain data structures of one scanned AOTI-eager cache. They cross threads by value and carry no Qt:
+// the CLI, the GUI and the workers all read the same snapshot.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace aotiscope {
+
+// The kinds of a `meta_info` argument, as torch/_inductor/aoti_eager.py writes them. The kind is told by
+// the keys present, tested in the order of this enum (see ArgParser).
+enum class ArgKind : std::uint8_t {
+    TensorList,
+    Scalar,
+    String,
+    Dtype,
+    Device,
+    Layout,
+    MemoryFormat, // torch 2.13 loader converts "memory_format_value"
+    IntList,      // one newer variant only
+    Tensor,
+    Unknown, // not a JSON object: kept raw
+};
+
+const char* argKindName(ArgKind kind);
+
+// A key this version of AOTIScope does not know, kept as its raw JSON text so that nothing is dropped.
+struct RawField {
+    std::string key;
+    std::string json;
+};
+
+struct TensorMeta {
+    std::optional<bool> isDynamic;
+    std::string deviceType;
+    std::optional<std::int64_t> deviceIndex;
+    std::string dtype;
+    std::vector<std::int64_t> sizes;
+    std::vector<std::int64_t> strides;
+    std::optional<bool> requiresGrad;
+    std::optional<std::uint64_t> dispatchKeySet;
+    std::vector<RawField> unknown;
+};
+
+enum class ScalarType : std::uint8_t { Int, Float, Bool };
+
+struct ScalarValue {
+    ScalarType type = ScalarType::Int;
+    std::int64_t i = 0; // Int and Bool
+    double f = 0.0;     // Float
+    std::string text;   // as written, e.g. "2", "0.5", "true", "NaN"
+};
+
+struct Arg {
+    ArgKind kind = ArgKind::Unknown;
+    std::optional<std::int64_t> argOrder;
+    TensorMeta tensor;             // Tensor, and the scalar's dtype/device fields
+    std::vector<TensorMeta> list;  // TensorList
+    std::optional<ScalarValue> scalar;
+    std::string text;              // String, Dtype, Layout, MemoryFormat values; Device type
+    std::optional<std::int64_t> deviceIndexValue; // Device: null means "no index"
+    std::vector<std::int64_t> intList;
+    std::string rawJson;           // Unknown: the whole value
+};
+
+// A problem found while reading one entry or argument, kept with the entry so lint can explain it.
+struct ParseIssue {
+    enum class Kind : std::uint8_t { Structure, UnknownKey, UnknownKind, BadDtype, BadLayout } kind;
+    std::string message;
+    int argIndex = -1;
+};
+
+struct Entry {
+    int index = 0; // position in the op file: the first match wins
+    std::vector<Arg> args;
+    std::optional<std::string> kernelPath; // as written, relative to the device folder
+    std::vector<RawField> unknown;
+    std::vector<ParseIssue> issues;
+};
+
+struct FileStat {
+    bool exists = false;
+    std::uint64_t size = 0;
+    std::int64_t mtime = 0; // seconds since the epoch
+};
+
+struct OpFile {
+    std::string name;   // overload-qualified, e.g. "add.Tensor"
+    std::string path;   // absolute
+    FileStat stat;
+    std::string readError;  // could not read the file (permissions, vanished)
+    std::string parseError; // JSON syntax: PyTorch's loader drops the op, its writer replaces the file
+    std::string structureError; // valid JSON but not a list of objects
+    std::vector<Entry> entries;
+};
+
+// Sidecar files compiled with a kernel library, from the same compile.
+struct LibraryArtifacts {
+    std::string wrapperSource;   // .wrapper.cpp (2.5+) or .cpp (2.4)
+    std::vector<std::string> kernelSources;
+    std::vector<std::string> metadataFiles;
+    std::vector<std::string> others;
+    std::string compileCommand;  // from the "// Compile cmd" comment of the wrapper source
+    std::string linkCommand;
+    std::string cpuIsa;          // AOTI_CPU_ISA of the wrapper metadata
+    std::string computeCapability; // AOTI_COMPUTE_CAPABILITY
+    std::string platform, machine, deviceKey;
+    std::string torchDir;        // torch install named by the compile/link command (-I<dir>/include)
+};
+
+// What the ELF header of a library says, read without loading it.
+struct ElfSummary {
+    bool isElf = false;
+    std::string error;
+    std::string machine;
+    std::vector<std::string> needed;
+    std::vector<std::string> runPaths; // DT_RUNPATH, else DT_RPATH, split on ':'
+    std::vector<std::string> aotiSymbols; // exported AOTInductor* symbols
+};
+
+enum class LibraryRole : std::uint8_t {
+    Kernel,          // referenced by an entry
+    OrphanKernel,    // exports the AOTI model container API but no entry references it
+    HelperBuild,     // compiled by inductor for itself (ISA probes), never referenced
+    CompilerArtifact, // cubins, triton, autotuning records, sources of other builds
+    Lock,
+};
+
+const char* libraryRoleName(LibraryRole role);
+
+struct LibraryFile {
+    std::string relPath; // relative to the device folder, e.g. "lib/ab/cab....so"
+    std::string path;    // absolute
+    FileStat stat;
+    LibraryRole role = LibraryRole::CompilerArtifact;
+    std::vector<std::pair<std::string, int>> referencedBy; // (op name, entry index)
+    bool isSymlink = false;
+    std::string resolvedPath; // canonical target when it exists
+    bool escapesRoot = false;
+    std::optional<LibraryArtifacts> artifacts; // kernels and orphan kernels
+    std::optional<ElfSummary> elf;             // shared objects
+    std::uint64_t artifactBytes = 0;           // sidecars, for sizes in listings
+};
+
+struct DeviceDir {
+    std::string name; // "cpu", "cuda", ...
+    std::string path;
+    std::vector<OpFile> ops;          // sorted by name
+    std::vector<LibraryFile> libFiles; // every regular file under lib/, sorted by relPath
+    std::string error;
+};
+
+struct NamespaceDir {
+    std::string name;
+    std::string path;
+    std::vector<DeviceDir> devices;
+};
+
+struct CacheSnapshot {
+    std::string root;       // as given, made absolute
+    std::string eagerDir;   // <root>/aoti_eager
+    bool eagerDirExists = false;
+    std::string error;
+    std::vector<NamespaceDir> namespaces;
+    double scanSeconds = 0.0;
+
+    std::size_t opCount() const;
+    std::size_t entryCount() const;
+};
+
+} // namespace aotiscope

@@ -1,0 +1,288 @@
+#include "core/CacheScanner.h"
+
+#include "core/ElfReader.h"
+#include "core/FileUtil.h"
+#include "core/LibraryArtifactReader.h"
+#include "core/OpFileParser.h"
+#include "core/Parallel.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <unordered_map>
+
+namespace fs = std::filesystem;
+
+namespace aotiscope {
+
+namespace {
+
+std::vector<fs::directory_entry> sortedChildren(const fs::path& dir, std::string& error) {
+    std::vector<fs::directory_entry> out;
+    std::error_code ec;
+    fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
+    if (ec) {
+        error = fmt::format("cannot list {}: {}", dir.string(), ec.message());
+        return out;
+    }
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+        if (ec) {
+            error = fmt::format("cannot list {}: {}", dir.string(), ec.message());
+            break;
+        }
+        out.push_back(*it);
+    }
+    std::ranges::sort(out, {}, [](const fs::directory_entry& e) { return e.path().filename().string(); });
+    return out;
+}
+
+bool isDir(const fs::directory_entry& e) {
+    std::error_code ec;
+    return e.is_directory(ec) && !e.is_symlink(ec);
+}
+
+// Every file under lib/ (symlinked folders are not followed: a symlink loop cannot trap the walk).
+void walkLib(DeviceDir& dev) {
+    fs::path lib = fs::path(dev.path) / "lib";
+    std::error_code ec;
+    if (!fs::is_directory(lib, ec)) {
+        return;
+    }
+    fs::recursive_directory_iterator it(lib, fs::directory_options::skip_permission_denied, ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        const auto& e = *it;
+        std::error_code tec;
+        bool link = e.is_symlink(tec);
+        if (!link && e.is_directory(tec)) {
+            continue;
+        }
+        LibraryFile f;
+        f.path = e.path().string();
+        f.relPath = e.path().lexically_relative(dev.path).string();
+        f.isSymlink = link;
+        dev.libFiles.push_back(std::move(f));
+    }
+    if (ec) {
+        dev.error = fmt::format("cannot walk {}: {}", lib.string(), ec.message());
+    }
+    std::ranges::sort(dev.libFiles, {}, &LibraryFile::relPath);
+}
+
+bool isSharedObject(const std::string& name) {
+    return name.ends_with(".so") || name.find(".so.") != std::string::npos;
+}
+
+void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, unsigned threads) {
+    std::unordered_map<std::string, std::size_t> byPath;
+    byPath.reserve(dev.libFiles.size());
+    for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
+        byPath.emplace(dev.libFiles[i].path, i);
+    }
+    for (const auto& op : dev.ops) {
+        for (const auto& entry : op.entries) {
+            if (!entry.kernelPath) {
+                continue;
+            }
+            auto joined = absolutePath(dev.path + "/" + *entry.kernelPath);
+            if (auto it = byPath.find(joined); it != byPath.end()) {
+                dev.libFiles[it->second].referencedBy.emplace_back(op.name, entry.index);
+            }
+        }
+    }
+    // Folder -> names of its files, to find each library's sidecars.
+    std::map<std::string, std::vector<std::string>> siblings;
+    for (const auto& f : dev.libFiles) {
+        fs::path p(f.path);
+        siblings[p.parent_path().string()].push_back(p.filename().string());
+    }
+    std::unordered_map<std::string, std::size_t> ownerOf; // sidecar path -> library index
+    std::vector<std::size_t> toInspect;
+    for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
+        auto& f = dev.libFiles[i];
+        auto name = fs::path(f.path).filename().string();
+        if (f.relPath.starts_with("lib/locks/") || name.ends_with(".lock")) {
+            f.role = LibraryRole::Lock;
+        } else if (isSharedObject(name)) {
+            f.role = LibraryRole::Kernel;
+            if (f.referencedBy.empty() || inspect) {
+                toInspect.push_back(i);
+            }
+        }
+    }
+    // ELF headers and sidecars: the costly part of a scan, spread over the cores.
+    std::vector<std::vector<std::string>> owned(toInspect.size());
+    parallelFor(toInspect.size(), threads, [&](std::size_t k, unsigned) {
+        auto& f = dev.libFiles[toInspect[k]];
+        fs::path p(f.path);
+        auto name = p.filename().string();
+        f.elf = readElfSummary(f.path);
+        bool exportsRunnerApi = std::ranges::find(f.elf->aotiSymbols, "AOTInductorModelContainerCreateWithDevice") !=
+                                f.elf->aotiSymbols.end();
+        if (f.referencedBy.empty()) {
+            f.role = exportsRunnerApi || name.ends_with(".wrapper.so") ? LibraryRole::OrphanKernel : LibraryRole::HelperBuild;
+        }
+        auto artifacts = readLibraryArtifacts(f.path, siblings.at(p.parent_path().string()), owned[k]);
+        if (f.role != LibraryRole::HelperBuild) {
+            f.artifacts = std::move(artifacts);
+        }
+    });
+    for (std::size_t k = 0; k < toInspect.size(); ++k) {
+        auto dir = fs::path(dev.libFiles[toInspect[k]].path).parent_path().string();
+        for (const auto& o : owned[k]) {
+            ownerOf.emplace(dir + "/" + o, toInspect[k]);
+        }
+    }
+    // Stat every file; a file in a folder named after a library's stem (torch 2.13 keeps the weights of
+    // "<stem>.wrapper.so" in "<stem>/") belongs to that library too.
+    std::unordered_map<std::string, std::size_t> libByStemDir;
+    for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
+        if (dev.libFiles[i].role == LibraryRole::Kernel || dev.libFiles[i].role == LibraryRole::OrphanKernel) {
+            fs::path p(dev.libFiles[i].path);
+            libByStemDir.emplace((p.parent_path() / fileStem(p.filename().string())).string(), i);
+        }
+    }
+    parallelFor(dev.libFiles.size(), threads, [&](std::size_t i, unsigned) {
+        auto& f = dev.libFiles[i];
+        f.stat = statFile(f.path);
+        if (f.isSymlink) {
+            std::error_code ec;
+            auto target = fs::canonical(f.path, ec);
+            f.resolvedPath = ec ? std::string() : target.string();
+            f.escapesRoot = !ec && !isWithin(f.resolvedPath, root);
+        }
+    });
+    for (auto& f : dev.libFiles) {
+        if (f.role == LibraryRole::Lock || f.role == LibraryRole::Kernel || f.role == LibraryRole::OrphanKernel) {
+            continue;
+        }
+        auto it = ownerOf.find(f.path);
+        if (it == ownerOf.end()) {
+            it = libByStemDir.find(fs::path(f.path).parent_path().string());
+            if (it == libByStemDir.end()) {
+                continue;
+            }
+        }
+        dev.libFiles[it->second].artifactBytes += f.stat.size;
+    }
+}
+
+} // namespace
+
+KernelPathResolution resolveKernelPath(const std::string& root, const std::string& deviceDir,
+                                       const std::string& kernelPath) {
+    KernelPathResolution r;
+    // pathlib: joining an absolute path replaces the base, exactly as PyTorch's loader does.
+    r.joined = kernelPath.starts_with('/') ? absolutePath(kernelPath) : absolutePath(deviceDir + "/" + kernelPath);
+    std::error_code ec;
+    auto canonical = fs::canonical(r.joined, ec);
+    r.exists = !ec && fs::exists(canonical, ec);
+    if (r.exists) {
+        r.resolved = canonical.string();
+    }
+    std::error_code rec;
+    auto rootCanonical = fs::canonical(root, rec);
+    auto rootReal = rec ? root : rootCanonical.string();
+    if (kernelPath.starts_with('/')) {
+        r.escapesRoot = !isWithin(r.joined, root);
+        r.escapeReason = "absolute path";
+    } else if (!isWithin(r.joined, root)) {
+        r.escapesRoot = true;
+        r.escapeReason = "\"..\" leads out of the cache root";
+    }
+    if (!r.escapesRoot && r.exists && !isWithin(r.resolved, rootReal)) {
+        r.escapesRoot = true;
+        r.escapeReason = "a symlink leads out of the cache root to " + r.resolved;
+    }
+    if (r.escapesRoot && kernelPath.starts_with('/') && r.escapeReason == "absolute path") {
+        r.escapeReason = "absolute path outside the cache root";
+    }
+    return r;
+}
+
+CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) {
+    auto started = std::chrono::steady_clock::now();
+    CacheSnapshot snap;
+    snap.root = absolutePath(rootArg);
+    snap.eagerDir = snap.root + "/aoti_eager";
+    std::error_code ec;
+    snap.eagerDirExists = fs::is_directory(snap.eagerDir, ec);
+    if (!snap.eagerDirExists) {
+        snap.error = fs::exists(snap.root, ec) ? fmt::format("{} has no aoti_eager folder: no AOTI-eager kernel was ever cached there", snap.root)
+                                               : fmt::format("cache root {} does not exist", snap.root);
+        return snap;
+    }
+    std::vector<OpFile*> ops;
+    std::vector<DeviceDir*> devices;
+    for (const auto& nsEntry : sortedChildren(snap.eagerDir, snap.error)) {
+        if (!isDir(nsEntry)) {
+            continue;
+        }
+        NamespaceDir ns;
+        ns.name = nsEntry.path().filename().string();
+        ns.path = nsEntry.path().string();
+        std::string nsError;
+        for (const auto& devEntry : sortedChildren(nsEntry.path(), nsError)) {
+            if (!isDir(devEntry)) {
+                continue;
+            }
+            DeviceDir dev;
+            dev.name = devEntry.path().filename().string();
+            dev.path = devEntry.path().string();
+            for (const auto& f : sortedChildren(devEntry.path(), dev.error)) {
+                auto name = f.path().filename().string();
+                std::error_code fec;
+                if (name.size() > 5 && name.ends_with(".json") && !f.is_directory(fec)) {
+                    OpFile op;
+                    op.name = name.substr(0, name.size() - 5);
+                    op.path = f.path().string();
+                    dev.ops.push_back(std::move(op));
+                }
+            }
+            ns.devices.push_back(std::move(dev));
+        }
+        if (!nsError.empty()) {
+            snap.error = nsError;
+        }
+        snap.namespaces.push_back(std::move(ns));
+    }
+    for (auto& ns : snap.namespaces) {
+        for (auto& dev : ns.devices) {
+            devices.push_back(&dev);
+            for (auto& op : dev.ops) {
+                ops.push_back(&op);
+            }
+        }
+    }
+    unsigned threads = options.threads ? options.threads : defaultThreadCount();
+    std::vector<std::unique_ptr<OpFileParser>> parsers(threads);
+    std::atomic<std::size_t> done{0};
+    parallelFor(ops.size(), threads, [&](std::size_t i, unsigned t) {
+        if (options.cancelled && options.cancelled->load(std::memory_order_relaxed)) {
+            return;
+        }
+        if (!parsers[t]) {
+            parsers[t] = std::make_unique<OpFileParser>();
+        }
+        OpFile& op = *ops[i];
+        op.stat = statFile(op.path);
+        parsers[t]->parseFile(op);
+        auto n = done.fetch_add(1, std::memory_order_relaxed) + 1;
+        if (options.progress && (n % 256 == 0 || n == ops.size())) {
+            options.progress(n, ops.size());
+        }
+    });
+    for (auto* dev : devices) {
+        walkLib(*dev);
+        classifyLibraries(snap.root, *dev, options.inspectLibraries, threads);
+    }
+    snap.scanSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    spdlog::debug("scanned {}: {} ops, {} entries in {:.3f}s ({} JSON)", snap.root, snap.opCount(), snap.entryCount(),
+                  snap.scanSeconds, OpFileParser::implementationName());
+    return snap;
+}
+
+} // namespace aotiscope

@@ -1,0 +1,36 @@
+// Walks a cache root into an immutable CacheSnapshot: every namespace, device and op file parsed, and every
+// file under each lib/ folder inventoried and classified. Reads only; never loads a library.
+#pragma once
+
+#include "core/CacheModel.h"
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+namespace aotiscope {
+
+struct ScanOptions {
+    unsigned threads = 0;          // 0: one per core
+    bool inspectLibraries = true;  // read ELF headers and sidecars of kernel libraries (lint needs them)
+    // Called from worker threads with (done, total) op files; may be null.
+    std::function<void(std::size_t, std::size_t)> progress;
+    // Checked between files: a scan whose result nobody wants stops early.
+    const std::atomic<bool>* cancelled = nullptr;
+};
+
+CacheSnapshot scanCache(const std::string& root, const ScanOptions& options = {});
+
+// Where an entry's kernel_path leads, decided as PyTorch would join it (device folder / kernel_path) and
+// then checked against the cache root, symlinks resolved.
+struct KernelPathResolution {
+    std::string joined;    // lexical join, as PyTorch's Path(...) / kernel_path
+    std::string resolved;  // canonical path when the file exists
+    bool exists = false;
+    bool escapesRoot = false;
+    std::string escapeReason;
+};
+KernelPathResolution resolveKernelPath(const std::string& root, const std::string& deviceDir,
+                                       const std::string& kernelPath);
+
+} // namespace aotiscope

@@ -1,0 +1,119 @@
+#include "core/FileUtil.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace aotiscope {
+
+namespace {
+
+struct Fd {
+    int fd;
+    ~Fd() {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+    }
+};
+
+} // namespace
+
+std::string readWholeFile(const std::string& path, std::string& out, std::size_t padding) {
+    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (f.fd < 0) {
+        return fmt::format("cannot read {}: {}", path, std::strerror(errno));
+    }
+    struct stat st {};
+    if (::fstat(f.fd, &st) != 0) {
+        return fmt::format("cannot stat {}: {}", path, std::strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return fmt::format("cannot read {}: not a regular file", path);
+    }
+    out.resize(std::size_t(st.st_size) + padding);
+    std::size_t done = 0;
+    while (done < std::size_t(st.st_size)) {
+        auto n = ::read(f.fd, out.data() + done, std::size_t(st.st_size) - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return fmt::format("cannot read {}: {}", path, std::strerror(errno));
+        }
+        if (n == 0) {
+            break; // the file shrank while being read: parse what is there
+        }
+        done += std::size_t(n);
+    }
+    out.resize(done);
+    out.reserve(done + padding);
+    return {};
+}
+
+std::string readFileTail(const std::string& path, std::size_t limit) {
+    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (f.fd < 0) {
+        return {};
+    }
+    struct stat st {};
+    if (::fstat(f.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        return {};
+    }
+    auto size = std::size_t(st.st_size);
+    auto start = size > limit ? size - limit : 0;
+    std::string out(size - start, '\0');
+    auto n = ::pread(f.fd, out.data(), out.size(), off_t(start));
+    out.resize(n > 0 ? std::size_t(n) : 0);
+    return out;
+}
+
+FileStat statFile(const std::string& path) {
+    FileStat s;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+        s.exists = true;
+        s.size = std::uint64_t(st.st_size);
+        s.mtime = st.st_mtim.tv_sec;
+    }
+    return s;
+}
+
+std::string absolutePath(std::string_view path) {
+    std::filesystem::path p(path);
+    if (p.is_relative()) {
+        std::error_code ec;
+        p = std::filesystem::current_path(ec) / p;
+    }
+    auto s = p.lexically_normal().string();
+    if (s.size() > 1 && s.back() == '/') {
+        s.pop_back();
+    }
+    return s;
+}
+
+bool isWithin(std::string_view path, std::string_view root) {
+    if (!path.starts_with(root)) {
+        return false;
+    }
+    return path.size() == root.size() || path[root.size()] == '/' || root == "/";
+}
+
+std::string humanBytes(std::uint64_t bytes) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = double(bytes);
+    int u = 0;
+    while (v >= 1024.0 && u < 4) {
+        v /= 1024.0;
+        ++u;
+    }
+    return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+} // namespace aotiscope

@@ -1,0 +1,324 @@
+#include "core/JsonReport.h"
+
+#include "core/FileUtil.h"
+#include "core/TorchNames.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <map>
+#include <tuple>
+#include <unordered_map>
+
+namespace aotiscope {
+
+using nlohmann::json;
+
+namespace {
+
+void putUnknown(json& j, const std::vector<RawField>& unknown) {
+    if (unknown.empty()) {
+        return;
+    }
+    json u = json::object();
+    for (const auto& f : unknown) {
+        u[f.key] = json::parse(f.json, nullptr, false);
+        if (u[f.key].is_discarded()) {
+            u[f.key] = f.json;
+        }
+    }
+    j["unknown_keys"] = u;
+}
+
+template <typename T>
+json optionalJson(const std::optional<T>& v) {
+    return v ? json(*v) : json(nullptr);
+}
+
+using OpKey = std::tuple<std::string, std::string, std::string>;
+
+std::map<OpKey, std::vector<const Finding*>> findingsByOp(const std::vector<Finding>& findings) {
+    std::map<OpKey, std::vector<const Finding*>> m;
+    for (const auto& f : findings) {
+        m[{f.ns, f.device, f.op}].push_back(&f);
+    }
+    return m;
+}
+
+const char* statusOf(const std::vector<const Finding*>* fs, int entry = -1) {
+    Severity worst = Severity::Info;
+    bool any = false;
+    if (fs) {
+        for (const auto* f : *fs) {
+            if (entry >= 0 && f->entry != entry && f->entry != -1) {
+                continue;
+            }
+            any = true;
+            worst = std::max(worst, f->severity);
+        }
+    }
+    return any ? severityName(worst) : "ok";
+}
+
+} // namespace
+
+std::string describeTensor(const TensorMeta& t) {
+    return fmt::format("{}[{}] {}", lastDottedPart(t.dtype), fmt::join(t.sizes, ", "),
+                       t.deviceType.empty() ? "?" : t.deviceType);
+}
+
+std::string describeArg(const Arg& a) {
+    switch (a.kind) {
+    case ArgKind::Tensor: return "tensor " + describeTensor(a.tensor);
+    case ArgKind::TensorList: {
+        std::vector<std::string> items;
+        for (const auto& t : a.list) {
+            items.push_back(describeTensor(t));
+        }
+        return fmt::format("tensor_list [{}]", fmt::join(items, ", "));
+    }
+    case ArgKind::Scalar:
+        if (!a.scalar) {
+            return "scalar ?";
+        }
+        return fmt::format("scalar {} {}", a.scalar->type == ScalarType::Float ? "float" : a.scalar->type == ScalarType::Bool ? "bool" : "int",
+                           a.scalar->text);
+    case ArgKind::String: return fmt::format("string \"{}\"", a.text);
+    case ArgKind::Dtype: return "dtype " + a.text;
+    case ArgKind::Layout: return "layout " + a.text;
+    case ArgKind::MemoryFormat: return "memory_format " + a.text;
+    case ArgKind::Device:
+        return a.deviceIndexValue ? fmt::format("device {}:{}", a.text, *a.deviceIndexValue) : "device " + a.text;
+    case ArgKind::IntList: return fmt::format("int_list [{}]", fmt::join(a.intList, ", "));
+    case ArgKind::Unknown: return "unknown " + a.rawJson;
+    }
+    return "?";
+}
+
+json tensorToJson(const TensorMeta& t, const DispatchKeyDecoder* decoder) {
+    json j{{"device_type", t.deviceType}, {"device_index", optionalJson(t.deviceIndex)}, {"dtype", t.dtype},
+           {"sizes", t.sizes}, {"strides", t.strides}, {"requires_grad", optionalJson(t.requiresGrad)},
+           {"is_dynamic", optionalJson(t.isDynamic)}, {"dispatch_key_set", optionalJson(t.dispatchKeySet)}};
+    if (decoder && t.dispatchKeySet) {
+        j["dispatch_keys"] = decoder->keyNames(*t.dispatchKeySet);
+    }
+    putUnknown(j, t.unknown);
+    return j;
+}
+
+json argToJson(const Arg& a, int index, const DispatchKeyDecoder* decoder) {
+    json j{{"index", index}, {"kind", argKindName(a.kind)}, {"arg_order", optionalJson(a.argOrder)}, {"summary", describeArg(a)}};
+    switch (a.kind) {
+    case ArgKind::Tensor: j["tensor"] = tensorToJson(a.tensor, decoder); break;
+    case ArgKind::TensorList: {
+        j["tensors"] = json::array();
+        for (const auto& t : a.list) {
+            j["tensors"].push_back(tensorToJson(t, decoder));
+        }
+        break;
+    }
+    case ArgKind::Scalar:
+        if (a.scalar) {
+            j["value_text"] = a.scalar->text;
+            j["scalar_type"] = a.scalar->type == ScalarType::Float ? "float" : a.scalar->type == ScalarType::Bool ? "bool" : "int";
+        }
+        j["dtype"] = a.tensor.dtype;
+        j["device_type"] = a.tensor.deviceType;
+        j["device_index"] = optionalJson(a.tensor.deviceIndex);
+        break;
+    case ArgKind::String:
+    case ArgKind::Dtype:
+    case ArgKind::Layout:
+    case ArgKind::MemoryFormat: j["value"] = a.text; break;
+    case ArgKind::Device:
+        j["device_type"] = a.text;
+        j["device_index"] = optionalJson(a.deviceIndexValue);
+        break;
+    case ArgKind::IntList: j["value"] = a.intList; break;
+    case ArgKind::Unknown: j["raw"] = a.rawJson; break;
+    }
+    if (a.kind != ArgKind::Tensor) {
+        putUnknown(j, a.tensor.unknown);
+    }
+    return j;
+}
+
+json libraryToJson(const LibraryFile* lib, const std::string& joinedPath) {
+    json j{{"path", joinedPath}, {"exists", lib != nullptr && lib->stat.exists}};
+    if (!lib) {
+        return j;
+    }
+    j["size"] = lib->stat.size;
+    j["mtime"] = lib->stat.mtime;
+    j["sidecar_bytes"] = lib->artifactBytes;
+    j["role"] = libraryRoleName(lib->role);
+    if (lib->artifacts) {
+        const auto& a = *lib->artifacts;
+        j["cpu_isa"] = a.cpuIsa;
+        j["compute_capability"] = a.computeCapability;
+        j["machine"] = a.machine;
+        j["torch_dir"] = a.torchDir;
+        j["compile_command"] = a.compileCommand;
+        j["link_command"] = a.linkCommand;
+        j["wrapper_source"] = a.wrapperSource;
+        j["kernel_sources"] = a.kernelSources;
+        j["metadata_files"] = a.metadataFiles;
+    }
+    if (lib->elf) {
+        j["elf"] = {{"is_elf", lib->elf->isElf}, {"error", lib->elf->error}, {"needed", lib->elf->needed},
+                    {"run_paths", lib->elf->runPaths}};
+    }
+    return j;
+}
+
+json findingToJson(const Finding& f) {
+    const Rule& r = ruleById(f.ruleId);
+    return json{{"rule", f.ruleId},     {"name", r.name},      {"severity", severityName(f.severity)},
+                {"message", f.message}, {"explanation", r.pytorchBehaviour},
+                {"namespace", f.ns},    {"device", f.device},  {"op", f.op},
+                {"entry", f.entry},     {"arg", f.arg},        {"path", f.path}};
+}
+
+json locateToJson(const LocateResult& r) {
+    json steps = json::array();
+    for (const auto& s : r.steps) {
+        steps.push_back({{"rule", s.rule}, {"value", s.value}, {"used", s.used}, {"note", s.note}});
+    }
+    std::error_code ec;
+    return json{{"schema", "aotiscope.locate/1"}, {"root", r.root}, {"exists", std::filesystem::exists(r.root, ec)}, {"steps", steps}};
+}
+
+json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings) {
+    auto byOp = findingsByOp(findings);
+    json namespaces = json::array();
+    std::uint64_t totalBytes = 0;
+    for (const auto& ns : snap.namespaces) {
+        json devices = json::array();
+        for (const auto& dev : ns.devices) {
+            std::unordered_map<std::string, std::uint64_t> opBytes;
+            std::uint64_t orphanBytes = 0, libBytes = 0;
+            std::size_t orphans = 0, helpers = 0;
+            for (const auto& f : dev.libFiles) {
+                libBytes += f.stat.size;
+                if (f.role == LibraryRole::OrphanKernel) {
+                    ++orphans;
+                    orphanBytes += f.stat.size + f.artifactBytes;
+                } else if (f.role == LibraryRole::HelperBuild) {
+                    ++helpers;
+                }
+                for (const auto& ref : f.referencedBy) {
+                    opBytes[ref.first] += f.stat.size + f.artifactBytes;
+                }
+            }
+            totalBytes += libBytes;
+            json ops = json::array();
+            std::size_t entries = 0;
+            for (const auto& op : dev.ops) {
+                auto it = byOp.find({ns.name, dev.name, op.name});
+                entries += op.entries.size();
+                ops.push_back({{"name", op.name},
+                               {"entries", op.entries.size()},
+                               {"bytes", opBytes[op.name]},
+                               {"json_bytes", op.stat.size},
+                               {"mtime", op.stat.mtime},
+                               {"status", statusOf(it == byOp.end() ? nullptr : &it->second)},
+                               {"findings", it == byOp.end() ? 0 : it->second.size()}});
+            }
+            devices.push_back({{"name", dev.name},
+                               {"path", dev.path},
+                               {"ops", ops},
+                               {"op_count", dev.ops.size()},
+                               {"entries", entries},
+                               {"lib_bytes", libBytes},
+                               {"lib_files", dev.libFiles.size()},
+                               {"orphan_libraries", orphans},
+                               {"orphan_bytes", orphanBytes},
+                               {"helper_builds", helpers}});
+        }
+        namespaces.push_back({{"name", ns.name}, {"devices", devices}});
+    }
+    auto counts = countFindings(findings);
+    return json{{"schema", "aotiscope.ls/1"},
+                {"root", snap.root},
+                {"namespaces", namespaces},
+                {"totals",
+                 {{"ops", snap.opCount()},
+                  {"entries", snap.entryCount()},
+                  {"lib_bytes", totalBytes},
+                  {"errors", counts.error},
+                  {"warnings", counts.warning}}}};
+}
+
+json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings, const std::string& opName,
+                   const DispatchKeyDecoder* decoder) {
+    json ops = json::array();
+    for (const auto& ns : snap.namespaces) {
+        for (const auto& dev : ns.devices) {
+            std::unordered_map<std::string, const LibraryFile*> libs;
+            for (const auto& f : dev.libFiles) {
+                libs.emplace(f.path, &f);
+            }
+            for (const auto& op : dev.ops) {
+                if (!opName.empty() && op.name != opName) {
+                    continue;
+                }
+                json entries = json::array();
+                for (const auto& e : op.entries) {
+                    json args = json::array();
+                    for (std::size_t i = 0; i < e.args.size(); ++i) {
+                        args.push_back(argToJson(e.args[i], int(i), decoder));
+                    }
+                    json fs = json::array();
+                    for (const auto& f : findings) {
+                        if (f.ns == ns.name && f.device == dev.name && f.op == op.name && f.entry == e.index) {
+                            fs.push_back(findingToJson(f));
+                        }
+                    }
+                    json entry{{"index", e.index}, {"kernel_path", optionalJson(e.kernelPath)}, {"args", args}, {"findings", fs}};
+                    if (e.kernelPath) {
+                        auto joined = absolutePath(dev.path + "/" + *e.kernelPath);
+                        auto it = libs.find(joined);
+                        entry["library"] = libraryToJson(it == libs.end() ? nullptr : it->second, joined);
+                    }
+                    putUnknown(entry, e.unknown);
+                    entries.push_back(std::move(entry));
+                }
+                json opJson{{"namespace", ns.name}, {"device", dev.name}, {"op", op.name}, {"path", op.path}, {"entries", entries}};
+                for (const auto& [key, text] : {std::pair{"read_error", &op.readError}, {"parse_error", &op.parseError},
+                                                {"structure_error", &op.structureError}}) {
+                    if (!text->empty()) {
+                        opJson[key] = *text;
+                    }
+                }
+                ops.push_back(std::move(opJson));
+            }
+        }
+    }
+    return json{{"schema", "aotiscope.entries/1"}, {"root", snap.root}, {"ops", ops}};
+}
+
+json lintToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings) {
+    json list = json::array();
+    for (const auto& f : findings) {
+        list.push_back(findingToJson(f));
+    }
+    auto c = countFindings(findings);
+    return json{{"schema", "aotiscope.lint/1"},
+                {"root", snap.root},
+                {"counts", {{"error", c.error}, {"warning", c.warning}, {"info", c.info}}},
+                {"findings", list}};
+}
+
+std::optional<Severity> worstSeverity(const std::vector<Finding>& findings, const std::string& ns, const std::string& device,
+                                      const std::string& op, int entry) {
+    std::optional<Severity> worst;
+    for (const auto& f : findings) {
+        if (f.ns != ns || f.device != device || f.op != op || (entry >= 0 && f.entry != entry && f.entry != -1)) {
+            continue;
+        }
+        worst = worst ? std::max(*worst, f.severity) : f.severity;
+    }
+    return worst;
+}
+
+} // namespace aotiscope

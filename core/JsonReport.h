@@ -1,0 +1,34 @@
+// The stable JSON shapes of AOTIScope's reports (documented in docs/json-schema.md). The CLI prints them and
+// the GUI's export writes them; field names never change within a schema version.
+#pragma once
+
+#include "core/CacheModel.h"
+#include "core/CacheLocator.h"
+#include "core/DispatchKeys.h"
+#include "core/Linter.h"
+
+#include <nlohmann/json.hpp>
+
+namespace aotiscope {
+
+nlohmann::json tensorToJson(const TensorMeta& t, const DispatchKeyDecoder* decoder);
+nlohmann::json argToJson(const Arg& a, int index, const DispatchKeyDecoder* decoder);
+nlohmann::json libraryToJson(const LibraryFile* lib, const std::string& joinedPath);
+nlohmann::json findingToJson(const Finding& f);
+nlohmann::json locateToJson(const LocateResult& r);
+// ls: the tree with counts, sizes and worst status per op.
+nlohmann::json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings);
+// show/export: every entry of the ops named (all ops when `opName` is empty).
+nlohmann::json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings, const std::string& opName,
+                             const DispatchKeyDecoder* decoder);
+nlohmann::json lintToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings);
+
+// One-line summary of an argument: "tensor float32[4, 8] cpu", "scalar int 2", "string \"floor\"".
+std::string describeArg(const Arg& a);
+std::string describeTensor(const TensorMeta& t);
+
+// Worst severity of the findings about one op (or entry when entry >= 0); nullopt when none.
+std::optional<Severity> worstSeverity(const std::vector<Finding>& findings, const std::string& ns, const std::string& device,
+                                      const std::string& op, int entry = -1);
+
+} // namespace aotiscope

@@ -1,0 +1,135 @@
+#include "core/LibraryArtifactReader.h"
+
+#include "core/FileUtil.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace aotiscope {
+
+namespace {
+
+// The command that follows a "// Compile cmd" or "// Link cmd" comment line at the end of the source.
+std::string commandAfter(const std::string& tail, const std::string& header) {
+    auto at = tail.rfind("// " + header + "\n");
+    if (at == std::string::npos) {
+        return {};
+    }
+    auto start = tail.find("// ", at + header.size() + 4);
+    if (start == std::string::npos) {
+        return {};
+    }
+    start += 3;
+    auto end = tail.find('\n', start);
+    auto cmd = tail.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    while (!cmd.empty() && (cmd.back() == ' ' || cmd.back() == '\r')) {
+        cmd.pop_back();
+    }
+    return cmd;
+}
+
+void readMetadata(const std::string& path, LibraryArtifacts& a) {
+    std::string text;
+    if (!readWholeFile(path, text).empty()) {
+        return;
+    }
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (!j.is_object()) {
+        return;
+    }
+    auto get = [&](const char* key) {
+        auto it = j.find(key);
+        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    a.cpuIsa = get("AOTI_CPU_ISA");
+    a.computeCapability = get("AOTI_COMPUTE_CAPABILITY");
+    a.platform = get("AOTI_PLATFORM");
+    a.machine = get("AOTI_MACHINE");
+    a.deviceKey = get("AOTI_DEVICE_KEY");
+}
+
+} // namespace
+
+std::string fileStem(const std::string& name) { return name.substr(0, name.find('.')); }
+
+std::string torchDirFromCommand(const std::string& command) {
+    for (const char* marker : {"/torch/include", "/torch/lib"}) {
+        auto at = command.find(marker);
+        if (at == std::string::npos) {
+            continue;
+        }
+        auto start = command.rfind(' ', at);
+        start = start == std::string::npos ? 0 : start + 1;
+        if (command.compare(start, 2, "-I") == 0 || command.compare(start, 2, "-L") == 0) {
+            start += 2;
+        }
+        return command.substr(start, at + 6 - start); // up to and including "/torch"
+    }
+    return {};
+}
+
+LibraryArtifacts readLibraryArtifacts(const std::string& libraryPath, const std::vector<std::string>& siblings,
+                                      std::vector<std::string>& owned) {
+    LibraryArtifacts a;
+    std::filesystem::path lib(libraryPath);
+    auto dir = lib.parent_path().string();
+    auto libName = lib.filename().string();
+    auto stem = fileStem(libName);
+
+    // Files named by the link command in the same folder (torch 2.5+: "<other>.kernel.o") belong too.
+    std::vector<std::string> stems{stem};
+    auto isOwned = [&](const std::string& name) {
+        return std::ranges::any_of(stems, [&](const std::string& s) { return fileStem(name) == s; });
+    };
+
+    for (const char* suffix : {".wrapper.cpp", ".cpp"}) {
+        auto name = stem + suffix;
+        if (std::ranges::find(siblings, name) != siblings.end()) {
+            a.wrapperSource = dir + "/" + name;
+            break;
+        }
+    }
+    if (!a.wrapperSource.empty()) {
+        auto tail = readFileTail(a.wrapperSource, 16384);
+        a.compileCommand = commandAfter(tail, "Compile cmd");
+        a.linkCommand = commandAfter(tail, "Link cmd");
+        a.torchDir = torchDirFromCommand(a.compileCommand);
+        if (a.torchDir.empty()) {
+            a.torchDir = torchDirFromCommand(a.linkCommand);
+        }
+        for (const auto& name : siblings) {
+            if (name.ends_with(".kernel.cpp") && a.linkCommand.find(fileStem(name) + ".kernel.o") != std::string::npos) {
+                stems.push_back(fileStem(name));
+            }
+        }
+    }
+    for (const auto& name : siblings) {
+        if (name == libName || !isOwned(name)) {
+            continue;
+        }
+        owned.push_back(name);
+        auto path = dir + "/" + name;
+        if (path == a.wrapperSource) {
+            continue;
+        }
+        if (name.ends_with("_metadata.json")) {
+            a.metadataFiles.push_back(path);
+        } else if (name.ends_with(".kernel.cpp")) {
+            a.kernelSources.push_back(path);
+        } else {
+            a.others.push_back(path);
+        }
+    }
+    // The wrapper's metadata is authoritative; a kernel's metadata is the fallback.
+    std::ranges::sort(a.metadataFiles, [&](const std::string& x, const std::string& y) {
+        return (x.find(stem + ".") != std::string::npos) > (y.find(stem + ".") != std::string::npos);
+    });
+    if (!a.metadataFiles.empty()) {
+        readMetadata(a.metadataFiles.front(), a);
+    }
+    return a;
+}
+
+} // namespace aotiscope

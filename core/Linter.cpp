@@ -1,0 +1,326 @@
+#include "core/Linter.h"
+
+#include "core/CacheScanner.h"
+#include "core/EntryGuard.h"
+#include "core/FileUtil.h"
+#include "core/TorchNames.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <sstream>
+#include <unordered_map>
+
+namespace fs = std::filesystem;
+
+namespace aotiscope {
+
+namespace {
+
+constexpr const char* kRequiredRunnerSymbols[] = {
+    "AOTInductorModelContainerCreateWithDevice", "AOTInductorModelContainerDelete",
+    "AOTInductorModelContainerRun", "AOTInductorModelContainerGetNumOutputs",
+};
+
+class Linter {
+public:
+    Linter(const CacheSnapshot& snap, const HostInfo& host, const DispatchKeyDecoder* decoder, LintOptions options)
+        : snap_(snap), host_(host), decoder_(decoder), options_(options) {}
+
+    std::vector<Finding> run() {
+        for (const auto& ns : snap_.namespaces) {
+            for (const auto& dev : ns.devices) {
+                libByPath_.clear();
+                for (const auto& f : dev.libFiles) {
+                    libByPath_.emplace(f.path, &f);
+                }
+                for (const auto& op : dev.ops) {
+                    lintOp(ns, dev, op);
+                }
+                lintLibraries(ns, dev);
+            }
+        }
+        return std::move(out_);
+    }
+
+private:
+    void add(std::string_view rule, std::string message, const NamespaceDir& ns, const DeviceDir& dev,
+             const std::string& op, int entry, int arg, std::string path, std::optional<Severity> severity = {}) {
+        out_.push_back(Finding{std::string(rule), severity.value_or(ruleById(rule).severity), std::move(message),
+                               ns.name, dev.name, op, entry, arg, std::move(path)});
+    }
+
+    void lintOp(const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op) {
+        auto here = [&](std::string_view rule, std::string msg, int entry = -1, int arg = -1,
+                        std::optional<Severity> sev = {}) { add(rule, std::move(msg), ns, dev, op.name, entry, arg, op.path, sev); };
+        if (!op.readError.empty()) {
+            here(rules::UnreadableFile, op.readError);
+            return;
+        }
+        if (!op.parseError.empty()) {
+            here(rules::MalformedJson, fmt::format("{}: {}", op.path, op.parseError));
+            return;
+        }
+        if (!op.structureError.empty()) {
+            here(rules::BadStructure, fmt::format("{}: {}", op.path, op.structureError));
+            return;
+        }
+        std::unordered_map<std::string, int> firstWithGuard;
+        for (const auto& e : op.entries) {
+            auto entryName = fmt::format("entry #{}", e.index);
+            for (const auto& issue : e.issues) {
+                auto where = issue.argIndex >= 0 ? fmt::format("{} argument #{}", entryName, issue.argIndex) : entryName;
+                std::string_view rule = rules::BadStructure;
+                if (issue.kind == ParseIssue::Kind::UnknownKey) {
+                    rule = rules::UnknownField;
+                } else if (issue.kind == ParseIssue::Kind::BadDtype || issue.kind == ParseIssue::Kind::BadLayout) {
+                    rule = rules::BadDtypeOrLayout;
+                }
+                here(rule, fmt::format("{}: {}", where, issue.message), e.index, issue.argIndex);
+            }
+            lintKernelPath(ns, dev, op, e);
+            for (std::size_t i = 0; i < e.args.size(); ++i) {
+                lintArg(ns, dev, op, e, int(i));
+            }
+            auto [it, inserted] = firstWithGuard.emplace(entryGuardKey(e), e.index);
+            if (!inserted) {
+                here(rules::ShadowedEntry,
+                     fmt::format("{} has the same guard fields as entry #{}, which matches first: it is never used",
+                                 entryName, it->second),
+                     e.index);
+            }
+        }
+    }
+
+    void lintKernelPath(const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op, const Entry& e) {
+        if (!e.kernelPath) {
+            return;
+        }
+        KernelPathResolution r;
+        r.joined = absolutePath(dev.path + "/" + *e.kernelPath);
+        auto known = e.kernelPath->starts_with('/') ? libByPath_.end() : libByPath_.find(r.joined);
+        if (known != libByPath_.end() && !known->second->isSymlink) {
+            // Found by the scan's walk of lib/, which follows no symlink: inside the root by construction.
+            r.exists = known->second->stat.exists;
+        } else {
+            r = resolveKernelPath(snap_.root, dev.path, *e.kernelPath);
+        }
+        if (r.escapesRoot) {
+            add(rules::KernelPathEscapes,
+                fmt::format("entry #{}: kernel_path \"{}\" is refused: {}", e.index, *e.kernelPath, r.escapeReason), ns,
+                dev, op.name, e.index, -1, r.joined);
+        }
+        if (!r.exists) {
+            add(rules::MissingLibrary,
+                fmt::format("entry #{}: kernel library {} does not exist: PyTorch ignores all {} entr{} of {} and "
+                            "recompiles it in every process",
+                            e.index, r.joined, op.entries.size(), op.entries.size() == 1 ? "y" : "ies", op.name),
+                ns, dev, op.name, e.index, -1, r.joined);
+        }
+    }
+
+    void lintTensor(const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op, const Entry& e, int arg,
+                    const TensorMeta& t, const std::string& what, bool isTensor) {
+        if (t.isDynamic.value_or(false)) {
+            add(rules::DynamicEntry, fmt::format("entry #{} {}: is_dynamic is set: PyTorch drops all of {}", e.index, what, op.name),
+                ns, dev, op.name, e.index, arg, op.path);
+        }
+        if (t.deviceType == "cpu" && t.deviceIndex && *t.deviceIndex != -1) {
+            add(rules::CpuDeviceIndex, fmt::format("entry #{} {}: cpu device_index is {}, PyTorch reads -1", e.index, what, *t.deviceIndex),
+                ns, dev, op.name, e.index, arg, op.path);
+        }
+        if (!isTensor || !decoder_ || !t.dispatchKeySet || t.deviceType.empty() || t.dtype.empty()) {
+            return;
+        }
+        auto expected = expectedKeys(t.deviceType, t.dtype);
+        if (expected && *expected != *t.dispatchKeySet) {
+            add(rules::DispatchKeyMismatch,
+                fmt::format("entry #{} {}: dispatch_key_set {} = {}; the active torch gives a {} {} tensor {} = {}: "
+                            "calls will not match this entry",
+                            e.index, what, *t.dispatchKeySet, decoder_->describe(*t.dispatchKeySet), t.deviceType,
+                            canonicalDtype(t.dtype), *expected, decoder_->describe(*expected)),
+                ns, dev, op.name, e.index, arg, op.path);
+        }
+    }
+
+    std::optional<std::uint64_t> expectedKeys(const std::string& device, const std::string& dtype) {
+        auto key = device + "/" + dtype;
+        if (auto it = expectedCache_.find(key); it != expectedCache_.end()) {
+            return it->second;
+        }
+        auto v = decoder_->expectedFor(device, "strided", dtype);
+        expectedCache_.emplace(key, v);
+        return v;
+    }
+
+    void lintArg(const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op, const Entry& e, int i) {
+        const Arg& a = e.args[std::size_t(i)];
+        auto what = fmt::format("argument #{} ({})", i, argKindName(a.kind));
+        if (a.kind == ArgKind::Tensor || a.kind == ArgKind::Scalar) {
+            lintTensor(ns, dev, op, e, i, a.tensor, what, a.kind == ArgKind::Tensor);
+        }
+        for (std::size_t k = 0; k < a.list.size(); ++k) {
+            lintTensor(ns, dev, op, e, i, a.list[k], fmt::format("{} item {}", what, k), true);
+        }
+    }
+
+    bool dependencyResolves(const std::string& needed, const std::vector<std::string>& runPaths, const std::string& origin) {
+        if (needed.find('/') != std::string::npos) {
+            return fs::exists(needed);
+        }
+        std::vector<std::string> dirs;
+        for (auto p : runPaths) {
+            if (auto at = p.find("$ORIGIN"); at != std::string::npos) {
+                p.replace(at, 7, origin);
+            }
+            dirs.push_back(p);
+        }
+        // In a process running PyTorch, torch's own libraries are already loaded and satisfy their sonames.
+        if (host_.torch) {
+            dirs.push_back(host_.torch->dir + "/lib");
+        }
+        dirs.insert(dirs.end(), host_.librarySearchPath.begin(), host_.librarySearchPath.end());
+        std::string cacheKey = needed;
+        for (const auto& d : dirs) {
+            cacheKey += '\n' + d;
+        }
+        if (auto it = resolveCache_.find(cacheKey); it != resolveCache_.end()) {
+            return it->second;
+        }
+        bool found = std::ranges::any_of(dirs, [&](const std::string& d) {
+            std::error_code ec;
+            return fs::exists(d + "/" + needed, ec);
+        });
+        resolveCache_.emplace(cacheKey, found);
+        return found;
+    }
+
+    void lintLibraries(const NamespaceDir& ns, const DeviceDir& dev) {
+        for (const auto& f : dev.libFiles) {
+            auto owner = f.referencedBy.empty() ? std::string() : f.referencedBy.front().first;
+            int entry = f.referencedBy.empty() ? -1 : f.referencedBy.front().second;
+            auto here = [&](std::string_view rule, std::string msg, std::optional<Severity> sev = {}) {
+                add(rule, std::move(msg), ns, dev, owner, entry, -1, f.path, sev);
+            };
+            if (f.escapesRoot) {
+                here(rules::SymlinkOutOfRoot, fmt::format("{} is a symlink to {}, outside the cache root", f.relPath, f.resolvedPath));
+            }
+            if (f.role == LibraryRole::OrphanKernel) {
+                here(rules::OrphanLibrary, fmt::format("{} ({}, {} with sidecars) is referenced by no entry", f.relPath,
+                                                       humanBytes(f.stat.size), humanBytes(f.stat.size + f.artifactBytes)));
+            }
+            if (f.role != LibraryRole::Kernel || !options_.checkLibraries || !f.elf) {
+                continue;
+            }
+            lintKernelLibrary(f, here);
+        }
+    }
+
+    template <typename Here>
+    void lintKernelLibrary(const LibraryFile& f, Here&& here) {
+        const ElfSummary& elf = *f.elf;
+        if (!elf.isElf) {
+            here(rules::NotLoadable, fmt::format("{}: {}", f.relPath, elf.error));
+            return;
+        }
+        if (!host_.machine.empty() && elf.machine != host_.machine) {
+            here(rules::NotLoadable, fmt::format("{} is built for {}, this machine is {}", f.relPath, elf.machine, host_.machine));
+        }
+        std::vector<std::string> missingSyms;
+        for (const char* sym : kRequiredRunnerSymbols) {
+            if (std::ranges::find(elf.aotiSymbols, sym) == elf.aotiSymbols.end()) {
+                missingSyms.emplace_back(sym);
+            }
+        }
+        if (!missingSyms.empty()) {
+            here(rules::MissingRunnerSymbols, fmt::format("{} does not export {}", f.relPath, fmt::join(missingSyms, ", ")));
+        }
+        auto origin = fs::path(f.path).parent_path().string();
+        std::vector<std::string> unresolved;
+        for (const auto& n : elf.needed) {
+            if (!dependencyResolves(n, elf.runPaths, origin)) {
+                unresolved.push_back(n);
+            }
+        }
+        if (!unresolved.empty()) {
+            here(rules::UnresolvedDependency,
+                 fmt::format("{} needs {}, found in none of its run paths, the active torch's lib folder or the "
+                             "system library folders",
+                             f.relPath, fmt::join(unresolved, ", ")));
+        }
+        if (!f.artifacts) {
+            return;
+        }
+        const LibraryArtifacts& a = *f.artifacts;
+        if (!a.machine.empty() && !host_.machine.empty() && a.machine != host_.machine) {
+            here(rules::CpuIsaMissing, fmt::format("{} was compiled on {} (AOTI_MACHINE), this machine is {}", f.relPath, a.machine, host_.machine));
+        }
+        if (!a.cpuIsa.empty() && !host_.cpuFlags.empty()) {
+            std::istringstream words(a.cpuIsa);
+            std::string word;
+            std::vector<std::string> lacking;
+            while (words >> word) {
+                for (const auto& flag : cpuFlagsForIsa(word)) {
+                    if (!host_.cpuFlags.contains(flag)) {
+                        lacking.push_back(fmt::format("{} ({})", word, flag));
+                        break;
+                    }
+                }
+            }
+            if (!lacking.empty()) {
+                here(rules::CpuIsaMissing, fmt::format("{} was compiled for \"{}\"; this CPU lacks {}: running it can die with SIGILL",
+                                                       f.relPath, a.cpuIsa, fmt::join(lacking, ", ")));
+            }
+        }
+        if (!a.computeCapability.empty()) {
+            if (!host_.cudaComputeCapabilities) {
+                here(rules::ComputeCapability,
+                     fmt::format("{} was compiled for CUDA compute capability {}; this machine has no NVIDIA GPU", f.relPath, a.computeCapability),
+                     Severity::Warning);
+            } else if (std::ranges::find(*host_.cudaComputeCapabilities, a.computeCapability) == host_.cudaComputeCapabilities->end()) {
+                here(rules::ComputeCapability,
+                     fmt::format("{} was compiled for CUDA compute capability {}; this machine's GPUs have {}", f.relPath,
+                                 a.computeCapability, fmt::join(*host_.cudaComputeCapabilities, ", ")));
+            }
+        }
+        if (!a.torchDir.empty() && host_.torch) {
+            std::error_code ec1, ec2;
+            auto built = fs::weakly_canonical(a.torchDir, ec1).string();
+            auto active = fs::weakly_canonical(host_.torch->dir, ec2).string();
+            if (built != active) {
+                bool gone = !fs::exists(a.torchDir, ec1);
+                here(rules::ForeignTorch,
+                     fmt::format("{} was built by the torch at {}{}; the active torch is {} ({})", f.relPath, a.torchDir,
+                                 gone ? " (no longer exists)" : "", host_.torch->dir, host_.torch->version));
+            }
+        }
+    }
+
+    const CacheSnapshot& snap_;
+    const HostInfo& host_;
+    const DispatchKeyDecoder* decoder_;
+    LintOptions options_;
+    std::vector<Finding> out_;
+    std::unordered_map<std::string, std::optional<std::uint64_t>> expectedCache_;
+    std::unordered_map<std::string, bool> resolveCache_;
+    std::unordered_map<std::string, const LibraryFile*> libByPath_;
+};
+
+} // namespace
+
+std::vector<Finding> lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host, const DispatchKeyDecoder* decoder,
+                                  const LintOptions& options) {
+    return Linter(snapshot, host, decoder, options).run();
+}
+
+FindingCounts countFindings(const std::vector<Finding>& findings) {
+    FindingCounts c;
+    for (const auto& f : findings) {
+        (f.severity == Severity::Error ? c.error : f.severity == Severity::Warning ? c.warning : c.info)++;
+    }
+    return c;
+}
+
+} // namespace aotiscope

@@ -1,0 +1,36 @@
+// Health checks over a snapshot: each finding names its rule, where it is, and what exactly is wrong.
+#pragma once
+
+#include "core/CacheModel.h"
+#include "core/DispatchKeys.h"
+#include "core/HostInfo.h"
+#include "core/Rules.h"
+
+#include <string>
+#include <vector>
+
+namespace aotiscope {
+
+struct Finding {
+    std::string ruleId;
+    Severity severity = Severity::Info;
+    std::string message;
+    std::string ns, device, op; // empty when not about one op
+    int entry = -1;             // entry index in the op file
+    int arg = -1;
+    std::string path;           // the file the finding is about
+};
+
+struct LintOptions {
+    bool checkLibraries = true; // ELF, ISA, compute capability, torch install (needs an inspected scan)
+};
+
+std::vector<Finding> lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host,
+                                  const DispatchKeyDecoder* decoder, const LintOptions& options = {});
+
+struct FindingCounts {
+    std::size_t info = 0, warning = 0, error = 0;
+};
+FindingCounts countFindings(const std::vector<Finding>& findings);
+
+} // namespace aotiscope
