@@ -99,6 +99,16 @@ void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, un
         fs::path p(f.path);
         siblings[p.parent_path().string()].push_back(p.filename().string());
     }
+    parallelFor(dev.libFiles.size(), threads, [&](std::size_t i, unsigned) {
+        auto& f = dev.libFiles[i];
+        f.stat = statFile(f.path);
+        if (f.isSymlink) {
+            std::error_code ec;
+            auto target = fs::canonical(f.path, ec);
+            f.resolvedPath = ec ? std::string() : target.string();
+            f.escapesRoot = !ec && !isWithin(f.resolvedPath, root);
+        }
+    });
     std::unordered_map<std::string, std::size_t> ownerOf; // sidecar path -> library index
     std::vector<std::size_t> toInspect;
     for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
@@ -108,7 +118,7 @@ void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, un
             f.role = LibraryRole::Lock;
         } else if (isSharedObject(name)) {
             f.role = LibraryRole::Kernel;
-            if (f.referencedBy.empty() || inspect) {
+            if (!f.escapesRoot && (f.referencedBy.empty() || inspect)) {
                 toInspect.push_back(i);
             }
         }
@@ -136,7 +146,7 @@ void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, un
             ownerOf.emplace(dir + "/" + o, toInspect[k]);
         }
     }
-    // Stat every file; a file in a folder named after a library's stem (torch 2.13 keeps the weights of
+    // A file in a folder named after a library's stem (torch 2.13 keeps the weights of
     // "<stem>.wrapper.so" in "<stem>/") belongs to that library too.
     std::unordered_map<std::string, std::size_t> libByStemDir;
     for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
@@ -145,16 +155,6 @@ void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, un
             libByStemDir.emplace((p.parent_path() / fileStem(p.filename().string())).string(), i);
         }
     }
-    parallelFor(dev.libFiles.size(), threads, [&](std::size_t i, unsigned) {
-        auto& f = dev.libFiles[i];
-        f.stat = statFile(f.path);
-        if (f.isSymlink) {
-            std::error_code ec;
-            auto target = fs::canonical(f.path, ec);
-            f.resolvedPath = ec ? std::string() : target.string();
-            f.escapesRoot = !ec && !isWithin(f.resolvedPath, root);
-        }
-    });
     for (auto& f : dev.libFiles) {
         if (f.role == LibraryRole::Lock || f.role == LibraryRole::Kernel || f.role == LibraryRole::OrphanKernel) {
             continue;

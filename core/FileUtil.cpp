@@ -26,7 +26,8 @@ struct Fd {
 } // namespace
 
 std::string readWholeFile(const std::string& path, std::string& out, std::size_t padding) {
-    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    // O_NONBLOCK: a FIFO planted under an op's name must not hang the scan; it is refused below.
+    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
     if (f.fd < 0) {
         return fmt::format("cannot read {}: {}", path, std::strerror(errno));
     }
@@ -58,7 +59,7 @@ std::string readWholeFile(const std::string& path, std::string& out, std::size_t
 }
 
 std::string readFileTail(const std::string& path, std::size_t limit) {
-    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+    Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK)};
     if (f.fd < 0) {
         return {};
     }

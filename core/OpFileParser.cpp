@@ -26,6 +26,11 @@ const char* jsonTypeName(dom::element_type t) {
     return "?";
 }
 
+std::string withArticle(dom::element_type t) {
+    std::string name = jsonTypeName(t);
+    return (name[0] == 'i' || name[0] == 'o' ? "an " : "a ") + name;
+}
+
 // Collects what is wrong with one entry while its fields are read.
 struct EntryReader {
     Entry& entry;
@@ -195,7 +200,7 @@ struct EntryReader {
         if (el.type() != dom::element_type::OBJECT) {
             arg.kind = ArgKind::Unknown;
             arg.rawJson = simdjson::minify(el);
-            issue(ParseIssue::Kind::UnknownKind, fmt::format("argument is a {}, not an object: {}", jsonTypeName(el.type()), arg.rawJson));
+            issue(ParseIssue::Kind::UnknownKind, fmt::format("argument is {}, not an object: {}", withArticle(el.type()), arg.rawJson));
             return arg;
         }
         dom::object obj(el);
@@ -308,7 +313,7 @@ struct EntryReader {
     void read(dom::element el) {
         if (el.type() != dom::element_type::OBJECT) {
             issue(ParseIssue::Kind::Structure,
-                  fmt::format("entry is a {}, expected an object with \"meta_info\" and \"kernel_path\"", jsonTypeName(el.type())));
+                  fmt::format("entry is {}, expected an object with \"meta_info\" and \"kernel_path\"", withArticle(el.type())));
             return;
         }
         bool sawMeta = false;
@@ -383,7 +388,7 @@ void OpFileParser::parseText(std::string_view text, OpFile& op) {
         return;
     }
     if (root.type() != dom::element_type::ARRAY) {
-        op.structureError = fmt::format("top level is a {}, expected a list of entries", jsonTypeName(root.type()));
+        op.structureError = fmt::format("top level is {}, expected a list of entries", withArticle(root.type()));
         return;
     }
     for (dom::element el : dom::array(root)) {
@@ -398,6 +403,8 @@ std::optional<std::string> quotePythonNonFinite(std::string_view text) {
     std::string out;
     bool changed = false;
     bool inString = false;
+    std::string containers; // '[' and '{' outside strings, innermost last
+    char previous = 0;      // last non-blank character outside strings
     out.reserve(text.size() + 16);
     for (std::size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
@@ -407,27 +414,40 @@ std::optional<std::string> quotePythonNonFinite(std::string_view text) {
                 out += text[++i];
             } else if (c == '"') {
                 inString = false;
+                previous = '"';
             }
             continue;
         }
+        // Python accepts these tokens only where a value stands, never as an object key.
+        bool valuePosition = previous == ':' || previous == '[' || previous == 0 ||
+                             (previous == ',' && !containers.empty() && containers.back() == '[');
+        bool matched = false;
+        if (valuePosition) {
+            for (std::string_view token : {"-Infinity", "Infinity", "NaN"}) {
+                if (text.substr(i, token.size()) == token) {
+                    out += '"';
+                    out += token;
+                    out += '"';
+                    i += token.size() - 1;
+                    matched = changed = true;
+                    previous = '"';
+                    break;
+                }
+            }
+        }
+        if (matched) {
+            continue;
+        }
+        out += c;
         if (c == '"') {
             inString = true;
-            out += c;
-            continue;
+        } else if (c == '[' || c == '{') {
+            containers += c;
+        } else if ((c == ']' || c == '}') && !containers.empty()) {
+            containers.pop_back();
         }
-        bool matched = false;
-        for (std::string_view token : {"-Infinity", "Infinity", "NaN"}) {
-            if (text.substr(i, token.size()) == token) {
-                out += '"';
-                out += token;
-                out += '"';
-                i += token.size() - 1;
-                matched = changed = true;
-                break;
-            }
-        }
-        if (!matched) {
-            out += c;
+        if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
+            previous = c;
         }
     }
     if (!changed) {

@@ -1,0 +1,59 @@
+#include "TestSupport.h"
+
+#include <QtTest>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace testsupport {
+
+namespace {
+std::string env(const char* name) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) {
+        qFatal("environment variable %s is not set: run the tests through ctest", name);
+    }
+    return v;
+}
+} // namespace
+
+std::string realCache() { return env("AOTISCOPE_REAL_CACHE"); }
+std::string fixture(const std::string& relative) { return env("AOTISCOPE_FIXTURES") + "/" + relative; }
+std::string cliPath() { return env("AOTISCOPE_CLI"); }
+
+std::string copyTree(const std::string& from, QTemporaryDir& into) {
+    auto dest = into.path().toStdString() + "/cache";
+    fs::copy(from, dest, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    return dest;
+}
+
+std::string readText(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+void writeText(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::trunc);
+    out << text;
+}
+
+const aotiscope::OpFile* findOp(const aotiscope::CacheSnapshot& snap, const std::string& name) {
+    for (const auto& ns : snap.namespaces) {
+        for (const auto& dev : ns.devices) {
+            for (const auto& op : dev.ops) {
+                if (op.name == name) {
+                    return &op;
+                }
+            }
+        }
+    }
+    return nullptr;
+}
+
+} // namespace testsupport

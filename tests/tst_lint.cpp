@@ -1,0 +1,228 @@
+// Every health rule fires on the input it describes, and none fires on a clean cache PyTorch wrote.
+#include "TestSupport.h"
+#include "core/CacheScanner.h"
+#include "core/HostInfo.h"
+#include "core/Linter.h"
+
+#include <QtTest>
+
+#include <filesystem>
+#include <regex>
+#include <sys/stat.h>
+
+using namespace aotiscope;
+using namespace testsupport;
+
+namespace {
+
+std::vector<Finding> lintRoot(const std::string& root, const HostInfo& host) {
+    auto snap = scanCache(root);
+    auto decoder = linkedDispatchKeyDecoder();
+    return lintSnapshot(snap, host, decoder.get());
+}
+
+bool has(const std::vector<Finding>& fs, std::string_view rule, const std::string& op = {}) {
+    return std::any_of(fs.begin(), fs.end(), [&](const Finding& f) { return f.ruleId == rule && (op.empty() || f.op == op); });
+}
+
+std::string dump(const std::vector<Finding>& fs) {
+    std::string s;
+    for (const auto& f : fs) {
+        s += f.ruleId + " " + f.op + ": " + f.message + "\n";
+    }
+    return s;
+}
+
+// A host like this one, with the active torch being the one that built the real cache.
+HostInfo thisHost() { return HostInfo::detect(); }
+
+void replaceInFile(const std::string& path, const std::string& from, const std::string& to) {
+    auto text = readText(path);
+    auto at = text.find(from);
+    QVERIFY2(at != std::string::npos, ("no \"" + from + "\" in " + path).c_str());
+    text.replace(at, from.size(), to);
+    writeText(path, text);
+}
+
+std::string firstWrapperMetadata(const std::string& root, const std::string& op) {
+    auto snap = scanCache(root);
+    for (const auto& f : snap.namespaces[0].devices[0].libFiles) {
+        if (f.role == LibraryRole::Kernel && f.referencedBy[0].first == op) {
+            return f.artifacts->metadataFiles.at(0);
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+class TestLint : public QObject {
+    Q_OBJECT
+private slots:
+    void cleanCacheHasNoFindings();
+    void hostile_data();
+    void hostile();
+    void everyFindingExplained();
+    void orphanLibrary();
+    void cpuIsaMissing();
+    void computeCapability();
+    void foreignTorch();
+    void unresolvedDependency();
+    void missingRunnerSymbols();
+    void dispatchKeyMismatch();
+    void unreadableOpFile();
+};
+
+void TestLint::cleanCacheHasNoFindings() {
+    auto fs = lintRoot(realCache(), thisHost());
+    QVERIFY2(fs.empty(), dump(fs).c_str());
+}
+
+void TestLint::hostile_data() {
+    QTest::addColumn<QString>("op");
+    QTest::addColumn<QString>("rule");
+    QTest::newRow("missing library") << "missing" << "AOTI001";
+    QTest::newRow("dynamic entry") << "dynamic" << "AOTI003";
+    QTest::newRow("corrupt json") << "corrupt" << "AOTI004";
+    QTest::newRow("deep nesting") << "deep" << "AOTI004";
+    QTest::newRow("invalid utf-8") << "invalid_utf8" << "AOTI004";
+    QTest::newRow("top level not a list") << "not_list" << "AOTI005";
+    QTest::newRow("wrong types") << "wrong_types" << "AOTI005";
+    QTest::newRow("unknown kind") << "unknown" << "AOTI005";
+    QTest::newRow("huge numbers") << "huge_numbers" << "AOTI005";
+    QTest::newRow("shadowed entry") << "shadowed" << "AOTI006";
+    QTest::newRow("escape by ..") << "escape_dotdot" << "AOTI007";
+    QTest::newRow("escape by absolute path") << "escape_abs" << "AOTI007";
+    QTest::newRow("escape by symlink") << "escape_symlink" << "AOTI007";
+    QTest::newRow("cpu device index") << "cpu_index" << "AOTI008";
+    QTest::newRow("bad dtype and layout") << "bad_dtype" << "AOTI009";
+    QTest::newRow("not an ELF") << "" << "AOTI015";
+    QTest::newRow("unknown keys") << "unknown" << "AOTI017";
+    QTest::newRow("symlink out of root") << "escape_symlink" << "AOTI019";
+}
+
+void TestLint::hostile() {
+    QFETCH(QString, op);
+    QFETCH(QString, rule);
+    auto fs = lintRoot(fixture("caches/hostile"), thisHost());
+    QVERIFY2(has(fs, rule.toStdString(), op.toStdString()), dump(fs).c_str());
+}
+
+void TestLint::everyFindingExplained() {
+    auto fs = lintRoot(fixture("caches/hostile"), thisHost());
+    QVERIFY(!fs.empty());
+    // A NaN scalar is what Python's json writes and reads: it is no finding at all.
+    QVERIFY2(!has(fs, "AOTI004", "nan_scalar") && !has(fs, "AOTI005", "nan_scalar"), dump(fs).c_str());
+    for (const auto& f : fs) {
+        QVERIFY(!ruleById(f.ruleId).pytorchBehaviour.empty());
+        QVERIFY(!f.message.empty());
+        QVERIFY2(!f.path.empty(), f.message.c_str());
+    }
+    // The missing library names the whole op's fate.
+    auto it = std::find_if(fs.begin(), fs.end(), [](auto& f) { return f.ruleId == "AOTI001"; });
+    QVERIFY(it->message.find("all 2 entries of missing") != std::string::npos);
+    QCOMPARE(it->entry, 1);
+}
+
+void TestLint::orphanLibrary() {
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    std::filesystem::remove(root + "/aoti_eager/aten/cpu/cat.json");
+    auto fs = lintRoot(root, thisHost());
+    QVERIFY2(has(fs, "AOTI002"), dump(fs).c_str());
+    QCOMPARE(std::count_if(fs.begin(), fs.end(), [](auto& f) { return f.ruleId == "AOTI002"; }), 1);
+}
+
+void TestLint::cpuIsaMissing() {
+    auto host = thisHost();
+    auto fs = lintRoot(realCache(), host);
+    QVERIFY(!has(fs, "AOTI010"));
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto meta = firstWrapperMetadata(root, "abs");
+    QVERIFY(!meta.empty());
+    std::regex isa(R"("AOTI_CPU_ISA": "[^"]*")");
+    writeText(meta, std::regex_replace(readText(meta), isa, R"("AOTI_CPU_ISA": "AVX512 AMX_TILE")"));
+    host.cpuFlags = {"sse2", "avx2", "fma"}; // a CPU without AVX512 or AMX
+    fs = lintRoot(root, host);
+    QVERIFY2(has(fs, "AOTI010", "abs"), dump(fs).c_str());
+}
+
+void TestLint::computeCapability() {
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto meta = firstWrapperMetadata(root, "add.Tensor");
+    replaceInFile(meta, R"("AOTI_COMPUTE_CAPABILITY": "")", R"("AOTI_COMPUTE_CAPABILITY": "90")");
+    auto host = thisHost();
+    host.cudaComputeCapabilities = std::vector<std::string>{"80"};
+    auto fs = lintRoot(root, host);
+    auto it = std::find_if(fs.begin(), fs.end(), [](auto& f) { return f.ruleId == "AOTI011"; });
+    QVERIFY2(it != fs.end(), dump(fs).c_str());
+    QCOMPARE(it->severity, Severity::Error);
+    host.cudaComputeCapabilities = std::nullopt; // no GPU: a warning, the library may serve another machine
+    fs = lintRoot(root, host);
+    it = std::find_if(fs.begin(), fs.end(), [](auto& f) { return f.ruleId == "AOTI011"; });
+    QVERIFY(it != fs.end());
+    QCOMPARE(it->severity, Severity::Warning);
+    host.cudaComputeCapabilities = std::vector<std::string>{"90"};
+    QVERIFY(!has(lintRoot(root, host), "AOTI011"));
+}
+
+void TestLint::foreignTorch() {
+    auto host = thisHost();
+    QVERIFY(host.torch.has_value());
+    host.torch->dir = "/opt/other-env/lib/python3.11/site-packages/torch";
+    auto fs = lintRoot(realCache(), host);
+    QCOMPARE(std::count_if(fs.begin(), fs.end(), [](auto& f) { return f.ruleId == "AOTI012"; }), 6);
+}
+
+void TestLint::unresolvedDependency() {
+    auto host = thisHost();
+    host.torch = std::nullopt;          // no torch whose libraries would satisfy libtorch_cpu.so
+    host.librarySearchPath = {"/lib", "/usr/lib"};
+    auto fs = lintRoot(realCache(), host);
+    auto it = std::find_if(fs.begin(), fs.end(), [](auto& f) { return f.ruleId == "AOTI013"; });
+    QVERIFY2(it != fs.end(), dump(fs).c_str());
+    QVERIFY(it->message.find("libtorch") != std::string::npos);
+}
+
+void TestLint::missingRunnerSymbols() {
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    // Point cat's entry at one of inductor's ISA probe builds: a real ELF without the runner API.
+    auto snap = scanCache(root);
+    std::string helper;
+    for (const auto& f : snap.namespaces[0].devices[0].libFiles) {
+        if (f.role == LibraryRole::HelperBuild) {
+            helper = f.relPath;
+        }
+    }
+    QVERIFY(!helper.empty());
+    const auto* cat = findOp(snap, "cat");
+    replaceInFile(cat->path, *cat->entries[0].kernelPath, helper);
+    auto fs = lintRoot(root, thisHost());
+    QVERIFY2(has(fs, "AOTI014", "cat"), dump(fs).c_str());
+}
+
+void TestLint::dispatchKeyMismatch() {
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    // A raw value from another torch release: the same bits name other keys now.
+    replaceInFile(root + "/aoti_eager/aten/cpu/abs.json", "\"dispatch_key_set\": 635655225345", "\"dispatch_key_set\": 32769");
+    auto fs = lintRoot(root, thisHost());
+    auto it = std::find_if(fs.begin(), fs.end(), [](auto& f) { return f.ruleId == "AOTI016"; });
+    QVERIFY2(it != fs.end(), dump(fs).c_str());
+    QVERIFY2(it->message.find("AutogradCPU") != std::string::npos, it->message.c_str()); // decoded names
+}
+
+void TestLint::unreadableOpFile() {
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto path = root + "/aoti_eager/aten/cpu/relu.json";
+    QCOMPARE(::mkfifo(path.c_str(), 0644), 0);
+    auto fs = lintRoot(root, thisHost());
+    QVERIFY2(has(fs, "AOTI018", "relu"), dump(fs).c_str());
+}
+
+QTEST_GUILESS_MAIN(TestLint)
+#include "tst_lint.moc"

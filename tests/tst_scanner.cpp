@@ -1,0 +1,175 @@
+// Scanning a cache that PyTorch really wrote: every op, every argument kind, the library inventory.
+#include "TestSupport.h"
+#include "core/CacheScanner.h"
+
+#include <QtTest>
+
+#include <filesystem>
+#include <sys/stat.h>
+
+using namespace aotiscope;
+using namespace testsupport;
+
+class TestScanner : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void opsAndEntries();
+    void argumentKindsFromPyTorch();
+    void libraryInventory();
+    void artifactsOfKernel();
+    void orphanAfterEntryRemoved();
+    void missingRootIsAnError();
+    void fifoDoesNotHang();
+    void unreadableFile();
+
+private:
+    CacheSnapshot snap_;
+};
+
+void TestScanner::initTestCase() {
+    snap_ = scanCache(realCache());
+    QVERIFY2(snap_.eagerDirExists, snap_.error.c_str());
+}
+
+void TestScanner::opsAndEntries() {
+    QCOMPARE(snap_.namespaces.size(), 1u);
+    QCOMPARE(snap_.namespaces[0].name, std::string("aten"));
+    QCOMPARE(snap_.namespaces[0].devices[0].name, std::string("cpu"));
+    std::vector<std::string> names;
+    for (const auto& op : snap_.namespaces[0].devices[0].ops) {
+        names.push_back(op.name);
+        QVERIFY2(op.parseError.empty(), op.parseError.c_str());
+    }
+    QCOMPARE(names, (std::vector<std::string>{"abs", "add.Tensor", "cat", "div.Tensor_mode", "tril_indices"}));
+    QCOMPARE(findOp(snap_, "abs")->entries.size(), 2u);
+    QCOMPARE(snap_.entryCount(), 6u);
+}
+
+void TestScanner::argumentKindsFromPyTorch() {
+    const auto* abs = findOp(snap_, "abs");
+    QCOMPARE(abs->entries[0].args[0].tensor.dtype, std::string("torch.float32"));
+    QCOMPARE(abs->entries[1].args[0].tensor.dtype, std::string("torch.float16"));
+    QCOMPARE(abs->entries[0].args[0].tensor.sizes, (std::vector<std::int64_t>{4, 8}));
+
+    const auto* add = findOp(snap_, "add.Tensor");
+    QCOMPARE(add->entries[0].args.size(), 3u);
+    QCOMPARE(add->entries[0].args[2].kind, ArgKind::Scalar);
+    QCOMPARE(add->entries[0].args[2].scalar->i, 2); // alpha
+
+    const auto* cat = findOp(snap_, "cat");
+    QCOMPARE(cat->entries[0].args[0].kind, ArgKind::TensorList);
+    QCOMPARE(cat->entries[0].args[0].list.size(), 2u);
+    QCOMPARE(cat->entries[0].args[1].kind, ArgKind::Scalar);
+
+    const auto* tril = findOp(snap_, "tril_indices");
+    std::vector<ArgKind> kinds;
+    for (const auto& a : tril->entries[0].args) {
+        kinds.push_back(a.kind);
+    }
+    QCOMPARE(kinds, (std::vector<ArgKind>{ArgKind::Scalar, ArgKind::Scalar, ArgKind::Scalar, ArgKind::Dtype, ArgKind::Layout, ArgKind::Device}));
+    QCOMPARE(tril->entries[0].args[3].text, std::string("torch.int32"));
+
+    const auto* div = findOp(snap_, "div.Tensor_mode");
+    QCOMPARE(div->entries[0].args[2].kind, ArgKind::String);
+    QCOMPARE(div->entries[0].args[2].text, std::string("floor"));
+
+    for (const auto* op : {abs, add, cat, tril, div}) {
+        for (const auto& e : op->entries) {
+            QVERIFY2(e.issues.empty(), (op->name + ": " + (e.issues.empty() ? "" : e.issues[0].message)).c_str());
+        }
+    }
+}
+
+void TestScanner::libraryInventory() {
+    const auto& dev = snap_.namespaces[0].devices[0];
+    std::size_t kernels = 0, helpers = 0, locks = 0, orphans = 0;
+    for (const auto& f : dev.libFiles) {
+        kernels += f.role == LibraryRole::Kernel;
+        helpers += f.role == LibraryRole::HelperBuild;
+        locks += f.role == LibraryRole::Lock;
+        orphans += f.role == LibraryRole::OrphanKernel;
+        if (f.role == LibraryRole::Kernel) {
+            QCOMPARE(f.referencedBy.size(), 1u);
+            QVERIFY(f.stat.size > 10000);
+            QVERIFY(f.elf && f.elf->isElf);
+        }
+    }
+    QCOMPARE(kernels, 6u);
+    QCOMPARE(orphans, 0u);
+    QVERIFY2(helpers >= 1, "inductor's ISA probe builds are classified as helper builds");
+    QVERIFY(locks >= 1);
+}
+
+void TestScanner::artifactsOfKernel() {
+    const auto& dev = snap_.namespaces[0].devices[0];
+    const LibraryFile* lib = nullptr;
+    for (const auto& f : dev.libFiles) {
+        if (f.role == LibraryRole::Kernel && f.referencedBy[0].first == "abs") {
+            lib = &f;
+        }
+    }
+    QVERIFY(lib && lib->artifacts);
+    const auto& a = *lib->artifacts;
+    QVERIFY(a.wrapperSource.ends_with(".wrapper.cpp"));
+    QVERIFY(a.compileCommand.find("-march=native") != std::string::npos);
+    QVERIFY(!a.linkCommand.empty());
+    QCOMPARE(a.deviceKey, std::string("cpu"));
+    QVERIFY(!a.cpuIsa.empty() || a.machine != "x86_64");
+    QVERIFY2(a.torchDir.ends_with("/torch"), a.torchDir.c_str());
+    QCOMPARE(a.kernelSources.size(), 1u); // found through the link command, though its stem differs
+    QVERIFY(lib->artifactBytes > 0);
+}
+
+void TestScanner::orphanAfterEntryRemoved() {
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto absJson = root + "/aoti_eager/aten/cpu/abs.json";
+    auto text = readText(absJson);
+    // Keep only the first entry: the float16 library is left without a reference.
+    auto second = text.find("    {", text.find("kernel_path"));
+    writeText(absJson, text.substr(0, text.rfind(',', second)) + "\n]");
+    auto snap = scanCache(root);
+    QCOMPARE(findOp(snap, "abs")->entries.size(), 1u);
+    std::size_t orphans = 0;
+    for (const auto& f : snap.namespaces[0].devices[0].libFiles) {
+        if (f.role == LibraryRole::OrphanKernel) {
+            ++orphans;
+            QVERIFY(f.artifacts.has_value());
+        }
+    }
+    QCOMPARE(orphans, 1u);
+}
+
+void TestScanner::missingRootIsAnError() {
+    auto snap = scanCache("/nonexistent/aotiscope-root");
+    QVERIFY(!snap.eagerDirExists);
+    QVERIFY(snap.error.find("/nonexistent/aotiscope-root does not exist") != std::string::npos);
+}
+
+void TestScanner::fifoDoesNotHang() {
+    QTemporaryDir tmp;
+    auto dir = tmp.path().toStdString() + "/aoti_eager/aten/cpu";
+    std::filesystem::create_directories(dir);
+    QCOMPARE(::mkfifo((dir + "/abs.json").c_str(), 0644), 0);
+    auto snap = scanCache(tmp.path().toStdString());
+    const auto* op = findOp(snap, "abs");
+    QVERIFY(op);
+    QVERIFY2(op->readError.find("not a regular file") != std::string::npos, op->readError.c_str());
+}
+
+void TestScanner::unreadableFile() {
+    if (::geteuid() == 0) {
+        QSKIP("root reads files whatever their mode; the FIFO case covers unreadable input as root");
+    }
+    QTemporaryDir tmp;
+    auto dir = tmp.path().toStdString() + "/aoti_eager/aten/cpu";
+    std::filesystem::create_directories(dir);
+    writeText(dir + "/abs.json", "[]");
+    ::chmod((dir + "/abs.json").c_str(), 0);
+    auto snap = scanCache(tmp.path().toStdString());
+    QVERIFY(findOp(snap, "abs")->readError.find("Permission denied") != std::string::npos);
+}
+
+QTEST_GUILESS_MAIN(TestScanner)
+#include "tst_scanner.moc"
