@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything AOTIScope needs on a fresh Debian 12/13 machine, idempotently:
-#   - Debian packages: compiler toolchain, CMake, Qt6 (Widgets, Charts, Concurrent, Test, Sql/SQLite),
-#     nlohmann_json, spdlog, simdjson, Xvfb (for screenshots), file(1)
+#   - Debian packages: compiler toolchain, CMake, Ninja, Qt6 base (Qt Test for the suite), nlohmann_json,
+#     spdlog/fmt, simdjson
 #   - a Python virtual environment at .venv with torch==2.13.0 (CPU), which also provides libtorch for CMake.
 # Quick when all is present: it checks before it installs.
 set -euo pipefail
@@ -10,9 +10,8 @@ cd "$here"
 
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6sql6-sqlite libqt6svg6
-  libgl-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libsimdjson-dev
-  xvfb xauth
+  qt6-base-dev qt6-base-dev-tools
+  nlohmann-json3-dev libspdlog-dev libfmt-dev libsimdjson-dev
 )
 
 missing=()
@@ -32,8 +31,8 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $PY"
   "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c 'import torch, filelock; assert torch.__version__.startswith("2.13.0")' 2>/dev/null; then
+if ! .venv/bin/python -c 'import torch, filelock, numpy; assert torch.__version__.startswith("2.13.0")' 2>/dev/null; then
   echo "setup: installing torch==2.13.0 into .venv"
-  .venv/bin/pip install -q --disable-pip-version-check torch==2.13.0 filelock
+  .venv/bin/pip install -q --disable-pip-version-check torch==2.13.0 filelock numpy
 fi
 echo "setup: ok ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"
