@@ -94,7 +94,7 @@ int cmdLs(const CliOptions& o, std::ostream& out, std::ostream& err) {
     for (const auto& ns : tree["namespaces"]) {
         fmt::print(out, "{}\n", ns["name"].get<std::string>());
         for (const auto& dev : ns["devices"]) {
-            fmt::print(out, "  {}  ({} ops, {} entries, {} in lib/, {} orphan libraries {})\n", dev["name"].get<std::string>(),
+            fmt::print(out, "  {}  ({} ops, {} entries, {} in lib/, {} orphan libraries ({}))\n", dev["name"].get<std::string>(),
                        dev["op_count"].get<std::size_t>(), dev["entries"].get<std::size_t>(),
                        humanBytes(dev["lib_bytes"].get<std::uint64_t>()), dev["orphan_libraries"].get<std::size_t>(),
                        humanBytes(dev["orphan_bytes"].get<std::uint64_t>()));

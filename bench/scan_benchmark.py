@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Scan speed: aotiscope-cli against PyTorch's own cache loader on a synthetic 100,000-entry cache.
+
+Generates (once) 10,000 op files of 10 entries each, every entry pointing at its own small library: a real
+ELF shared object exporting the AOTI runner's entry points, so both PyTorch's loader (which checks that each
+library exists) and AOTIScope's lint (which reads each ELF header) do their full work. Then, in one run:
+  - PyTorch: torch._inductor.aoti_eager.load_aoti_eager_cache looped over every op (torch import excluded),
+  - AOTIScope: `aotiscope-cli ls --json` and `aotiscope-cli lint --json` (whole processes, output discarded),
+each repeated, median reported, with the peak resident memory of each process.
+
+usage: bench/scan_benchmark.py [--root DIR] [--ops 10000] [--entries-per-op 10] [--repeat 3]
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROJECT = os.path.dirname(HERE)
+CLI = os.path.join(PROJECT, "build", "app", "cli", "aotiscope-cli")
+PYTHON = os.path.join(PROJECT, ".venv", "bin", "python")
+
+DUMMY_C = r"""
+int AOTInductorModelContainerCreateWithDevice(void) { return 0; }
+int AOTInductorModelContainerDelete(void) { return 0; }
+int AOTInductorModelContainerRun(void) { return 0; }
+int AOTInductorModelContainerGetNumOutputs(void) { return 0; }
+"""
+
+CPU_FLOAT_KEYS = 635655225345  # torch 2.13: CPU, ADInplaceOrView, AutogradCPU, AutocastCPU
+
+
+def tensor(sizes, order):
+    strides, acc = [], 1
+    for s in reversed(sizes):
+        strides.insert(0, acc)
+        acc *= s
+    return {"is_dynamic": False, "device_type": "cpu", "device_index": -1, "dtype": "torch.float32",
+            "sizes": sizes, "strides": strides, "requires_grad": False,
+            "dispatch_key_set": CPU_FLOAT_KEYS, "arg_order": order}
+
+
+def generate(root, ops, per_op):
+    marker = os.path.join(root, f".synthetic-{ops}x{per_op}")
+    if os.path.exists(marker):
+        return
+    shutil.rmtree(root, ignore_errors=True)
+    dev = os.path.join(root, "aoti_eager", "aten", "cpu")
+    os.makedirs(dev)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "dummy.c")
+        with open(src, "w") as f:
+            f.write(DUMMY_C)
+        so = os.path.join(tmp, "dummy.so")
+        subprocess.run(["cc", "-shared", "-fPIC", "-s", "-o", so, src], check=True)
+        with open(so, "rb") as f:
+            library = f.read()
+    n = 0
+    for op_index in range(ops):
+        entries = []
+        for e in range(per_op):
+            key = f"c{n:051d}"
+            rel = f"lib/{key[-2:]}/{key}.wrapper.so"
+            path = os.path.join(dev, rel)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(library)
+            sizes = [e + 1, 8]
+            entries.append({"meta_info": [tensor(sizes, 0), tensor(sizes, 1),
+                                          {"is_dynamic": False, "device_type": "cpu", "device_index": -1,
+                                           "dtype": "torch.int32", "scalar_value": 2, "arg_order": 2}],
+                            "kernel_path": rel})
+            n += 1
+        with open(os.path.join(dev, f"synthetic_op_{op_index}.Tensor.json"), "w") as f:
+            json.dump(entries, f, indent=4)
+    open(marker, "w").close()
+
+
+def run_child(argv, env=None):
+    """Runs a process with output discarded; returns (seconds, peak RSS in MiB, exit code)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode()
+    if proc.returncode not in (0, 1):
+        sys.exit(f"{argv} failed ({proc.returncode}): {err}")
+    return took, usage.ru_maxrss / 1024.0, proc.returncode
+
+
+PYTORCH_LOOP = r"""
+import os, resource, sys, time, json
+import torch
+from torch._inductor.aoti_eager import load_aoti_eager_cache
+dev = os.path.join(os.environ["TORCHINDUCTOR_CACHE_DIR"], "aoti_eager", "aten", "cpu")
+ops = sorted(f[:-5] for f in os.listdir(dev) if f.endswith(".json"))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+entries = 0
+for op in ops:
+    entries += len(load_aoti_eager_cache("aten", op, "cpu"))
+took = time.perf_counter() - start
+print(json.dumps({"seconds": took, "ops": len(ops), "entries": entries,
+                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+                  "rss_before_mib": before / 1024.0}))
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", default=os.path.join(tempfile.gettempdir(), "aotiscope-bench-cache"))
+    parser.add_argument("--ops", type=int, default=10000)
+    parser.add_argument("--entries-per-op", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=3)
+    opts = parser.parse_args()
+    if not os.path.exists(CLI):
+        sys.exit(f"{CLI} not built: run scripts/build.sh")
+
+    t0 = time.perf_counter()
+    generate(opts.root, opts.ops, opts.entries_per_op)
+    print(f"cache: {opts.root} ({opts.ops} ops x {opts.entries_per_op} entries, ready in {time.perf_counter() - t0:.1f}s)")
+    print(f"machine: {os.cpu_count()} cores")
+
+    env = dict(os.environ, TORCHINDUCTOR_CACHE_DIR=opts.root)
+    torch_runs = []
+    for _ in range(opts.repeat):
+        out = subprocess.run([PYTHON, "-c", PYTORCH_LOOP], env=env, capture_output=True, text=True, check=True)
+        torch_runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    torch_s = statistics.median(r["seconds"] for r in torch_runs)
+    expected = opts.ops * opts.entries_per_op
+    assert torch_runs[0]["entries"] == expected, torch_runs[0]
+
+    results = {}
+    for name, args in [("ls --json", ["ls", "--json"]), ("lint --json", ["lint", "--json"])]:
+        runs = [run_child([CLI, *args, "--root", opts.root]) for _ in range(opts.repeat)]
+        results[name] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[0][2])
+
+    print(f"\nPyTorch load_aoti_eager_cache over {torch_runs[0]['ops']} ops ({expected} entries): "
+          f"{torch_s:.3f} s median of {opts.repeat} (torch import excluded; process peak RSS "
+          f"{max(r['rss_mib'] for r in torch_runs):.0f} MiB)")
+    for name, (secs, rss, code) in results.items():
+        print(f"aotiscope-cli {name:<12} {secs:.3f} s median of {opts.repeat} (whole process), peak RSS {rss:.0f} MiB, "
+              f"exit {code}, {torch_s / secs:.1f}x faster than PyTorch's loader")
+    lint_s, lint_rss, _ = results["lint --json"]
+    ls_s, ls_rss, _ = results["ls --json"]
+    ok = all(torch_s / s >= 20 and s < 1.5 for s in (ls_s, lint_s)) and max(ls_rss, lint_rss) < 500
+    print(f"\ntargets (>= 20x, < 1.5 s, < 500 MB): {'met' if ok else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
