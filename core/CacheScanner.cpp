@@ -93,12 +93,6 @@ void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, un
             }
         }
     }
-    // Folder -> names of its files, to find each library's sidecars.
-    std::map<std::string, std::vector<std::string>> siblings;
-    for (const auto& f : dev.libFiles) {
-        fs::path p(f.path);
-        siblings[p.parent_path().string()].push_back(p.filename().string());
-    }
     parallelFor(dev.libFiles.size(), threads, [&](std::size_t i, unsigned) {
         auto& f = dev.libFiles[i];
         f.stat = statFile(f.path);
@@ -121,6 +115,18 @@ void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, un
             if (!f.escapesRoot && (f.referencedBy.empty() || inspect)) {
                 toInspect.push_back(i);
             }
+        }
+    }
+    // Folder -> its files by stem, to find each library's sidecars; built only when something is inspected.
+    std::unordered_map<std::string, SiblingIndex> siblings;
+    if (!toInspect.empty()) {
+        std::unordered_map<std::string, std::vector<std::string>> names;
+        for (const auto& f : dev.libFiles) {
+            auto slash = f.path.rfind('/');
+            names[f.path.substr(0, slash)].push_back(f.path.substr(slash + 1));
+        }
+        for (auto& [dir, list] : names) {
+            siblings.emplace(dir, indexSiblings(list));
         }
     }
     // ELF headers and sidecars: the costly part of a scan, spread over the cores.
@@ -275,8 +281,12 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
             options.progress(n, ops.size());
         }
     });
+    auto parsed = std::chrono::steady_clock::now();
+    spdlog::debug("parsed {} op files in {:.3f}s", ops.size(), std::chrono::duration<double>(parsed - started).count());
     for (auto* dev : devices) {
         walkLib(*dev);
+        spdlog::debug("walked {}/lib: {} files in {:.3f}s", dev->path, dev->libFiles.size(),
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - parsed).count());
         classifyLibraries(snap.root, *dev, options.inspectLibraries, threads);
     }
     snap.scanSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

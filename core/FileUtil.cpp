@@ -87,16 +87,30 @@ FileStat statFile(const std::string& path) {
 }
 
 std::string absolutePath(std::string_view path) {
-    std::filesystem::path p(path);
-    if (p.is_relative()) {
+    std::string out;
+    if (!path.starts_with('/')) {
         std::error_code ec;
-        p = std::filesystem::current_path(ec) / p;
+        out = std::filesystem::current_path(ec).string();
     }
-    auto s = p.lexically_normal().string();
-    if (s.size() > 1 && s.back() == '/') {
-        s.pop_back();
+    out.reserve(out.size() + path.size() + 1);
+    // Fold "." and ".." segment by segment (the scan calls this once per entry: no std::filesystem::path).
+    std::size_t i = 0;
+    while (i <= path.size()) {
+        auto end = path.find('/', i);
+        if (end == std::string_view::npos) {
+            end = path.size();
+        }
+        auto seg = path.substr(i, end - i);
+        if (seg == "..") {
+            auto slash = out.rfind('/');
+            out.resize(slash == std::string::npos ? 0 : slash);
+        } else if (!seg.empty() && seg != ".") {
+            out += '/';
+            out += seg;
+        }
+        i = end + 1;
     }
-    return s;
+    return out.empty() ? "/" : out;
 }
 
 bool isWithin(std::string_view path, std::string_view root) {

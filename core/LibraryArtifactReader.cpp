@@ -70,27 +70,36 @@ std::string torchDirFromCommand(const std::string& command) {
     return {};
 }
 
-LibraryArtifacts readLibraryArtifacts(const std::string& libraryPath, const std::vector<std::string>& siblings,
+SiblingIndex indexSiblings(const std::vector<std::string>& names) {
+    SiblingIndex index;
+    for (const auto& n : names) {
+        index[fileStem(n)].push_back(n);
+    }
+    return index;
+}
+
+LibraryArtifacts readLibraryArtifacts(const std::string& libraryPath, const SiblingIndex& siblings,
                                       std::vector<std::string>& owned) {
     LibraryArtifacts a;
     std::filesystem::path lib(libraryPath);
     auto dir = lib.parent_path().string();
     auto libName = lib.filename().string();
     auto stem = fileStem(libName);
-
-    // Files named by the link command in the same folder (torch 2.5+: "<other>.kernel.o") belong too.
-    std::vector<std::string> stems{stem};
-    auto isOwned = [&](const std::string& name) {
-        return std::ranges::any_of(stems, [&](const std::string& s) { return fileStem(name) == s; });
+    static const std::vector<std::string> none;
+    auto withStem = [&](const std::string& s) -> const std::vector<std::string>& {
+        auto it = siblings.find(s);
+        return it == siblings.end() ? none : it->second;
     };
 
+    const auto& same = withStem(stem);
     for (const char* suffix : {".wrapper.cpp", ".cpp"}) {
-        auto name = stem + suffix;
-        if (std::ranges::find(siblings, name) != siblings.end()) {
-            a.wrapperSource = dir + "/" + name;
+        if (std::ranges::find(same, stem + suffix) != same.end()) {
+            a.wrapperSource = dir + "/" + stem + suffix;
             break;
         }
     }
+    // Files named by the link command in the same folder (torch 2.5+: "<other>.kernel.o") belong too.
+    std::vector<std::string> stems{stem};
     if (!a.wrapperSource.empty()) {
         auto tail = readFileTail(a.wrapperSource, 16384);
         a.compileCommand = commandAfter(tail, "Compile cmd");
@@ -99,27 +108,32 @@ LibraryArtifacts readLibraryArtifacts(const std::string& libraryPath, const std:
         if (a.torchDir.empty()) {
             a.torchDir = torchDirFromCommand(a.linkCommand);
         }
-        for (const auto& name : siblings) {
-            if (name.ends_with(".kernel.cpp") && a.linkCommand.find(fileStem(name) + ".kernel.o") != std::string::npos) {
-                stems.push_back(fileStem(name));
+        for (std::size_t at = a.linkCommand.find(".kernel.o"); at != std::string::npos;
+             at = a.linkCommand.find(".kernel.o", at + 1)) {
+            auto start = a.linkCommand.find_last_of(" /", at);
+            auto other = a.linkCommand.substr(start + 1, at - start - 1);
+            if (siblings.contains(other) && other != stem) {
+                stems.push_back(other);
             }
         }
     }
-    for (const auto& name : siblings) {
-        if (name == libName || !isOwned(name)) {
-            continue;
-        }
-        owned.push_back(name);
-        auto path = dir + "/" + name;
-        if (path == a.wrapperSource) {
-            continue;
-        }
-        if (name.ends_with("_metadata.json")) {
-            a.metadataFiles.push_back(path);
-        } else if (name.ends_with(".kernel.cpp")) {
-            a.kernelSources.push_back(path);
-        } else {
-            a.others.push_back(path);
+    for (const auto& s : stems) {
+        for (const auto& name : withStem(s)) {
+            if (name == libName) {
+                continue;
+            }
+            owned.push_back(name);
+            auto path = dir + "/" + name;
+            if (path == a.wrapperSource) {
+                continue;
+            }
+            if (name.ends_with("_metadata.json")) {
+                a.metadataFiles.push_back(path);
+            } else if (name.ends_with(".kernel.cpp")) {
+                a.kernelSources.push_back(path);
+            } else {
+                a.others.push_back(path);
+            }
         }
     }
     // The wrapper's metadata is authoritative; a kernel's metadata is the fallback.

@@ -5,13 +5,18 @@
 #include "core/CacheModel.h"
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace aotiscope {
 
-// `siblings` are the file names in the library's folder. Returns the artifacts and the names of the
-// siblings that belong to this library.
-LibraryArtifacts readLibraryArtifacts(const std::string& libraryPath, const std::vector<std::string>& siblings,
+// The file names of one folder, grouped by stem, so that finding a library's sidecars costs a lookup and
+// not a pass over a folder of thousands of files.
+using SiblingIndex = std::unordered_map<std::string, std::vector<std::string>>;
+SiblingIndex indexSiblings(const std::vector<std::string>& names);
+
+// Returns the artifacts of the library and, in `owned`, the names of its folder's files that belong to it.
+LibraryArtifacts readLibraryArtifacts(const std::string& libraryPath, const SiblingIndex& siblings,
                                       std::vector<std::string>& owned);
 
 // "<dir>/torch" from "-I<dir>/torch/include" or "-L<dir>/torch/lib" in a compile or link command.
