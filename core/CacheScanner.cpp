@@ -15,6 +15,12 @@
 #include <map>
 #include <unordered_map>
 
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
 namespace fs = std::filesystem;
 
 namespace aotiscope {
@@ -45,29 +51,72 @@ bool isDir(const fs::directory_entry& e) {
     return e.is_directory(ec) && !e.is_symlink(ec);
 }
 
-// Every file under lib/ (symlinked folders are not followed: a symlink loop cannot trap the walk).
-void walkLib(DeviceDir& dev) {
-    fs::path lib = fs::path(dev.path) / "lib";
-    std::error_code ec;
-    if (!fs::is_directory(lib, ec)) {
+// Walks one folder tree with readdir and fstatat (std::filesystem costs several times more per file).
+// Symlinks are recorded, never followed: a symlink loop cannot trap the walk.
+void walkTree(const std::string& dir, const std::string& devPath, std::vector<LibraryFile>& out, std::string& error,
+              std::vector<std::string>* subdirsOut = nullptr) {
+    DIR* d = ::opendir(dir.c_str());
+    if (!d) {
+        error = fmt::format("cannot list {}: {}", dir, std::strerror(errno));
         return;
     }
-    fs::recursive_directory_iterator it(lib, fs::directory_options::skip_permission_denied, ec);
-    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        const auto& e = *it;
-        std::error_code tec;
-        bool link = e.is_symlink(tec);
-        if (!link && e.is_directory(tec)) {
+    int dfd = ::dirfd(d);
+    std::vector<std::string> subdirs;
+    while (dirent* e = ::readdir(d)) {
+        std::string_view name = e->d_name;
+        if (name == "." || name == "..") {
+            continue;
+        }
+        struct stat st {};
+        if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            continue; // vanished while walking
+        }
+        auto path = dir + "/" + std::string(name);
+        if (S_ISDIR(st.st_mode)) {
+            subdirs.push_back(std::move(path));
             continue;
         }
         LibraryFile f;
-        f.path = e.path().string();
-        f.relPath = e.path().lexically_relative(dev.path).string();
-        f.isSymlink = link;
-        dev.libFiles.push_back(std::move(f));
+        f.isSymlink = S_ISLNK(st.st_mode);
+        f.relPath = path.substr(devPath.size() + 1);
+        if (f.isSymlink) {
+            f.stat = statFile(path);
+        } else {
+            f.stat = FileStat{true, std::uint64_t(st.st_size), st.st_mtim.tv_sec};
+        }
+        f.path = std::move(path);
+        out.push_back(std::move(f));
     }
-    if (ec) {
-        dev.error = fmt::format("cannot walk {}: {}", lib.string(), ec.message());
+    ::closedir(d);
+    if (subdirsOut) {
+        *subdirsOut = std::move(subdirs); // the caller walks them, in parallel
+        return;
+    }
+    for (const auto& sub : subdirs) {
+        walkTree(sub, devPath, out, error);
+    }
+}
+
+// Every file under lib/, its top-level folders walked in parallel.
+void walkLib(DeviceDir& dev, unsigned threads) {
+    auto lib = dev.path + "/lib";
+    struct stat st {};
+    if (::lstat(lib.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return;
+    }
+    std::vector<std::string> top;
+    std::string topError;
+    walkTree(lib, dev.path, dev.libFiles, topError, &top); // lib/'s own files, and its folders
+    std::vector<std::vector<LibraryFile>> parts(top.size());
+    std::vector<std::string> errors(top.size());
+    errors.push_back(topError);
+    parts.emplace_back();
+    parallelFor(top.size(), threads, [&](std::size_t i, unsigned) { walkTree(top[i], dev.path, parts[i], errors[i]); });
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        std::move(parts[i].begin(), parts[i].end(), std::back_inserter(dev.libFiles));
+        if (!errors[i].empty()) {
+            dev.error = errors[i];
+        }
     }
     std::ranges::sort(dev.libFiles, {}, &LibraryFile::relPath);
 }
@@ -95,7 +144,6 @@ void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, un
     }
     parallelFor(dev.libFiles.size(), threads, [&](std::size_t i, unsigned) {
         auto& f = dev.libFiles[i];
-        f.stat = statFile(f.path);
         if (f.isSymlink) {
             std::error_code ec;
             auto target = fs::canonical(f.path, ec);
@@ -284,7 +332,7 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
     auto parsed = std::chrono::steady_clock::now();
     spdlog::debug("parsed {} op files in {:.3f}s", ops.size(), std::chrono::duration<double>(parsed - started).count());
     for (auto* dev : devices) {
-        walkLib(*dev);
+        walkLib(*dev, threads);
         spdlog::debug("walked {}/lib: {} files in {:.3f}s", dev->path, dev->libFiles.size(),
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - parsed).count());
         classifyLibraries(snap.root, *dev, options.inspectLibraries, threads);
