@@ -80,6 +80,7 @@ struct Entry {
     std::optional<std::string> kernelPath; // as written, relative to the device folder
     std::vector<RawField> unknown;
     std::vector<ParseIssue> issues;
+    int library = -1; // index in DeviceDir::libFiles of the file kernel_path names, -1 when none there
 };
 
 struct FileStat {
@@ -132,17 +133,24 @@ enum class LibraryRole : std::uint8_t {
 
 const char* libraryRoleName(LibraryRole role);
 
+// An entry that points at a library: indices into its DeviceDir (ops, then entries).
+struct LibraryRef {
+    std::uint32_t op = 0;
+    std::int32_t entry = 0;
+};
+
 struct LibraryFile {
     std::string relPath; // relative to the device folder, e.g. "lib/ab/cab....so"
     std::string path;    // absolute
     FileStat stat;
     LibraryRole role = LibraryRole::CompilerArtifact;
-    std::vector<std::pair<std::string, int>> referencedBy; // (op name, entry index)
+    std::vector<LibraryRef> referencedBy;
     bool isSymlink = false;
     std::string resolvedPath; // canonical target when it exists
     bool escapesRoot = false;
-    std::optional<LibraryArtifacts> artifacts; // kernels and orphan kernels
-    std::optional<ElfSummary> elf;             // shared objects
+    // Shared and immutable: snapshots are copied to the GUI thread, and most files have neither.
+    std::shared_ptr<const LibraryArtifacts> artifacts; // kernels and orphan kernels
+    std::shared_ptr<const ElfSummary> elf;             // shared objects
     std::uint64_t artifactBytes = 0;           // sidecars, for sizes in listings
 };
 

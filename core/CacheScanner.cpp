@@ -131,14 +131,15 @@ void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, un
     for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
         byPath.emplace(dev.libFiles[i].path, i);
     }
-    for (const auto& op : dev.ops) {
-        for (const auto& entry : op.entries) {
-            if (!entry.kernelPath) {
+    for (std::size_t o = 0; o < dev.ops.size(); ++o) {
+        for (auto& entry : dev.ops[o].entries) {
+            if (!entry.kernelPath || entry.kernelPath->starts_with('/')) {
                 continue;
             }
             auto joined = absolutePath(dev.path + "/" + *entry.kernelPath);
             if (auto it = byPath.find(joined); it != byPath.end()) {
-                dev.libFiles[it->second].referencedBy.emplace_back(op.name, entry.index);
+                entry.library = int(it->second);
+                dev.libFiles[it->second].referencedBy.push_back({std::uint32_t(o), entry.index});
             }
         }
     }
@@ -183,15 +184,16 @@ void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, un
         auto& f = dev.libFiles[toInspect[k]];
         fs::path p(f.path);
         auto name = p.filename().string();
-        f.elf = readElfSummary(f.path);
-        bool exportsRunnerApi = std::ranges::find(f.elf->aotiSymbols, "AOTInductorModelContainerCreateWithDevice") !=
-                                f.elf->aotiSymbols.end();
+        auto elf = std::make_shared<ElfSummary>(readElfSummary(f.path));
+        f.elf = elf;
+        bool exportsRunnerApi = std::ranges::find(elf->aotiSymbols, "AOTInductorModelContainerCreateWithDevice") !=
+                                elf->aotiSymbols.end();
         if (f.referencedBy.empty()) {
             f.role = exportsRunnerApi || name.ends_with(".wrapper.so") ? LibraryRole::OrphanKernel : LibraryRole::HelperBuild;
         }
         auto artifacts = readLibraryArtifacts(f.path, siblings.at(p.parent_path().string()), owned[k]);
         if (f.role != LibraryRole::HelperBuild) {
-            f.artifacts = std::move(artifacts);
+            f.artifacts = std::make_shared<const LibraryArtifacts>(std::move(artifacts));
         }
     });
     for (std::size_t k = 0; k < toInspect.size(); ++k) {

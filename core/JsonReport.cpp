@@ -207,7 +207,7 @@ json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings)
                     ++helpers;
                 }
                 for (const auto& ref : f.referencedBy) {
-                    opBytes[ref.first] += f.stat.size + f.artifactBytes;
+                    opBytes[dev.ops[ref.op].name] += f.stat.size + f.artifactBytes;
                 }
             }
             totalBytes += libBytes;
@@ -254,10 +254,6 @@ json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findin
     json ops = json::array();
     for (const auto& ns : snap.namespaces) {
         for (const auto& dev : ns.devices) {
-            std::unordered_map<std::string, const LibraryFile*> libs;
-            for (const auto& f : dev.libFiles) {
-                libs.emplace(f.path, &f);
-            }
             for (const auto& op : dev.ops) {
                 if (!opName.empty() && op.name != opName) {
                     continue;
@@ -276,9 +272,8 @@ json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findin
                     }
                     json entry{{"index", e.index}, {"kernel_path", optionalJson(e.kernelPath)}, {"args", args}, {"findings", fs}};
                     if (e.kernelPath) {
-                        auto joined = absolutePath(dev.path + "/" + *e.kernelPath);
-                        auto it = libs.find(joined);
-                        entry["library"] = libraryToJson(it == libs.end() ? nullptr : it->second, joined);
+                        auto joined = absolutePath(e.kernelPath->starts_with('/') ? *e.kernelPath : dev.path + "/" + *e.kernelPath);
+                        entry["library"] = libraryToJson(e.library >= 0 ? &dev.libFiles[std::size_t(e.library)] : nullptr, joined);
                     }
                     putUnknown(entry, e.unknown);
                     entries.push_back(std::move(entry));

@@ -32,10 +32,6 @@ public:
     std::vector<Finding> run() {
         for (const auto& ns : snap_.namespaces) {
             for (const auto& dev : ns.devices) {
-                libByPath_.clear();
-                for (const auto& f : dev.libFiles) {
-                    libByPath_.emplace(f.path, &f);
-                }
                 for (const auto& op : dev.ops) {
                     lintOp(ns, dev, op);
                 }
@@ -99,11 +95,10 @@ private:
             return;
         }
         KernelPathResolution r;
-        r.joined = absolutePath(dev.path + "/" + *e.kernelPath);
-        auto known = e.kernelPath->starts_with('/') ? libByPath_.end() : libByPath_.find(r.joined);
-        if (known != libByPath_.end() && !known->second->isSymlink) {
+        const LibraryFile* known = e.library >= 0 ? &dev.libFiles[std::size_t(e.library)] : nullptr;
+        if (known && !known->isSymlink) {
             // Found by the scan's walk of lib/, which follows no symlink: inside the root by construction.
-            r.exists = known->second->stat.exists;
+            r.exists = known->stat.exists;
         } else {
             r = resolveKernelPath(snap_.root, dev.path, *e.kernelPath);
         }
@@ -199,8 +194,8 @@ private:
 
     void lintLibraries(const NamespaceDir& ns, const DeviceDir& dev) {
         for (const auto& f : dev.libFiles) {
-            auto owner = f.referencedBy.empty() ? std::string() : f.referencedBy.front().first;
-            int entry = f.referencedBy.empty() ? -1 : f.referencedBy.front().second;
+            auto owner = f.referencedBy.empty() ? std::string() : dev.ops[f.referencedBy.front().op].name;
+            int entry = f.referencedBy.empty() ? -1 : f.referencedBy.front().entry;
             auto here = [&](std::string_view rule, std::string msg, std::optional<Severity> sev = {}) {
                 add(rule, std::move(msg), ns, dev, owner, entry, -1, f.path, sev);
             };
@@ -305,7 +300,6 @@ private:
     std::vector<Finding> out_;
     std::unordered_map<std::string, std::optional<std::uint64_t>> expectedCache_;
     std::unordered_map<std::string, bool> resolveCache_;
-    std::unordered_map<std::string, const LibraryFile*> libByPath_;
 };
 
 } // namespace

@@ -105,7 +105,7 @@ void TestScanner::artifactsOfKernel() {
     const auto& dev = snap_.namespaces[0].devices[0];
     const LibraryFile* lib = nullptr;
     for (const auto& f : dev.libFiles) {
-        if (f.role == LibraryRole::Kernel && f.referencedBy[0].first == "abs") {
+        if (f.role == LibraryRole::Kernel && dev.ops[f.referencedBy[0].op].name == "abs") {
             lib = &f;
         }
     }
@@ -135,7 +135,7 @@ void TestScanner::orphanAfterEntryRemoved() {
     for (const auto& f : snap.namespaces[0].devices[0].libFiles) {
         if (f.role == LibraryRole::OrphanKernel) {
             ++orphans;
-            QVERIFY(f.artifacts.has_value());
+            QVERIFY(f.artifacts != nullptr);
         }
     }
     QCOMPARE(orphans, 1u);
