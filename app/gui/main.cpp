@@ -1,0 +1,53 @@
+// aotiscope: the desktop application. Opens the cache given on the command line, else the root PyTorch
+// would use.
+#include "core/CacheLocator.h"
+#include "ui/MainWindow.h"
+#include "ui/ScanController.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTreeView>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("AOTIScope"));
+    QApplication::setApplicationName(QStringLiteral("AOTIScope"));
+    QApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    spdlog::set_default_logger(spdlog::stderr_color_mt("aotiscope"));
+    spdlog::set_level(spdlog::level::info);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Browse and check PyTorch's AOTI-eager kernel cache"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("root"), QStringLiteral("cache root (default: where PyTorch looks)"));
+    QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("save a PNG of the window after the first scan and quit"),
+                                  QStringLiteral("file"));
+    parser.addOption(screenshot);
+    QCommandLineOption select(QStringLiteral("select"), QStringLiteral("select this entry after the first scan, e.g. aten/cpu/abs#1"),
+                              QStringLiteral("entry"));
+    parser.addOption(select);
+    parser.process(app);
+
+    aotiscope::ui::MainWindow window;
+    window.resize(1400, 860);
+    window.show();
+    auto root = parser.positionalArguments().value(0, QString::fromStdString(aotiscope::locateCacheRoot().root));
+    QObject::connect(window.controller(), &aotiscope::ui::ScanController::finished, &window, [&] {
+        if (parser.isSet(select)) {
+            window.treeView()->expandAll();
+            window.selectEntry(parser.value(select));
+        }
+        if (parser.isSet(screenshot)) {
+            QMetaObject::invokeMethod(&window, [&] {
+                window.grab().save(parser.value(screenshot));
+                app.quit();
+            }, Qt::QueuedConnection);
+        }
+    });
+    window.openRoot(root);
+    return app.exec();
+}

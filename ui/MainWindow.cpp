@@ -1,0 +1,423 @@
+#include "ui/MainWindow.h"
+
+#include "core/CacheLocator.h"
+#include "core/CacheScanner.h"
+#include "core/EntryDiff.h"
+#include "ui/CacheFilterProxy.h"
+#include "ui/CacheTreeModel.h"
+#include "ui/DiffWidget.h"
+#include "ui/EntryDetailsWidget.h"
+#include "ui/FindingsModel.h"
+#include "ui/LogPanel.h"
+#include "ui/ScanController.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTreeView>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <spdlog/spdlog.h>
+
+namespace aotiscope::ui {
+
+namespace {
+constexpr int kMaxRecent = 8;
+QString q(const std::string& s) { return QString::fromStdString(s); }
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), controller_(new ScanController(this)), model_(new CacheTreeModel(this)),
+      proxy_(new CacheFilterProxy(this)), findings_(new FindingsModel(this)), findingsProxy_(new QSortFilterProxyModel(this)) {
+    setWindowTitle(tr("AOTIScope"));
+    setAcceptDrops(true);
+    proxy_->setSourceModel(model_);
+    findingsProxy_->setSourceModel(findings_);
+    findingsProxy_->setSortRole(FindingsModel::SortRole);
+
+    filter_ = new QLineEdit;
+    filter_->setObjectName(QStringLiteral("filterEdit"));
+    filter_->setClearButtonEnabled(true);
+    filter_->setPlaceholderText(tr("Filter: words, or status:error device:cuda dtype:float16 op:add* rule:AOTI001 kind:tensor_list"));
+    filterError_ = new QLabel;
+    filterError_->setStyleSheet(QStringLiteral("color: #b22222"));
+    filterError_->hide();
+    tree_ = new QTreeView;
+    tree_->setObjectName(QStringLiteral("cacheTree"));
+    tree_->setModel(proxy_);
+    tree_->setSortingEnabled(true);
+    tree_->sortByColumn(CacheTreeModel::NameColumn, Qt::AscendingOrder);
+    tree_->setUniformRowHeights(true);
+    tree_->setAlternatingRowColors(true);
+    tree_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    tree_->setContextMenuPolicy(Qt::CustomContextMenu);
+    tree_->header()->setStretchLastSection(false);
+    tree_->header()->setSectionResizeMode(CacheTreeModel::NameColumn, QHeaderView::Stretch);
+    auto* left = new QWidget;
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(filter_);
+    leftLayout->addWidget(filterError_);
+    leftLayout->addWidget(tree_, 1);
+
+    details_ = new EntryDetailsWidget;
+    diff_ = new DiffWidget;
+    tabs_ = new QTabWidget;
+    tabs_->addTab(details_, tr("Details"));
+    tabs_->addTab(diff_, tr("Diff"));
+    auto* split = new QSplitter(Qt::Horizontal);
+    split->setObjectName(QStringLiteral("mainSplitter"));
+    split->addWidget(left);
+    split->addWidget(tabs_);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    setCentralWidget(split);
+
+    findingsView_ = new QTableView;
+    findingsView_->setObjectName(QStringLiteral("findingsView"));
+    findingsView_->setModel(findingsProxy_);
+    findingsView_->setSortingEnabled(true);
+    findingsView_->sortByColumn(FindingsModel::SeverityColumn, Qt::DescendingOrder);
+    findingsView_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    findingsView_->horizontalHeader()->setStretchLastSection(true);
+    findingsView_->verticalHeader()->hide();
+    auto* healthDock = new QDockWidget(tr("Health"), this);
+    healthDock->setObjectName(QStringLiteral("healthDock"));
+    healthDock->setWidget(findingsView_);
+    addDockWidget(Qt::BottomDockWidgetArea, healthDock);
+    log_ = new LogPanel;
+    log_->attachToDefaultLogger();
+    auto* logDock = new QDockWidget(tr("Log"), this);
+    logDock->setObjectName(QStringLiteral("logDock"));
+    logDock->setWidget(log_);
+    addDockWidget(Qt::BottomDockWidgetArea, logDock);
+    tabifyDockWidget(healthDock, logDock);
+    healthDock->raise();
+
+    summary_ = new QLabel(tr("No cache open"));
+    summary_->setObjectName(QStringLiteral("summaryLabel"));
+    progress_ = new QProgressBar;
+    progress_->setRange(0, 1000);
+    progress_->setMaximumWidth(240);
+    progress_->hide();
+    statusBar()->addWidget(summary_, 1);
+    statusBar()->addPermanentWidget(progress_);
+
+    createActions();
+
+    connect(filter_, &QLineEdit::textChanged, proxy_, &CacheFilterProxy::setFilterText);
+    connect(proxy_, &CacheFilterProxy::filterErrors, this, [this](const QStringList& errors) {
+        filterError_->setText(errors.join(QStringLiteral("; ")));
+        filterError_->setVisible(!errors.isEmpty());
+    });
+    connect(filter_, &QLineEdit::textChanged, this, [this](const QString& text) {
+        if (!text.isEmpty()) tree_->expandAll();
+    });
+    connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::onCurrentChanged);
+    connect(tree_, &QTreeView::customContextMenuRequested, this, &MainWindow::showTreeContextMenu);
+    connect(findingsView_, &QTableView::activated, this, &MainWindow::goToFinding);
+    connect(findingsView_, &QTableView::clicked, this, &MainWindow::goToFinding);
+    connect(controller_, &ScanController::started, this, [this](const QString& root) {
+        progress_->setValue(0);
+        progress_->show();
+        summary_->setText(tr("Scanning %1…").arg(root));
+    });
+    connect(controller_, &ScanController::progress, this, [this](int perMille, double elapsed, double remaining) {
+        progress_->setValue(perMille);
+        progress_->setFormat(tr("%p% · %1 s, %2 s left").arg(elapsed, 0, 'f', 1).arg(remaining, 0, 'f', 1));
+    });
+    connect(controller_, &ScanController::finished, this, &MainWindow::onScanFinished);
+    connect(controller_, &ScanController::failed, this, [this](const QString& message) {
+        summary_->setText(message);
+    });
+
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    split->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
+    rebuildRecentMenu();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions() {
+    auto* file = menuBar()->addMenu(tr("&File"));
+    auto* open = file->addAction(tr("&Open cache folder…"), this, &MainWindow::chooseRoot);
+    open->setShortcut(QKeySequence::Open);
+    auto* openDefault = file->addAction(tr("Open PyTorch's &default cache"), this, [this] { openRoot(q(locateCacheRoot().root)); });
+    openDefault->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    recentMenu_ = file->addMenu(tr("Open &recent"));
+    auto* rescan = file->addAction(tr("&Rescan"), controller_, &ScanController::rescan);
+    rescan->setShortcut(QKeySequence::Refresh);
+    auto* autoRefresh = file->addAction(tr("&Auto-refresh when PyTorch writes"));
+    autoRefresh->setCheckable(true);
+    autoRefresh->setChecked(QSettings().value(QStringLiteral("autoRefresh"), true).toBool());
+    controller_->setAutoRefresh(autoRefresh->isChecked());
+    connect(autoRefresh, &QAction::toggled, this, [this](bool on) {
+        controller_->setAutoRefresh(on);
+        QSettings().setValue(QStringLiteral("autoRefresh"), on);
+    });
+    file->addSeparator();
+    auto* compareCache = file->addAction(tr("&Compare with cache…"), this, &MainWindow::chooseCompareRoot);
+    compareCache->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    file->addSeparator();
+    auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    entryMenu_ = menuBar()->addMenu(tr("&Entry"));
+    auto* find = entryMenu_->addAction(tr("&Filter…"), this, [this] {
+        filter_->setFocus();
+        filter_->selectAll();
+    });
+    find->setShortcut(QKeySequence::Find);
+    auto* left = entryMenu_->addAction(tr("Set as diff &left"), this, &MainWindow::setDiffLeft);
+    left->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    auto* compare = entryMenu_->addAction(tr("&Compare with left"), this, &MainWindow::compareWithLeft);
+    compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    auto* copyPath = entryMenu_->addAction(tr("Copy &kernel path"), this, [this] {
+        auto ref = model_->entryAt(proxy_->mapToSource(tree_->currentIndex()));
+        if (ref.entry && ref.entry->library >= 0) {
+            QApplication::clipboard()->setText(q(ref.device->libFiles[std::size_t(ref.entry->library)].path));
+        } else if (ref.op) {
+            QApplication::clipboard()->setText(q(ref.op->path));
+        }
+    });
+    copyPath->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    entryMenu_->addSeparator();
+    entryMenu_->addAction(tr("E&xpand all"), tree_, &QTreeView::expandAll)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Plus));
+    entryMenu_->addAction(tr("C&ollapse all"), tree_, &QTreeView::collapseAll)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Minus));
+
+    auto* view = menuBar()->addMenu(tr("&View"));
+    for (auto* dock : findChildren<QDockWidget*>()) {
+        view->addAction(dock->toggleViewAction());
+    }
+    view->addAction(tr("&Details"), this, [this] { tabs_->setCurrentWidget(details_); })->setShortcut(QKeySequence(Qt::ALT | Qt::Key_1));
+    view->addAction(tr("D&iff"), this, [this] { tabs_->setCurrentWidget(diff_); })->setShortcut(QKeySequence(Qt::ALT | Qt::Key_2));
+}
+
+void MainWindow::openRoot(const QString& root) {
+    auto clean = QFileInfo(root).absoluteFilePath();
+    keepSelection_.clear();
+    setWindowTitle(tr("AOTIScope — %1").arg(clean));
+    rememberRecent(clean);
+    controller_->scan(clean);
+}
+
+QString MainWindow::currentEntryKey() const {
+    return tree_->currentIndex().data(CacheTreeModel::EntryKeyRole).toString();
+}
+
+void MainWindow::onScanFinished(ScanResultPtr result) {
+    // Rescans keep what was selected: remember it by key, not by index.
+    auto keep = keepSelection_.isEmpty() ? currentEntryKey() : keepSelection_;
+    bool sameRoot = result_ && result_->snapshot.root == result->snapshot.root;
+    result_ = result;
+    model_->setResult(result_);
+    findings_->setResult(result_);
+    findingsView_->resizeColumnsToContents();
+    progress_->hide();
+    if (result_->snapshot.eagerDirExists) {
+        auto counts = countFindings(result_->findings);
+        summary_->setText(tr("%1 — %2 ops, %3 entries · %4 errors, %5 warnings · scanned in %6 s")
+                              .arg(q(result_->snapshot.root))
+                              .arg(result_->snapshot.opCount())
+                              .arg(result_->snapshot.entryCount())
+                              .arg(counts.error)
+                              .arg(counts.warning)
+                              .arg(result_->snapshot.scanSeconds + result_->lintSeconds, 0, 'f', 2));
+    }
+    tree_->expandToDepth(1);
+    for (int c = CacheTreeModel::EntriesColumn; c < CacheTreeModel::ColumnCount; ++c) {
+        tree_->resizeColumnToContents(c);
+    }
+    if (sameRoot && !keep.isEmpty()) {
+        selectEntry(keep);
+    } else {
+        details_->clear();
+    }
+    keepSelection_.clear();
+}
+
+bool MainWindow::selectEntry(const QString& entryKey) {
+    auto src = model_->indexForEntryKey(entryKey);
+    if (!src.isValid()) {
+        src = model_->indexForEntryKey(entryKey.left(entryKey.lastIndexOf(QLatin1Char('#'))) + QStringLiteral("#-1"));
+    }
+    auto idx = proxy_->mapFromSource(src);
+    if (!idx.isValid()) {
+        return false;
+    }
+    tree_->scrollTo(idx);
+    tree_->selectionModel()->setCurrentIndex(idx, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    return true;
+}
+
+void MainWindow::onCurrentChanged() {
+    auto ref = model_->entryAt(proxy_->mapToSource(tree_->currentIndex()));
+    if (!result_ || !ref.op) {
+        details_->clear();
+        return;
+    }
+    details_->showEntry(*result_, *ref.device, *ref.op, ref.entry);
+}
+
+void MainWindow::setDiffLeft() {
+    auto key = currentEntryKey();
+    if (key.isEmpty() || key.endsWith(QStringLiteral("#-1"))) {
+        statusBar()->showMessage(tr("Select an entry to compare"), 4000);
+        return;
+    }
+    diffLeftResult_ = result_;
+    diffLeftKey_ = key;
+    statusBar()->showMessage(tr("Left side of the diff: %1 — now pick another entry and Compare with left (Ctrl+D)").arg(key), 8000);
+}
+
+void MainWindow::compareWithLeft() {
+    auto rightKey = currentEntryKey();
+    auto right = model_->entryAt(proxy_->mapToSource(tree_->currentIndex()));
+    if (!diffLeftResult_ || !right.entry) {
+        statusBar()->showMessage(tr("Set a left entry first (Ctrl+L), then select another entry"), 4000);
+        return;
+    }
+    // The left entry may come from an earlier scan: it is looked up in the result it was picked from.
+    CacheTreeModel leftModel;
+    leftModel.setResult(diffLeftResult_);
+    auto left = leftModel.entryAt(leftModel.indexForEntryKey(diffLeftKey_));
+    if (!left.entry) {
+        statusBar()->showMessage(tr("The left entry is gone"), 4000);
+        return;
+    }
+    bool sameFile = left.op->path == right.op->path;
+    // The later entry of one file is the one shadowed: diff in file order.
+    bool swap = sameFile && left.entry->index > right.entry->index;
+    auto d = swap ? diffEntries(*right.entry, *left.entry, true) : diffEntries(*left.entry, *right.entry, sameFile);
+    auto leftTitle = swap ? rightKey : diffLeftKey_;
+    auto rightTitle = swap ? diffLeftKey_ : rightKey;
+    diff_->showEntryDiff(leftTitle, rightTitle, d);
+    tabs_->setCurrentWidget(diff_);
+    spdlog::info("diff {} vs {}: {}", leftTitle.toStdString(), rightTitle.toStdString(), d.verdict);
+}
+
+void MainWindow::compareWithCache(const QString& otherRoot) {
+    if (!result_) {
+        return;
+    }
+    auto mine = result_;
+    QPointer<MainWindow> self(this);
+    summary_->setText(tr("Scanning %1 to compare…").arg(otherRoot));
+    (void)QtConcurrent::run([self, mine, otherRoot] {
+        ScanOptions options;
+        options.inspectLibraries = false;
+        auto other = std::make_shared<CacheSnapshot>(scanCache(otherRoot.toStdString(), options));
+        auto d = std::make_shared<CacheDiff>(diffCaches(mine->snapshot, *other));
+        QMetaObject::invokeMethod(self.data(), [self, mine, other, d] {
+            if (!self) return;
+            if (!other->eagerDirExists) {
+                QMessageBox::warning(self, tr("Compare with cache"), q(other->error));
+                return;
+            }
+            self->diff_->showCacheDiff(q(mine->snapshot.root), q(other->root), *d);
+            self->tabs_->setCurrentWidget(self->diff_);
+            spdlog::info("compared {} with {}: {} added, {} removed, {} changed", mine->snapshot.root, other->root,
+                         d->added.size(), d->removed.size(), d->changed.size());
+            emit self->cacheCompared();
+        }, Qt::QueuedConnection);
+    });
+}
+
+void MainWindow::showTreeContextMenu(const QPoint& pos) {
+    QMenu menu(this);
+    menu.addActions(entryMenu_->actions());
+    menu.exec(tree_->viewport()->mapToGlobal(pos));
+}
+
+void MainWindow::goToFinding(const QModelIndex& proxyIndex) {
+    const Finding* f = findings_->findingAt(findingsProxy_->mapToSource(proxyIndex));
+    if (!f || f->op.empty()) {
+        return;
+    }
+    filter_->clear();
+    selectEntry(entryKey(f->ns, f->device, f->op, f->entry));
+}
+
+void MainWindow::chooseRoot() {
+    auto dir = QFileDialog::getExistingDirectory(this, tr("Open an AOTI-eager cache root (the folder holding aoti_eager/)"),
+                                                 controller_->root());
+    if (!dir.isEmpty()) {
+        openRoot(dir);
+    }
+}
+
+void MainWindow::chooseCompareRoot() {
+    auto dir = QFileDialog::getExistingDirectory(this, tr("Compare with the cache at…"), controller_->root());
+    if (!dir.isEmpty()) {
+        compareWithCache(dir);
+    }
+}
+
+void MainWindow::rememberRecent(const QString& root) {
+    QSettings settings;
+    auto recent = settings.value(QStringLiteral("recentRoots")).toStringList();
+    recent.removeAll(root);
+    recent.prepend(root);
+    while (recent.size() > kMaxRecent) recent.removeLast();
+    settings.setValue(QStringLiteral("recentRoots"), recent);
+    settings.setValue(QStringLiteral("lastRoot"), root);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    if (!recentMenu_) return;
+    recentMenu_->clear();
+    for (const auto& root : QSettings().value(QStringLiteral("recentRoots")).toStringList()) {
+        recentMenu_->addAction(root, this, [this, root] { openRoot(root); });
+    }
+    recentMenu_->setEnabled(!recentMenu_->actions().isEmpty());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    if (auto* split = findChild<QSplitter*>(QStringLiteral("mainSplitter"))) {
+        settings.setValue(QStringLiteral("window/splitter"), split->saveState());
+    }
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (event->mimeData()->hasUrls()) {
+        event->acceptProposedAction();
+    }
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    for (const auto& url : event->mimeData()->urls()) {
+        QFileInfo info(url.toLocalFile());
+        if (info.isDir()) {
+            openRoot(info.absoluteFilePath());
+            return;
+        }
+    }
+    statusBar()->showMessage(tr("Drop a cache folder (the one holding aoti_eager/)"), 4000);
+}
+
+} // namespace aotiscope::ui

@@ -1,0 +1,96 @@
+// The window a performance engineer keeps open: the cache tree with its filter, entry details and diff,
+// the health panel and the log. All scanning happens in ScanController's worker threads.
+#pragma once
+
+#include "ui/ScanResult.h"
+
+#include <QMainWindow>
+#include <QPointer>
+
+class QLabel;
+class QLineEdit;
+class QMenu;
+class QProgressBar;
+class QSortFilterProxyModel;
+class QTabWidget;
+class QTableView;
+class QTreeView;
+
+namespace aotiscope::ui {
+
+class CacheFilterProxy;
+class CacheTreeModel;
+class DiffWidget;
+class EntryDetailsWidget;
+class FindingsModel;
+class LogPanel;
+class ScanController;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    void openRoot(const QString& root);
+    bool selectEntry(const QString& entryKey); // "ns/device/op#index"
+    void setDiffLeft();
+    void compareWithLeft();
+    void compareWithCache(const QString& otherRoot);
+
+    ScanController* controller() const { return controller_; }
+    CacheTreeModel* treeModel() const { return model_; }
+    CacheFilterProxy* filterProxy() const { return proxy_; }
+    QTreeView* treeView() const { return tree_; }
+    QLineEdit* filterEdit() const { return filter_; }
+    EntryDetailsWidget* details() const { return details_; }
+    DiffWidget* diffView() const { return diff_; }
+    QTableView* findingsView() const { return findingsView_; }
+    QTabWidget* tabs() const { return tabs_; }
+    QLabel* summaryLabel() const { return summary_; }
+
+signals:
+    void cacheCompared();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void createActions();
+    void onScanFinished(ScanResultPtr result);
+    void onCurrentChanged();
+    void showTreeContextMenu(const QPoint& pos);
+    void goToFinding(const QModelIndex& proxyIndex);
+    void chooseRoot();
+    void chooseCompareRoot();
+    void rememberRecent(const QString& root);
+    void rebuildRecentMenu();
+    QString currentEntryKey() const;
+
+    ScanController* controller_;
+    CacheTreeModel* model_;
+    CacheFilterProxy* proxy_;
+    FindingsModel* findings_;
+    QSortFilterProxyModel* findingsProxy_;
+    QTreeView* tree_;
+    QLineEdit* filter_;
+    QLabel* filterError_;
+    EntryDetailsWidget* details_;
+    DiffWidget* diff_;
+    QTabWidget* tabs_;
+    QTableView* findingsView_;
+    LogPanel* log_;
+    QLabel* summary_;
+    QProgressBar* progress_;
+    QMenu* recentMenu_ = nullptr;
+    QMenu* entryMenu_ = nullptr;
+    ScanResultPtr result_;
+    QString keepSelection_;
+    // The entry picked as the left side of a diff, kept alive with the scan it came from.
+    ScanResultPtr diffLeftResult_;
+    QString diffLeftKey_;
+};
+
+} // namespace aotiscope::ui

@@ -1,0 +1,144 @@
+#include "ui/ScanController.h"
+
+#include "core/CacheScanner.h"
+
+#include <QFileSystemWatcher>
+#include <QPointer>
+#include <QTimer>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <spdlog/spdlog.h>
+
+namespace aotiscope::ui {
+
+namespace {
+// Watching every op file costs an inotify watch each; above this many, only folders are watched.
+constexpr int kMaxWatchedFiles = 2000;
+} // namespace
+
+ScanController::ScanController(QObject* parent)
+    : QObject(parent), watcher_(new QFileSystemWatcher(this)), debounce_(new QTimer(this)) {
+    qRegisterMetaType<aotiscope::ui::ScanResultPtr>("aotiscope::ui::ScanResultPtr");
+    debounce_->setSingleShot(true);
+    debounce_->setInterval(500); // PyTorch rewrites a file in several writes: wait for it to settle
+    connect(debounce_, &QTimer::timeout, this, &ScanController::rescan);
+    auto poke = [this](const QString& path) {
+        if (autoRefresh_) {
+            spdlog::debug("cache changed: {}", path.toStdString());
+            debounce_->start();
+        }
+    };
+    connect(watcher_, &QFileSystemWatcher::directoryChanged, this, poke);
+    connect(watcher_, &QFileSystemWatcher::fileChanged, this, poke);
+}
+
+ScanController::~ScanController() {
+    if (cancel_) {
+        cancel_->store(true);
+    }
+}
+
+void ScanController::setAutoRefresh(bool on) { autoRefresh_ = on; }
+
+void ScanController::rescan() {
+    if (!root_.isEmpty()) {
+        scan(root_);
+    }
+}
+
+void ScanController::scan(const QString& root) {
+    if (cancel_) {
+        cancel_->store(true); // the older scan's result is not wanted any more
+    }
+    root_ = root;
+    cancel_ = std::make_shared<std::atomic<bool>>(false);
+    auto generation = ++generation_;
+    scanning_ = true;
+    lastPerMille_ = -1;
+    clock_.start();
+    emit started(root);
+    spdlog::info("scanning {}", root.toStdString());
+
+    QPointer<ScanController> self(this);
+    auto cancel = cancel_;
+    auto host = host_;
+    auto rootStd = root.toStdString();
+    (void)QtConcurrent::run([self, cancel, host, rootStd, generation]() {
+        ScanOptions options;
+        options.cancelled = cancel.get();
+        options.progress = [self, generation](std::size_t done, std::size_t total) {
+            int perMille = total ? int(done * 1000 / total) : 1000;
+            QMetaObject::invokeMethod(
+                self.data(),
+                [self, generation, perMille] {
+                    if (!self || generation != self->generation_ || perMille - self->lastPerMille_ < 1) {
+                        return; // throttled: no update under 0.1 %
+                    }
+                    self->lastPerMille_ = perMille;
+                    double elapsed = double(self->clock_.elapsed()) / 1000.0;
+                    double remaining = perMille > 0 ? elapsed * (1000 - perMille) / perMille : 0.0;
+                    emit self->progress(perMille, elapsed, remaining);
+                },
+                Qt::QueuedConnection);
+        };
+        // Detecting the host spawns a process: once per controller, off the GUI thread.
+        HostInfo h = host ? *host : HostInfo::detect();
+        auto result = scanAndLint(rootStd, h, options);
+        if (cancel->load()) {
+            return;
+        }
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, generation, result] {
+                if (self) {
+                    self->deliver(generation, result);
+                }
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void ScanController::deliver(quint64 generation, ScanResultPtr result) {
+    if (generation != generation_) {
+        return; // a newer scan is under way
+    }
+    scanning_ = false;
+    host_ = result->host;
+    if (!result->snapshot.eagerDirExists) {
+        spdlog::warn("{}", result->snapshot.error);
+        emit failed(QString::fromStdString(result->snapshot.error));
+    } else {
+        spdlog::info("scanned {}: {} ops, {} entries, {} findings in {:.3f}s + lint {:.3f}s", result->snapshot.root,
+                     result->snapshot.opCount(), result->snapshot.entryCount(), result->findings.size(),
+                     result->snapshot.scanSeconds, result->lintSeconds);
+    }
+    watch(*result);
+    emit finished(std::move(result));
+}
+
+void ScanController::watch(const ScanResult& result) {
+    if (!watcher_->files().isEmpty()) watcher_->removePaths(watcher_->files());
+    if (!watcher_->directories().isEmpty()) watcher_->removePaths(watcher_->directories());
+    QStringList dirs{QString::fromStdString(result.snapshot.root)};
+    QStringList files;
+    if (result.snapshot.eagerDirExists) {
+        dirs << QString::fromStdString(result.snapshot.eagerDir);
+    }
+    for (const auto& ns : result.snapshot.namespaces) {
+        dirs << QString::fromStdString(ns.path);
+        for (const auto& dev : ns.devices) {
+            dirs << QString::fromStdString(dev.path);
+            for (const auto& op : dev.ops) {
+                if (files.size() < kMaxWatchedFiles) {
+                    files << QString::fromStdString(op.path);
+                }
+            }
+        }
+    }
+    watcher_->addPaths(dirs);
+    if (!files.isEmpty()) {
+        watcher_->addPaths(files);
+    }
+}
+
+} // namespace aotiscope::ui

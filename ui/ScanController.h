@@ -1,0 +1,57 @@
+// Runs scans off the GUI thread, one generation at a time: a newer request cancels the older one, and only
+// the latest result is delivered (hotspot's JobTracker pattern). Watches the cache and rescans, debounced,
+// when PyTorch writes into it.
+#pragma once
+
+#include "ui/ScanResult.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QString>
+
+#include <atomic>
+#include <memory>
+#include <optional>
+
+class QFileSystemWatcher;
+class QTimer;
+
+namespace aotiscope::ui {
+
+class ScanController : public QObject {
+    Q_OBJECT
+public:
+    explicit ScanController(QObject* parent = nullptr);
+    ~ScanController() override;
+
+    QString root() const { return root_; }
+    bool isScanning() const { return scanning_; }
+    void setAutoRefresh(bool on);
+
+public slots:
+    void scan(const QString& root);
+    void rescan();
+
+signals:
+    void started(const QString& root);
+    void progress(int perMille, double elapsedSeconds, double remainingSeconds);
+    void finished(aotiscope::ui::ScanResultPtr result);
+    void failed(const QString& message);
+
+private:
+    void watch(const ScanResult& result);
+    void deliver(quint64 generation, ScanResultPtr result);
+
+    QString root_;
+    quint64 generation_ = 0;
+    std::shared_ptr<std::atomic<bool>> cancel_;
+    bool scanning_ = false;
+    bool autoRefresh_ = true;
+    QElapsedTimer clock_;
+    std::optional<HostInfo> host_;
+    QFileSystemWatcher* watcher_;
+    QTimer* debounce_;
+    int lastPerMille_ = -1;
+};
+
+} // namespace aotiscope::ui
