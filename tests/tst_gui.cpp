@@ -1,0 +1,196 @@
+// The real window on the offscreen platform: opens caches PyTorch wrote, selects entries, reads the details,
+// runs diffs, follows findings, and rescans by itself when the cache changes.
+#include "TestSupport.h"
+#include "ui/CacheFilterProxy.h"
+#include "ui/CacheTreeModel.h"
+#include "ui/DiffWidget.h"
+#include "ui/EntryDetailsWidget.h"
+#include "ui/MainWindow.h"
+#include "ui/ScanController.h"
+
+#include <QApplication>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTreeView>
+#include <QTreeWidget>
+#include <QtTest>
+
+#include <filesystem>
+
+using namespace aotiscope::ui;
+using namespace testsupport;
+
+namespace {
+
+QString currentKey(MainWindow& w) { return w.treeView()->currentIndex().data(CacheTreeModel::EntryKeyRole).toString(); }
+
+bool openAndWait(MainWindow& w, const std::string& root) {
+    QSignalSpy done(w.controller(), &ScanController::finished);
+    w.openRoot(QString::fromStdString(root));
+    return done.wait(60000);
+}
+
+QString column(QTreeWidget* t, int row, int col) { return t->topLevelItem(row) ? t->topLevelItem(row)->text(col) : QString(); }
+
+} // namespace
+
+class TestGui : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void opensRealCacheAndShowsDetails();
+    void filterBox();
+    void entryDiff();
+    void cacheDiff();
+    void healthPanelSelectsEntry();
+    void autoRefreshKeepsSelection();
+    void missingRootIsReported();
+    void screenshot();
+};
+
+void TestGui::initTestCase() {
+    QStandardPaths::setTestModeEnabled(true); // settings go to a test location
+}
+
+void TestGui::opensRealCacheAndShowsDetails() {
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, realCache()));
+    QCOMPARE(w.treeModel()->rowCount(), 1);
+    QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("5 ops, 6 entries")));
+    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#1")));
+    auto* args = w.details()->argumentsView();
+    QCOMPARE(args->topLevelItemCount(), 1);
+    QCOMPARE(column(args, 0, 1), QStringLiteral("tensor"));
+    QCOMPARE(column(args, 0, 2), QStringLiteral("float16"));
+    QCOMPARE(column(args, 0, 3), QStringLiteral("[4, 8]"));
+    QVERIFY2(column(args, 0, 8).contains(QStringLiteral("AutogradCPU")), qPrintable(column(args, 0, 8)));
+    QStringList libraryRows;
+    for (int i = 0; i < w.details()->libraryView()->topLevelItemCount(); ++i) {
+        libraryRows << column(w.details()->libraryView(), i, 0) + QLatin1Char('=') + column(w.details()->libraryView(), i, 1);
+    }
+    auto joined = libraryRows.join(QLatin1Char('\n'));
+    QVERIFY2(joined.contains(QStringLiteral("compile command=g++")), qPrintable(joined));
+    QVERIFY(joined.contains(QStringLiteral("built by torch=")));
+
+    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/cat#0")));
+    QCOMPARE(w.details()->argumentsView()->topLevelItem(0)->childCount(), 2); // the two tensors of the list
+    QTRY_VERIFY(w.findChild<QPlainTextEdit*>(QStringLiteral("logPanel"))->toPlainText().contains(QStringLiteral("scanned")));
+}
+
+void TestGui::filterBox() {
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, realCache()));
+    QTest::keyClicks(w.filterEdit(), QStringLiteral("dtype:float16"));
+    auto* proxy = w.filterProxy();
+    auto cpu = proxy->index(0, 0, proxy->index(0, 0));
+    QCOMPARE(proxy->rowCount(cpu), 1); // only abs
+    QCOMPARE(proxy->rowCount(proxy->index(0, 0, cpu)), 1);
+    w.filterEdit()->clear();
+    QCOMPARE(proxy->rowCount(cpu), 5);
+}
+
+void TestGui::entryDiff() {
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, realCache()));
+    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#1")));
+    w.setDiffLeft();
+    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#0")));
+    w.compareWithLeft();
+    QCOMPARE(w.tabs()->currentWidget(), static_cast<QWidget*>(w.diffView()));
+    QVERIFY2(w.diffView()->verdictLabel()->text().contains(QStringLiteral("differ only in dtype")), qPrintable(w.diffView()->verdictLabel()->text()));
+    auto* guards = w.diffView()->table()->topLevelItem(0);
+    bool dtypeHighlighted = false;
+    for (int i = 0; i < guards->childCount(); ++i) {
+        auto* row = guards->child(i);
+        if (row->text(0) == QStringLiteral("arg 0 dtype")) {
+            // Ordered by file position: entry #0 on the left.
+            QCOMPARE(row->text(1), QStringLiteral("torch.float32"));
+            QCOMPARE(row->text(2), QStringLiteral("torch.float16"));
+            dtypeHighlighted = row->font(0).bold();
+        }
+    }
+    QVERIFY(dtypeHighlighted);
+}
+
+void TestGui::cacheDiff() {
+    QTemporaryDir tmp;
+    auto other = copyTree(realCache(), tmp);
+    std::filesystem::remove(other + "/aoti_eager/aten/cpu/tril_indices.json");
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, realCache()));
+    QSignalSpy compared(&w, &MainWindow::cacheCompared);
+    w.compareWithCache(QString::fromStdString(other));
+    QVERIFY(compared.wait(60000));
+    QVERIFY2(w.diffView()->verdictLabel()->text().contains(QStringLiteral("0 added, 1 removed, 0 changed, 5 unchanged")),
+             qPrintable(w.diffView()->verdictLabel()->text()));
+}
+
+void TestGui::healthPanelSelectsEntry() {
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, fixture("caches/hostile")));
+    auto* view = w.findingsView();
+    QVERIFY(view->model()->rowCount() > 10);
+    for (int r = 0; r < view->model()->rowCount(); ++r) {
+        auto idx = view->model()->index(r, 1);
+        if (idx.data().toString().startsWith(QStringLiteral("AOTI006"))) {
+            view->setCurrentIndex(idx);
+            emit view->activated(idx);
+            break;
+        }
+    }
+    QCOMPARE(currentKey(w), QStringLiteral("aten/cpu/shadowed#1"));
+    QCOMPARE(w.details()->findingsView()->topLevelItemCount(), 1);
+    QCOMPARE(column(w.details()->findingsView(), 0, 1), QStringLiteral("AOTI006"));
+}
+
+void TestGui::autoRefreshKeepsSelection() {
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, root));
+    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#1")));
+    // PyTorch-like write: the whole file rewritten in place, here with a duplicate of its only entry.
+    auto path = root + "/aoti_eager/aten/cpu/cat.json";
+    auto text = readText(path);
+    auto body = text.substr(text.find('{'), text.rfind('}') - text.find('{') + 1);
+    QSignalSpy rescanned(w.controller(), &ScanController::finished);
+    writeText(path, "[\n    " + body + ",\n    " + body + "\n]");
+    QVERIFY(rescanned.wait(10000));
+    QCOMPARE(currentKey(w), QStringLiteral("aten/cpu/abs#1"));
+    QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("7 entries")));
+    QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("1 warnings")));
+}
+
+void TestGui::missingRootIsReported() {
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, "/nonexistent/aotiscope"));
+    QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("does not exist")));
+    QCOMPARE(w.treeModel()->rowCount(), 0);
+}
+
+void TestGui::screenshot() {
+    const char* out = std::getenv("AOTISCOPE_SCREENSHOT");
+    if (!out || !*out) {
+        QSKIP("set AOTISCOPE_SCREENSHOT=FILE.png to save a screenshot of the window");
+    }
+    MainWindow w;
+    w.resize(1400, 860);
+    w.show();
+    QVERIFY(openAndWait(w, std::getenv("AOTISCOPE_SCREENSHOT_ROOT") ? std::getenv("AOTISCOPE_SCREENSHOT_ROOT") : realCache()));
+    w.treeView()->expandAll();
+    w.selectEntry(QStringLiteral("aten/cpu/abs#1"));
+    QVERIFY(w.grab().save(QString::fromUtf8(out)));
+}
+
+QTEST_MAIN(TestGui)
+#include "tst_gui.moc"

@@ -1,0 +1,167 @@
+// The tree model, its filter proxy and the findings model under QAbstractItemModelTester; filter terms.
+#include "TestSupport.h"
+#include "core/CacheScanner.h"
+#include "ui/CacheFilterProxy.h"
+#include "ui/CacheTreeModel.h"
+#include "ui/FindingsModel.h"
+
+#include <QAbstractItemModelTester>
+#include <QApplication>
+#include <QtTest>
+
+using namespace aotiscope;
+using namespace aotiscope::ui;
+using namespace testsupport;
+
+namespace {
+ScanResultPtr scan(const std::string& root) { return scanAndLint(root, HostInfo::detect(), {}); }
+
+// The visible tree as text, one line per row, indented by depth.
+QString dump(const QAbstractItemModel& m, const QModelIndex& parent = {}, int depth = 0) {
+    QString out;
+    for (int r = 0; r < m.rowCount(parent); ++r) {
+        auto idx = m.index(r, 0, parent);
+        out += QString(depth * 2, QLatin1Char(' ')) + idx.data().toString() + QLatin1Char('\n');
+        out += dump(m, idx, depth + 1);
+    }
+    return out;
+}
+} // namespace
+
+class TestModels : public QObject {
+    Q_OBJECT
+private slots:
+    void treeModelTester();
+    void treeDump();
+    void columnsAndRoles();
+    void filters_data();
+    void filters();
+    void filterErrors();
+    void findingsModel();
+    void entryKeysRoundTrip();
+};
+
+void TestModels::treeModelTester() {
+    CacheTreeModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    CacheFilterProxy proxy;
+    proxy.setSourceModel(&model);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setResult(scan(realCache()));
+    model.setResult(scan(fixture("caches/hostile")));
+    proxy.setFilterText(QStringLiteral("status:error"));
+    proxy.sort(CacheTreeModel::SizeColumn, Qt::DescendingOrder);
+    proxy.setFilterText(QStringLiteral("dtype:float16"));
+    proxy.setFilterText(QString());
+    model.setResult(nullptr);
+}
+
+void TestModels::treeDump() {
+    CacheTreeModel model;
+    model.setResult(scan(realCache()));
+    QCOMPARE(dump(model),
+             QStringLiteral("aten\n  cpu\n    abs\n      #0  tensor float32[4, 8] cpu\n      #1  tensor float16[4, 8] cpu\n"
+                            "    add.Tensor\n      #0  tensor float32[16, 16] cpu, tensor float32[16, 16] cpu, scalar int 2\n"
+                            "    cat\n      #0  tensor_list [float32[2, 3] cpu, float32[2, 5] cpu], scalar int 1\n"
+                            "    div.Tensor_mode\n      #0  tensor float32[8, 8] cpu, tensor float32[8, 8] cpu, string \"floor\"\n"
+                            "    tril_indices\n      #0  scalar int 4, scalar int 3, scalar int 1, dtype torch.int32, layout torch.strided, device cpu\n"));
+}
+
+void TestModels::columnsAndRoles() {
+    CacheTreeModel model;
+    model.setResult(scan(realCache()));
+    auto cpu = model.index(0, 0, model.index(0, 0));
+    auto abs = model.index(0, 0, cpu);
+    QCOMPARE(model.index(0, CacheTreeModel::EntriesColumn, cpu).data().toInt(), 2);
+    QVERIFY(model.index(0, CacheTreeModel::SizeColumn, cpu).data(CacheTreeModel::SortRole).toLongLong() > 1000000);
+    QCOMPARE(model.index(0, CacheTreeModel::StatusColumn, cpu).data().toString(), QStringLiteral("ok"));
+    QCOMPARE(model.index(0, CacheTreeModel::StatusColumn, cpu).data(CacheTreeModel::SortRole).toInt(), -1);
+    auto e1 = model.index(1, 0, abs);
+    QCOMPARE(e1.data(CacheTreeModel::DtypesRole).toStringList(), QStringList{QStringLiteral("float16")});
+    QCOMPARE(e1.data(CacheTreeModel::EntryKeyRole).toString(), QStringLiteral("aten/cpu/abs#1"));
+    QVERIFY(model.index(1, CacheTreeModel::AgeColumn, abs).data(CacheTreeModel::SortRole).toLongLong() >= 0);
+}
+
+void TestModels::filters_data() {
+    QTest::addColumn<QString>("root");
+    QTest::addColumn<QString>("filter");
+    QTest::addColumn<QStringList>("visibleKeys");
+    auto real = QString::fromStdString(realCache());
+    auto hostile = QString::fromStdString(fixture("caches/hostile"));
+    QTest::newRow("dtype") << real << "dtype:float16" << QStringList{"aten/cpu/abs#1"};
+    QTest::newRow("dtype half alias") << real << "dtype:half" << QStringList{"aten/cpu/abs#1"};
+    QTest::newRow("op wildcard") << real << "op:a*" << QStringList{"aten/cpu/abs#0", "aten/cpu/abs#1", "aten/cpu/add.Tensor#0"};
+    QTest::newRow("op exact") << real << "op:abs device:cpu" << QStringList{"aten/cpu/abs#0", "aten/cpu/abs#1"};
+    QTest::newRow("kind") << real << "kind:tensor_list" << QStringList{"aten/cpu/cat#0"};
+    QTest::newRow("free text") << real << "floor" << QStringList{"aten/cpu/div.Tensor_mode#0"};
+    QTest::newRow("negated") << real << "-op:abs -op:add* -op:cat -op:div*" << QStringList{"aten/cpu/tril_indices#0"};
+    QTest::newRow("device none") << real << "device:cuda" << QStringList{};
+    QTest::newRow("status error, op without entries") << hostile << "status:error op:corrupt" << QStringList{"aten/cpu/corrupt#-1"};
+    QTest::newRow("rule") << hostile << "rule:AOTI006" << QStringList{"aten/cpu/shadowed#1"};
+    QTest::newRow("status warning") << hostile << "status:warning op:cpu_index" << QStringList{"aten/cpu/cpu_index#0"};
+}
+
+void TestModels::filters() {
+    QFETCH(QString, root);
+    QFETCH(QString, filter);
+    QFETCH(QStringList, visibleKeys);
+    CacheTreeModel model;
+    model.setResult(scan(root.toStdString()));
+    CacheFilterProxy proxy;
+    proxy.setSourceModel(&model);
+    proxy.setFilterText(filter);
+    QStringList keys;
+    std::function<void(const QModelIndex&)> walk = [&](const QModelIndex& parent) {
+        for (int r = 0; r < proxy.rowCount(parent); ++r) {
+            auto idx = proxy.index(r, 0, parent);
+            if (proxy.rowCount(idx) == 0 && idx.data(CacheTreeModel::NodeKindRole).toInt() >= CacheTreeModel::OpNode) {
+                keys << idx.data(CacheTreeModel::EntryKeyRole).toString();
+            }
+            walk(idx);
+        }
+    };
+    walk({});
+    keys.sort();
+    visibleKeys.sort();
+    QCOMPARE(keys, visibleKeys);
+}
+
+void TestModels::filterErrors() {
+    CacheFilterProxy proxy;
+    QSignalSpy spy(&proxy, &CacheFilterProxy::filterErrors);
+    proxy.setFilterText(QStringLiteral("colour:red"));
+    QCOMPARE(spy.count(), 1);
+    QVERIFY(spy.at(0).at(0).toStringList().value(0).contains(QStringLiteral("unknown field \"colour\"")));
+}
+
+void TestModels::findingsModel() {
+    FindingsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    auto result = scan(fixture("caches/hostile"));
+    model.setResult(result);
+    QCOMPARE(model.rowCount(), int(result->findings.size()));
+    bool sawMissing = false;
+    for (int r = 0; r < model.rowCount(); ++r) {
+        if (model.index(r, FindingsModel::RuleColumn).data().toString() == QStringLiteral("AOTI001 missing-library")) {
+            sawMissing = true;
+            QCOMPARE(model.index(r, FindingsModel::WhereColumn).data().toString(), QStringLiteral("aten/cpu/missing #1"));
+            QVERIFY(model.index(r, 0).data(Qt::ToolTipRole).toString().contains(QStringLiteral("load_aoti_eager_cache")));
+        }
+    }
+    QVERIFY(sawMissing);
+    model.setResult(nullptr);
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestModels::entryKeysRoundTrip() {
+    CacheTreeModel model;
+    model.setResult(scan(realCache()));
+    auto idx = model.indexForEntryKey(QStringLiteral("aten/cpu/cat#0"));
+    QVERIFY(idx.isValid());
+    QCOMPARE(idx.data(CacheTreeModel::EntryKeyRole).toString(), QStringLiteral("aten/cpu/cat#0"));
+    QVERIFY(!model.indexForEntryKey(QStringLiteral("aten/cpu/cat#7")).isValid());
+    QVERIFY(!model.indexForEntryKey(QStringLiteral("garbage")).isValid());
+}
+
+QTEST_MAIN(TestModels)
+#include "tst_models.moc"
