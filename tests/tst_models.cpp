@@ -9,6 +9,8 @@
 #include <QApplication>
 #include <QtTest>
 
+#include <filesystem>
+
 using namespace aotiscope;
 using namespace aotiscope::ui;
 using namespace testsupport;
@@ -38,6 +40,7 @@ private slots:
     void filters();
     void filterErrors();
     void findingsModel();
+    void deviceFindingsMarkTheDevice();
     void entryKeysRoundTrip();
 };
 
@@ -151,6 +154,18 @@ void TestModels::findingsModel() {
     QVERIFY(sawMissing);
     model.setResult(nullptr);
     QCOMPARE(model.rowCount(), 0);
+}
+
+void TestModels::deviceFindingsMarkTheDevice() {
+    // An orphan library is a finding about the device folder, not about any op.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    std::filesystem::remove(root + "/aoti_eager/aten/cpu/cat.json");
+    CacheTreeModel model;
+    model.setResult(scan(root));
+    auto cpu = model.index(0, CacheTreeModel::StatusColumn, model.index(0, 0));
+    QCOMPARE(cpu.data(CacheTreeModel::SortRole).toInt(), int(Severity::Warning));
+    QCOMPARE(model.index(0, CacheTreeModel::StatusColumn).data(CacheTreeModel::SortRole).toInt(), int(Severity::Warning));
 }
 
 void TestModels::entryKeysRoundTrip() {

@@ -49,9 +49,15 @@ void CacheTreeModel::build() {
         int status = -1;
         QStringList rules;
     };
-    std::unordered_map<std::string, Marks> byOp, byEntry, opWide;
+    std::unordered_map<std::string, Marks> byOp, byEntry, opWide, byDevice;
     for (const auto& f : result_->findings) {
         auto opKey = f.ns + "/" + f.device + "/" + f.op;
+        if (f.op.empty()) {
+            // About the device folder itself (orphan libraries, symlinks out of the root).
+            auto& m = byDevice[f.ns + "/" + f.device];
+            m.status = std::max(m.status, int(f.severity));
+            continue;
+        }
         auto mark = [&](Marks& m) {
             m.status = std::max(m.status, int(f.severity));
             auto rule = QString::fromStdString(f.ruleId);
@@ -117,6 +123,9 @@ void CacheTreeModel::build() {
                 d.mtime = std::max(d.mtime, o.mtime);
             }
             auto& d = nodes_[std::size_t(devNode)];
+            if (auto it = byDevice.find(ns.name + "/" + dev.name); it != byDevice.end()) {
+                d.status = std::max(d.status, it->second.status);
+            }
             auto& n = nodes_[std::size_t(nsNode)];
             n.entries += d.entries;
             n.bytes += d.bytes;

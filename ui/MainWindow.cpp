@@ -111,6 +111,7 @@ MainWindow::MainWindow(QWidget* parent)
     addDockWidget(Qt::BottomDockWidgetArea, logDock);
     tabifyDockWidget(healthDock, logDock);
     healthDock->raise();
+    resizeDocks({healthDock}, {200}, Qt::Vertical);
 
     summary_ = new QLabel(tr("No cache open"));
     summary_->setObjectName(QStringLiteral("summaryLabel"));
