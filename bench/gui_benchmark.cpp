@@ -12,6 +12,7 @@
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTimer>
 #include <QTreeView>
 
@@ -24,10 +25,16 @@ int main(int argc, char** argv) {
     qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? "offscreen" : qgetenv("QT_QPA_PLATFORM"));
     QApplication app(argc, argv);
     QStandardPaths::setTestModeEnabled(true);
-    spdlog::set_level(spdlog::level::info);
+    spdlog::set_level(spdlog::level::warn);
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s ROOT\n", argv[0]);
+        std::fprintf(stderr, "usage: %s ROOT [--cold]\n", argv[0]);
         return 2;
+    }
+    // --cold: no inspection cache from earlier runs, every library's ELF header is read.
+    QTemporaryDir coldStore;
+    bool cold = argc > 2 && QByteArray(argv[2]) == "--cold";
+    if (cold) {
+        qputenv("AOTISCOPE_CACHE_DIR", coldStore.path().toLocal8Bit());
     }
     aotiscope::ui::MainWindow w;
     w.resize(1400, 860);
@@ -49,17 +56,22 @@ int main(int argc, char** argv) {
     probeClock.start();
     probe.start();
 
+    QSignalSpy quick(w.controller(), &aotiscope::ui::ScanController::partial);
     QSignalSpy done(w.controller(), &aotiscope::ui::ScanController::finished);
     QElapsedTimer clock;
     clock.start();
+    qint64 populatedMs = -1;
+    QObject::connect(w.controller(), &aotiscope::ui::ScanController::partial, &w, [&] {
+        // Connected after the window's own handler: the model reset and first layout have run.
+        populatedMs = clock.elapsed();
+    });
     w.openRoot(QString::fromLocal8Bit(argv[1]));
     if (!done.wait(120000)) {
         std::fprintf(stderr, "scan did not finish\n");
         return 1;
     }
-    auto populatedMs = clock.elapsed(); // the model reset and first layout ran in the finished handler
+    auto completeMs = clock.elapsed();
     QCoreApplication::processEvents();
-    auto paintedMs = clock.elapsed();
     probing = false;
 
     // One keystroke in the filter box: the proxy re-filters every row synchronously.
@@ -73,10 +85,11 @@ int main(int argc, char** argv) {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     auto entries = w.treeModel()->result()->snapshot.entryCount();
-    std::printf("entries: %zu\n", entries);
-    std::printf("open -> populated tree: %lld ms (painted %lld ms)   target < 2000 ms\n", (long long)populatedMs, (long long)paintedMs);
+    std::printf("entries: %zu (%s inspection cache)\n", entries, cold ? "cold: no" : "warm");
+    std::printf("open -> populated tree: %lld ms                  target < 2000 ms\n", (long long)populatedMs);
+    std::printf("open -> libraries inspected, full lint: %lld ms\n", (long long)completeMs);
     std::printf("filter keystroke:       %lld ms                 target < 100 ms\n", (long long)keystrokeMs);
-    std::printf("worst GUI-thread stall during the scan: %lld ms  target < 100 ms\n", (long long)worstStallMs);
+    std::printf("worst GUI-thread stall during both phases: %lld ms  target < 100 ms\n", (long long)worstStallMs);
     std::printf("peak RSS: %.0f MiB                    target < 600 MiB\n", usage.ru_maxrss / 1024.0);
     return 0;
 }

@@ -33,7 +33,7 @@ std::size_t CacheSnapshot::opCount() const {
     std::size_t n = 0;
     for (const auto& ns : namespaces) {
         for (const auto& dev : ns.devices) {
-            n += dev.ops.size();
+            n += dev.ops().size();
         }
     }
     return n;
@@ -43,7 +43,7 @@ std::size_t CacheSnapshot::entryCount() const {
     std::size_t n = 0;
     for (const auto& ns : namespaces) {
         for (const auto& dev : ns.devices) {
-            for (const auto& op : dev.ops) {
+            for (const auto& op : dev.ops()) {
                 n += op.entries.size();
             }
         }

@@ -87,6 +87,8 @@ struct FileStat {
     bool exists = false;
     std::uint64_t size = 0;
     std::int64_t mtime = 0; // seconds since the epoch
+    std::int64_t mtimeNs = 0;     // nanoseconds part, and identity: what an inspection cache keys on
+    std::uint64_t device = 0, inode = 0;
 };
 
 struct OpFile {
@@ -157,7 +159,9 @@ struct LibraryFile {
 struct DeviceDir {
     std::string name; // "cpu", "cuda", ...
     std::string path;
-    std::vector<OpFile> ops;          // sorted by name
+    // The op files, sorted by name; shared between snapshots that differ only in their library inspection.
+    std::shared_ptr<std::vector<OpFile>> opFiles = std::make_shared<std::vector<OpFile>>();
+    const std::vector<OpFile>& ops() const { return *opFiles; }
     std::vector<LibraryFile> libFiles; // every regular file under lib/, sorted by relPath
     std::string error;
 };

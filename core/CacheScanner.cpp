@@ -1,6 +1,7 @@
 #include "core/CacheScanner.h"
 
 #include "core/ElfReader.h"
+#include "core/InspectionCache.h"
 #include "core/FileUtil.h"
 #include "core/LibraryArtifactReader.h"
 #include "core/OpFileParser.h"
@@ -82,7 +83,7 @@ void walkTree(const std::string& dir, const std::string& devPath, std::vector<Li
         if (f.isSymlink) {
             f.stat = statFile(path);
         } else {
-            f.stat = FileStat{true, std::uint64_t(st.st_size), st.st_mtim.tv_sec};
+            f.stat = FileStat{true, std::uint64_t(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_dev, st.st_ino};
         }
         f.path = std::move(path);
         out.push_back(std::move(f));
@@ -125,21 +126,31 @@ bool isSharedObject(const std::string& name) {
     return name.ends_with(".so") || name.find(".so.") != std::string::npos;
 }
 
-void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, unsigned threads) {
-    std::unordered_map<std::string, std::size_t> byPath;
-    byPath.reserve(dev.libFiles.size());
-    for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
-        byPath.emplace(dev.libFiles[i].path, i);
-    }
-    for (std::size_t o = 0; o < dev.ops.size(); ++o) {
-        for (auto& entry : dev.ops[o].entries) {
+// Joins entries to the files of lib/ and resolves symlinks; no file is opened.
+void linkEntries(const std::string& root, DeviceDir& dev, unsigned threads) {
+    // libFiles is sorted by relPath: an entry's library is found by binary search on its normalised path.
+    auto findLibrary = [&](const std::string& kernelPath) -> int {
+        std::string normalised;
+        std::string_view rel = kernelPath;
+        if (kernelPath.find("./") != std::string::npos || kernelPath.find("//") != std::string::npos) {
+            normalised = absolutePath(dev.path + "/" + kernelPath);
+            if (!normalised.starts_with(dev.path + "/")) {
+                return -1;
+            }
+            rel = std::string_view(normalised).substr(dev.path.size() + 1);
+        }
+        auto it = std::lower_bound(dev.libFiles.begin(), dev.libFiles.end(), rel,
+                                   [](const LibraryFile& f, std::string_view r) { return f.relPath < r; });
+        return it != dev.libFiles.end() && it->relPath == rel ? int(it - dev.libFiles.begin()) : -1;
+    };
+    for (std::size_t o = 0; o < dev.opFiles->size(); ++o) {
+        for (auto& entry : (*dev.opFiles)[o].entries) {
             if (!entry.kernelPath || entry.kernelPath->starts_with('/')) {
                 continue;
             }
-            auto joined = absolutePath(dev.path + "/" + *entry.kernelPath);
-            if (auto it = byPath.find(joined); it != byPath.end()) {
-                entry.library = int(it->second);
-                dev.libFiles[it->second].referencedBy.push_back({std::uint32_t(o), entry.index});
+            entry.library = findLibrary(*entry.kernelPath);
+            if (entry.library >= 0) {
+                dev.libFiles[std::size_t(entry.library)].referencedBy.push_back({std::uint32_t(o), entry.index});
             }
         }
     }
@@ -152,10 +163,16 @@ void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, un
             f.escapesRoot = !ec && !isWithin(f.resolvedPath, root);
         }
     });
+}
+
+// Classifies the files of lib/ and reads ELF headers and sidecars: of every shared object when `inspect`,
+// else of the unreferenced ones only (to tell orphan kernels from helper builds).
+void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCache& cache) {
     std::unordered_map<std::string, std::size_t> ownerOf; // sidecar path -> library index
     std::vector<std::size_t> toInspect;
     for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
         auto& f = dev.libFiles[i];
+        f.artifactBytes = 0;
         auto name = fs::path(f.path).filename().string();
         if (f.relPath.starts_with("lib/locks/") || name.ends_with(".lock")) {
             f.role = LibraryRole::Lock;
@@ -184,7 +201,10 @@ void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, un
         auto& f = dev.libFiles[toInspect[k]];
         fs::path p(f.path);
         auto name = p.filename().string();
-        auto elf = std::make_shared<ElfSummary>(readElfSummary(f.path));
+        auto elf = cache.find(f.path, f.stat);
+        if (!elf) {
+            elf = cache.remember(f.path, f.stat, readElfSummary(f.path));
+        }
         f.elf = elf;
         bool exportsRunnerApi = std::ranges::find(elf->aotiSymbols, "AOTInductorModelContainerCreateWithDevice") !=
                                 elf->aotiSymbols.end();
@@ -227,6 +247,21 @@ void classifyLibraries(const std::string& root, DeviceDir& dev, bool inspect, un
 }
 
 } // namespace
+
+CacheSnapshot inspectSnapshot(const CacheSnapshot& fast, const ScanOptions& options) {
+    auto started = std::chrono::steady_clock::now();
+    CacheSnapshot snap = fast; // copies lib/ inventories; the op files stay shared
+    unsigned threads = options.threads ? options.threads : defaultThreadCount();
+    InspectionCache transient("");
+    InspectionCache& inspections = options.inspectionCache ? *options.inspectionCache : transient;
+    for (auto& ns : snap.namespaces) {
+        for (auto& dev : ns.devices) {
+            inspectDevice(dev, true, threads, inspections);
+        }
+    }
+    snap.scanSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return snap;
+}
 
 KernelPathResolution resolveKernelPath(const std::string& root, const std::string& deviceDir,
                                        const std::string& kernelPath) {
@@ -295,7 +330,7 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
                     OpFile op;
                     op.name = name.substr(0, name.size() - 5);
                     op.path = f.path().string();
-                    dev.ops.push_back(std::move(op));
+                    dev.opFiles->push_back(std::move(op));
                 }
             }
             ns.devices.push_back(std::move(dev));
@@ -308,7 +343,7 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
     for (auto& ns : snap.namespaces) {
         for (auto& dev : ns.devices) {
             devices.push_back(&dev);
-            for (auto& op : dev.ops) {
+            for (auto& op : *dev.opFiles) {
                 ops.push_back(&op);
             }
         }
@@ -333,11 +368,14 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
     });
     auto parsed = std::chrono::steady_clock::now();
     spdlog::debug("parsed {} op files in {:.3f}s", ops.size(), std::chrono::duration<double>(parsed - started).count());
+    InspectionCache transient("");
+    InspectionCache& inspections = options.inspectionCache ? *options.inspectionCache : transient;
     for (auto* dev : devices) {
         walkLib(*dev, threads);
         spdlog::debug("walked {}/lib: {} files in {:.3f}s", dev->path, dev->libFiles.size(),
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - parsed).count());
-        classifyLibraries(snap.root, *dev, options.inspectLibraries, threads);
+        linkEntries(snap.root, *dev, threads);
+        inspectDevice(*dev, options.inspectLibraries, threads, inspections);
     }
     snap.scanSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     spdlog::debug("scanned {}: {} ops, {} entries in {:.3f}s ({} JSON)", snap.root, snap.opCount(), snap.entryCount(),

@@ -5,10 +5,13 @@
 #include "core/CacheModel.h"
 
 #include <atomic>
+#include <memory>
 #include <functional>
 #include <string>
 
 namespace aotiscope {
+
+class InspectionCache;
 
 struct ScanOptions {
     unsigned threads = 0;          // 0: one per core
@@ -17,9 +20,16 @@ struct ScanOptions {
     std::function<void(std::size_t, std::size_t)> progress;
     // Checked between files: a scan whose result nobody wants stops early.
     const std::atomic<bool>* cancelled = nullptr;
+    // Remembers ELF summaries across scans (see InspectionCache); null: every library is read.
+    InspectionCache* inspectionCache = nullptr;
 };
 
 CacheSnapshot scanCache(const std::string& root, const ScanOptions& options = {});
+
+// Completes a snapshot scanned with inspectLibraries off: reads every kernel library's ELF header and
+// sidecars into a new snapshot that shares the op files (no JSON is read again). The GUI shows the tree
+// from the fast scan while this runs.
+CacheSnapshot inspectSnapshot(const CacheSnapshot& fast, const ScanOptions& options = {});
 
 // Where an entry's kernel_path leads, decided as PyTorch would join it (device folder / kernel_path) and
 // then checked against the cache root, symlinks resolved.

@@ -149,7 +149,7 @@ CacheDiff diffCaches(const CacheSnapshot& left, const CacheSnapshot& right) {
         std::map<Key, std::pair<EntryLocation, const Entry*>> m;
         for (const auto& ns : s.namespaces) {
             for (const auto& dev : ns.devices) {
-                for (const auto& op : dev.ops) {
+                for (const auto& op : dev.ops()) {
                     for (const auto& e : op.entries) {
                         m.emplace(Key{ns.name, dev.name, op.name, entryGuardKey(e)},
                                   std::pair{EntryLocation{ns.name, dev.name, op.name, e.index}, &e});

@@ -14,7 +14,75 @@ std::int64_t effectiveDeviceIndex(const TensorMeta& t) {
     return t.deviceType == "cpu" ? -1 : t.deviceIndex.value_or(-1);
 }
 
+// FNV-1a over the guard fields, mixing each in as raw bytes.
+class GuardHasher {
+public:
+    void bytes(const void* data, std::size_t n) {
+        auto* p = static_cast<const unsigned char*>(data);
+        for (std::size_t i = 0; i < n; ++i) {
+            h_ = (h_ ^ p[i]) * 1099511628211ull;
+        }
+    }
+    template <typename T>
+    void value(const T& v) { bytes(&v, sizeof v); }
+    void text(std::string_view s) {
+        value(s.size());
+        bytes(s.data(), s.size());
+    }
+    void ints(const std::vector<std::int64_t>& v) {
+        value(v.size());
+        bytes(v.data(), v.size() * sizeof(std::int64_t));
+    }
+    void tensor(const TensorMeta& t) {
+        value(t.dispatchKeySet.value_or(0));
+        text(canonicalDtype(t.dtype));
+        text(t.deviceType);
+        value(effectiveDeviceIndex(t));
+        value(t.requiresGrad.value_or(false));
+        ints(t.sizes);
+        ints(t.strides);
+    }
+    std::uint64_t result() const { return h_; }
+
+private:
+    std::uint64_t h_ = 1469598103934665603ull;
+};
+
 } // namespace
+
+std::uint64_t entryGuardHash(const Entry& entry) {
+    GuardHasher h;
+    h.value(entry.args.size());
+    for (const auto& a : entry.args) {
+        h.value(a.kind);
+        h.value(a.argOrder.value_or(-1));
+        switch (a.kind) {
+        case ArgKind::Tensor: h.tensor(a.tensor); break;
+        case ArgKind::TensorList:
+            h.value(a.list.size());
+            for (const auto& t : a.list) h.tensor(t);
+            break;
+        case ArgKind::Scalar:
+            if (a.scalar && a.scalar->type == ScalarType::Float) {
+                h.value(a.scalar->f);
+            } else if (a.scalar) {
+                h.value(a.scalar->i);
+            }
+            break;
+        case ArgKind::Dtype: h.text(canonicalDtype(a.text)); break;
+        case ArgKind::Layout:
+        case ArgKind::MemoryFormat: h.text(lastDottedPart(a.text)); break;
+        case ArgKind::Device:
+            h.text(a.text);
+            h.value(a.deviceIndexValue.value_or(-1));
+            break;
+        case ArgKind::IntList: h.ints(a.intList); break;
+        case ArgKind::String: h.text(a.text); break;
+        case ArgKind::Unknown: h.text(a.rawJson); break;
+        }
+    }
+    return h.result();
+}
 
 std::string tensorGuardKey(const TensorMeta& t) {
     return fmt::format("T{}|{}|{}|{}|{}|[{}]|[{}]", t.dispatchKeySet.value_or(0), canonicalDtype(t.dtype),

@@ -13,5 +13,7 @@ namespace aotiscope {
 // A canonical text of an entry's guard fields: two entries with equal keys match the same calls.
 std::string entryGuardKey(const Entry& entry);
 std::string tensorGuardKey(const TensorMeta& t);
+// A 64-bit hash of the same fields, for finding candidates fast; equal keys always have equal hashes.
+std::uint64_t entryGuardHash(const Entry& entry);
 
 } // namespace aotiscope

@@ -82,6 +82,9 @@ FileStat statFile(const std::string& path) {
         s.exists = true;
         s.size = std::uint64_t(st.st_size);
         s.mtime = st.st_mtim.tv_sec;
+        s.mtimeNs = st.st_mtim.tv_nsec;
+        s.device = st.st_dev;
+        s.inode = st.st_ino;
     }
     return s;
 }

@@ -207,13 +207,13 @@ json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings)
                     ++helpers;
                 }
                 for (const auto& ref : f.referencedBy) {
-                    opBytes[dev.ops[ref.op].name] += f.stat.size + f.artifactBytes;
+                    opBytes[dev.ops()[ref.op].name] += f.stat.size + f.artifactBytes;
                 }
             }
             totalBytes += libBytes;
             json ops = json::array();
             std::size_t entries = 0;
-            for (const auto& op : dev.ops) {
+            for (const auto& op : dev.ops()) {
                 auto it = byOp.find({ns.name, dev.name, op.name});
                 entries += op.entries.size();
                 ops.push_back({{"name", op.name},
@@ -227,7 +227,7 @@ json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings)
             devices.push_back({{"name", dev.name},
                                {"path", dev.path},
                                {"ops", ops},
-                               {"op_count", dev.ops.size()},
+                               {"op_count", dev.ops().size()},
                                {"entries", entries},
                                {"lib_bytes", libBytes},
                                {"lib_files", dev.libFiles.size()},
@@ -254,7 +254,7 @@ json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findin
     json ops = json::array();
     for (const auto& ns : snap.namespaces) {
         for (const auto& dev : ns.devices) {
-            for (const auto& op : dev.ops) {
+            for (const auto& op : dev.ops()) {
                 if (!opName.empty() && op.name != opName) {
                     continue;
                 }

@@ -32,7 +32,7 @@ public:
     std::vector<Finding> run() {
         for (const auto& ns : snap_.namespaces) {
             for (const auto& dev : ns.devices) {
-                for (const auto& op : dev.ops) {
+                for (const auto& op : dev.ops()) {
                     lintOp(ns, dev, op);
                 }
                 lintLibraries(ns, dev);
@@ -63,7 +63,7 @@ private:
             here(rules::BadStructure, fmt::format("{}: {}", op.path, op.structureError));
             return;
         }
-        std::unordered_map<std::string, int> firstWithGuard;
+        std::unordered_map<std::uint64_t, int> firstWithGuard; // guard hash -> first entry with it
         for (const auto& e : op.entries) {
             auto entryName = fmt::format("entry #{}", e.index);
             for (const auto& issue : e.issues) {
@@ -80,8 +80,9 @@ private:
             for (std::size_t i = 0; i < e.args.size(); ++i) {
                 lintArg(ns, dev, op, e, int(i));
             }
-            auto [it, inserted] = firstWithGuard.emplace(entryGuardKey(e), e.index);
-            if (!inserted) {
+            auto [it, inserted] = firstWithGuard.emplace(entryGuardHash(e), e.index);
+            // Equal hashes are confirmed on the full keys: a collision must not invent a shadowed entry.
+            if (!inserted && entryGuardKey(e) == entryGuardKey(op.entries[std::size_t(it->second)])) {
                 here(rules::ShadowedEntry,
                      fmt::format("{} has the same guard fields as entry #{}, which matches first: it is never used",
                                  entryName, it->second),
@@ -194,7 +195,7 @@ private:
 
     void lintLibraries(const NamespaceDir& ns, const DeviceDir& dev) {
         for (const auto& f : dev.libFiles) {
-            auto owner = f.referencedBy.empty() ? std::string() : dev.ops[f.referencedBy.front().op].name;
+            auto owner = f.referencedBy.empty() ? std::string() : dev.ops()[f.referencedBy.front().op].name;
             int entry = f.referencedBy.empty() ? -1 : f.referencedBy.front().entry;
             auto here = [&](std::string_view rule, std::string msg, std::optional<Severity> sev = {}) {
                 add(rule, std::move(msg), ns, dev, owner, entry, -1, f.path, sev);

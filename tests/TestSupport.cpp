@@ -46,7 +46,7 @@ void writeText(const std::string& path, const std::string& text) {
 const aotiscope::OpFile* findOp(const aotiscope::CacheSnapshot& snap, const std::string& name) {
     for (const auto& ns : snap.namespaces) {
         for (const auto& dev : ns.devices) {
-            for (const auto& op : dev.ops) {
+            for (const auto& op : dev.ops()) {
                 if (op.name == name) {
                     return &op;
                 }

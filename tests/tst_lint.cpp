@@ -47,7 +47,7 @@ void replaceInFile(const std::string& path, const std::string& from, const std::
 std::string firstWrapperMetadata(const std::string& root, const std::string& op) {
     auto snap = scanCache(root);
     for (const auto& f : snap.namespaces[0].devices[0].libFiles) {
-        if (f.role == LibraryRole::Kernel && snap.namespaces[0].devices[0].ops[f.referencedBy[0].op].name == op) {
+        if (f.role == LibraryRole::Kernel && snap.namespaces[0].devices[0].ops()[f.referencedBy[0].op].name == op) {
             return f.artifacts->metadataFiles.at(0);
         }
     }

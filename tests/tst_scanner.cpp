@@ -1,6 +1,7 @@
 // Scanning a cache that PyTorch really wrote: every op, every argument kind, the library inventory.
 #include "TestSupport.h"
 #include "core/CacheScanner.h"
+#include "core/InspectionCache.h"
 
 #include <QtTest>
 
@@ -22,6 +23,8 @@ private slots:
     void missingRootIsAnError();
     void fifoDoesNotHang();
     void unreadableFile();
+    void inspectionCacheReusesUnchanged();
+    void inspectionCacheIgnoresCorruptFile();
 
 private:
     CacheSnapshot snap_;
@@ -37,7 +40,7 @@ void TestScanner::opsAndEntries() {
     QCOMPARE(snap_.namespaces[0].name, std::string("aten"));
     QCOMPARE(snap_.namespaces[0].devices[0].name, std::string("cpu"));
     std::vector<std::string> names;
-    for (const auto& op : snap_.namespaces[0].devices[0].ops) {
+    for (const auto& op : snap_.namespaces[0].devices[0].ops()) {
         names.push_back(op.name);
         QVERIFY2(op.parseError.empty(), op.parseError.c_str());
     }
@@ -105,7 +108,7 @@ void TestScanner::artifactsOfKernel() {
     const auto& dev = snap_.namespaces[0].devices[0];
     const LibraryFile* lib = nullptr;
     for (const auto& f : dev.libFiles) {
-        if (f.role == LibraryRole::Kernel && dev.ops[f.referencedBy[0].op].name == "abs") {
+        if (f.role == LibraryRole::Kernel && dev.ops()[f.referencedBy[0].op].name == "abs") {
             lib = &f;
         }
     }
@@ -169,6 +172,59 @@ void TestScanner::unreadableFile() {
     ::chmod((dir + "/abs.json").c_str(), 0);
     auto snap = scanCache(tmp.path().toStdString());
     QVERIFY(findOp(snap, "abs")->readError.find("Permission denied") != std::string::npos);
+}
+
+void TestScanner::inspectionCacheReusesUnchanged() {
+    QTemporaryDir tmp, store;
+    auto root = copyTree(realCache(), tmp);
+    auto file = store.path().toStdString() + "/inspections.bin";
+    {
+        InspectionCache cache(file);
+        ScanOptions o;
+        o.inspectionCache = &cache;
+        auto snap = scanCache(root, o);
+        QCOMPARE(cache.hits(), 0u);
+        QVERIFY(cache.size() >= 6);
+        QCOMPARE(cache.save(), std::string());
+    }
+    // A library rewritten since (a recompile in place) must be read again; the others come from the cache.
+    auto snap0 = scanCache(root);
+    const LibraryFile* kernel = nullptr;
+    for (const auto& f : snap0.namespaces[0].devices[0].libFiles) {
+        if (f.role == LibraryRole::Kernel) kernel = &f;
+    }
+    QVERIFY(kernel);
+    auto kernelPath = kernel->path;
+    auto bytes = readText(kernelPath);
+    std::filesystem::remove(kernelPath);
+    writeText(kernelPath, bytes.substr(0, 100)); // truncated: no longer a loadable ELF
+
+    InspectionCache cache(file);
+    ScanOptions o;
+    o.inspectionCache = &cache;
+    auto snap = scanCache(root, o);
+    QCOMPARE(cache.hits(), cache.size() - 1);
+    for (const auto& f : snap.namespaces[0].devices[0].libFiles) {
+        if (f.path == kernelPath) {
+            QVERIFY(f.elf && !f.elf->isElf);
+        } else if (f.role == LibraryRole::Kernel) {
+            QVERIFY(f.elf && f.elf->isElf);
+        }
+    }
+}
+
+void TestScanner::inspectionCacheIgnoresCorruptFile() {
+    QTemporaryDir store;
+    auto file = store.path().toStdString() + "/inspections.bin";
+    writeText(file, std::string("AOTISCOPE-INSPECT-1\n") + std::string(40, '\xff'));
+    InspectionCache cache(file);
+    QCOMPARE(cache.size(), 0u);
+    ScanOptions o;
+    o.inspectionCache = &cache;
+    auto snap = scanCache(realCache(), o);
+    QVERIFY(cache.size() >= 6);
+    QCOMPARE(cache.save(), std::string());
+    QVERIFY(InspectionCache(file).size() >= 6);
 }
 
 QTEST_GUILESS_MAIN(TestScanner)

@@ -22,23 +22,27 @@ bool CacheFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& source
     if (query_.isEmpty()) {
         return true;
     }
-    auto idx = sourceModel()->index(sourceRow, 0, sourceParent);
-    auto kind = idx.data(CacheTreeModel::NodeKindRole).toInt();
-    bool leaf = kind == CacheTreeModel::EntryNode ||
-                (kind == CacheTreeModel::OpNode && sourceModel()->rowCount(idx) == 0);
+    auto* model = static_cast<const CacheTreeModel*>(sourceModel());
+    auto idx = model->index(sourceRow, 0, sourceParent);
+    const TreeNode& n = model->node(idx);
+    bool leaf = n.kind == TreeNodeKind::Entry || (n.kind == TreeNodeKind::Op && n.children.empty());
     if (!leaf) {
         return false; // shown when a descendant matches (recursive filtering)
     }
+    // Everything comes precomputed from the tree index; only free text needs the row's formatted text.
+    const TreeNode& op = n.kind == TreeNodeKind::Op ? n : model->nodeAt(n.parent);
+    const TreeNode& dev = model->nodeAt(op.parent);
     FilterSubject s;
-    s.ns = idx.data(CacheTreeModel::NamespaceRole).toString();
-    s.device = idx.data(CacheTreeModel::DeviceRole).toString();
-    s.op = idx.data(CacheTreeModel::OpRole).toString();
-    int status = idx.data(CacheTreeModel::StatusRole).toInt();
-    s.status = status < 0 ? QStringLiteral("ok") : QString::fromLatin1(severityName(Severity(status)));
-    s.searchText = idx.data(CacheTreeModel::SearchTextRole).toString();
-    s.dtypes = idx.data(CacheTreeModel::DtypesRole).toStringList();
-    s.rules = idx.data(CacheTreeModel::RulesRole).toStringList();
-    s.kinds = idx.data(CacheTreeModel::ArgKindsRole).toStringList();
+    s.op = op.name;
+    s.device = dev.name;
+    s.ns = model->nodeAt(dev.parent).name;
+    s.status = n.status < 0 ? QStringLiteral("ok") : QString::fromLatin1(severityName(Severity(n.status)));
+    s.dtypes = n.dtypes;
+    s.rules = n.rules;
+    s.kinds = n.kinds;
+    if (query_.needsText) {
+        s.searchText = idx.data(CacheTreeModel::SearchTextRole).toString();
+    }
     return matches(query_, s);
 }
 

@@ -9,7 +9,6 @@
 #include <QIcon>
 #include <QStyle>
 
-#include <unordered_map>
 
 namespace aotiscope::ui {
 
@@ -32,114 +31,18 @@ CacheTreeModel::CacheTreeModel(QObject* parent) : QAbstractItemModel(parent) {}
 void CacheTreeModel::setResult(ScanResultPtr result) {
     beginResetModel();
     result_ = std::move(result);
-    build();
-    endResetModel();
-}
-
-void CacheTreeModel::build() {
-    nodes_.clear();
-    roots_.clear();
     now_ = QDateTime::currentSecsSinceEpoch();
-    if (!result_) {
-        return;
-    }
-    const auto& snap = result_->snapshot;
-    // Worst severity and rule IDs per op and per entry, from the findings.
-    struct Marks {
-        int status = -1;
-        QStringList rules;
-    };
-    std::unordered_map<std::string, Marks> byOp, byEntry, opWide, byDevice;
-    for (const auto& f : result_->findings) {
-        auto opKey = f.ns + "/" + f.device + "/" + f.op;
-        if (f.op.empty()) {
-            // About the device folder itself (orphan libraries, symlinks out of the root).
-            auto& m = byDevice[f.ns + "/" + f.device];
-            m.status = std::max(m.status, int(f.severity));
-            continue;
-        }
-        auto mark = [&](Marks& m) {
-            m.status = std::max(m.status, int(f.severity));
-            auto rule = QString::fromStdString(f.ruleId);
-            if (!m.rules.contains(rule)) {
-                m.rules.push_back(rule);
-            }
-        };
-        mark(byOp[opKey]);
-        if (f.entry >= 0) {
-            mark(byEntry[opKey + "#" + std::to_string(f.entry)]);
-        } else {
-            mark(opWide[opKey]);
-        }
-    }
-    auto add = [&](Node n) {
-        nodes_.push_back(std::move(n));
-        return int(nodes_.size() - 1);
-    };
-    for (int nsi = 0; nsi < int(snap.namespaces.size()); ++nsi) {
-        const auto& ns = snap.namespaces[std::size_t(nsi)];
-        int nsNode = add(Node(NamespaceNode, -1, int(roots_.size()), nsi));
-        roots_.push_back(nsNode);
-        for (int di = 0; di < int(ns.devices.size()); ++di) {
-            const auto& dev = ns.devices[std::size_t(di)];
-            int devNode = add(Node(DeviceNode, nsNode, int(nodes_[std::size_t(nsNode)].children.size()), nsi, di));
-            nodes_[std::size_t(nsNode)].children.push_back(devNode);
-            for (int oi = 0; oi < int(dev.ops.size()); ++oi) {
-                const auto& op = dev.ops[std::size_t(oi)];
-                int opNode = add(Node(OpNode, devNode, int(nodes_[std::size_t(devNode)].children.size()), nsi, di, oi));
-                nodes_[std::size_t(devNode)].children.push_back(opNode);
-                auto opKey = ns.name + "/" + dev.name + "/" + op.name;
-                if (auto it = byOp.find(opKey); it != byOp.end()) {
-                    nodes_[std::size_t(opNode)].status = it->second.status;
-                    nodes_[std::size_t(opNode)].rules = it->second.rules;
-                }
-                nodes_[std::size_t(opNode)].mtime = op.stat.mtime;
-                nodes_[std::size_t(opNode)].entries = qint64(op.entries.size());
-                for (int ei = 0; ei < int(op.entries.size()); ++ei) {
-                    const auto& e = op.entries[std::size_t(ei)];
-                    Node en(EntryNode, opNode, ei, nsi, di, oi, ei);
-                    if (e.library >= 0) {
-                        const auto& lib = dev.libFiles[std::size_t(e.library)];
-                        en.bytes = qint64(lib.stat.size + lib.artifactBytes);
-                        en.mtime = lib.stat.mtime;
-                    }
-                    if (auto it = byEntry.find(opKey + "#" + std::to_string(e.index)); it != byEntry.end()) {
-                        en.status = it->second.status;
-                        en.rules = it->second.rules;
-                    }
-                    // Op-wide findings (a missing library drops the whole op) mark every entry too.
-                    if (auto it = opWide.find(opKey); it != opWide.end()) {
-                        en.status = std::max(en.status, it->second.status);
-                    }
-                    nodes_[std::size_t(opNode)].bytes += en.bytes;
-                    int enNode = add(std::move(en));
-                    nodes_[std::size_t(opNode)].children.push_back(enNode);
-                }
-                auto& o = nodes_[std::size_t(opNode)];
-                auto& d = nodes_[std::size_t(devNode)];
-                d.entries += o.entries;
-                d.bytes += o.bytes;
-                d.status = std::max(d.status, o.status);
-                d.mtime = std::max(d.mtime, o.mtime);
-            }
-            auto& d = nodes_[std::size_t(devNode)];
-            if (auto it = byDevice.find(ns.name + "/" + dev.name); it != byDevice.end()) {
-                d.status = std::max(d.status, it->second.status);
-            }
-            auto& n = nodes_[std::size_t(nsNode)];
-            n.entries += d.entries;
-            n.bytes += d.bytes;
-            n.status = std::max(n.status, d.status);
-            n.mtime = std::max(n.mtime, d.mtime);
-        }
-    }
+    endResetModel();
 }
 
 QModelIndex CacheTreeModel::index(int row, int column, const QModelIndex& parent) const {
     if (row < 0 || column < 0 || column >= ColumnCount) {
         return {};
     }
-    const auto& siblings = parent.isValid() ? node(parent).children : roots_;
+    if (!result_) {
+        return {};
+    }
+    const auto& siblings = parent.isValid() ? node(parent).children : result_->tree.roots;
     if (row >= int(siblings.size()) || (parent.isValid() && parent.column() != 0)) {
         return {};
     }
@@ -154,12 +57,15 @@ QModelIndex CacheTreeModel::parent(const QModelIndex& child) const {
     if (p < 0) {
         return {};
     }
-    return createIndex(nodes_[std::size_t(p)].row, 0, quintptr(p));
+    return createIndex(result_->tree.nodes[std::size_t(p)].row, 0, quintptr(p));
 }
 
 int CacheTreeModel::rowCount(const QModelIndex& parent) const {
+    if (!result_) {
+        return 0;
+    }
     if (!parent.isValid()) {
-        return int(roots_.size());
+        return int(result_->tree.roots.size());
     }
     if (parent.column() != 0) {
         return 0;
@@ -174,11 +80,11 @@ CacheTreeModel::EntryRef CacheTreeModel::entryAt(const QModelIndex& index) const
     if (!index.isValid() || !result_) {
         return r;
     }
-    const Node& n = node(index);
+    const TreeNode& n = node(index);
     const auto& snap = result_->snapshot;
     r.ns = &snap.namespaces[std::size_t(n.ns)];
     if (n.device >= 0) r.device = &r.ns->devices[std::size_t(n.device)];
-    if (n.op >= 0) r.op = &r.device->ops[std::size_t(n.op)];
+    if (n.op >= 0) r.op = &r.device->ops()[std::size_t(n.op)];
     if (n.entry >= 0) r.entry = &r.op->entries[std::size_t(n.entry)];
     return r;
 }
@@ -187,14 +93,14 @@ QVariant CacheTreeModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || !result_) {
         return {};
     }
-    const Node& n = node(index);
+    const TreeNode& n = node(index);
     auto ref = entryAt(index);
     auto name = [&]() -> QString {
         switch (n.kind) {
-        case NamespaceNode: return QString::fromStdString(ref.ns->name);
-        case DeviceNode: return QString::fromStdString(ref.device->name);
-        case OpNode: return QString::fromStdString(ref.op->name);
-        case EntryNode: {
+        case TreeNodeKind::Namespace:
+        case TreeNodeKind::Device:
+        case TreeNodeKind::Op: return n.name;
+        case TreeNodeKind::Entry: {
             QStringList args;
             for (const auto& a : ref.entry->args) {
                 args << QString::fromStdString(describeArg(a));
@@ -213,7 +119,7 @@ QVariant CacheTreeModel::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole:
         switch (index.column()) {
         case NameColumn: return name();
-        case EntriesColumn: return n.kind == EntryNode ? QVariant() : QVariant(n.entries);
+        case EntriesColumn: return n.kind == TreeNodeKind::Entry ? QVariant() : QVariant(n.entries);
         case SizeColumn: return formatBytes(n.bytes);
         case StatusColumn: return statusText();
         case AgeColumn: return n.mtime > 0 ? formatAge(now_ - n.mtime) : QString();
@@ -221,7 +127,7 @@ QVariant CacheTreeModel::data(const QModelIndex& index, int role) const {
         break;
     case SortRole:
         switch (index.column()) {
-        case NameColumn: return n.kind == EntryNode ? QVariant(n.entry) : QVariant(name());
+        case NameColumn: return n.kind == TreeNodeKind::Entry ? QVariant(n.entry) : QVariant(name());
         case EntriesColumn: return n.entries;
         case SizeColumn: return n.bytes;
         case StatusColumn: return n.status;
@@ -241,8 +147,8 @@ QVariant CacheTreeModel::data(const QModelIndex& index, int role) const {
         }
         break;
     case Qt::ToolTipRole:
-        if (n.kind == OpNode) return QString::fromStdString(ref.op->path);
-        if (n.kind == EntryNode) return QString::fromStdString(ref.entry->kernelPath.value_or("(no kernel_path)"));
+        if (n.kind == TreeNodeKind::Op) return QString::fromStdString(ref.op->path);
+        if (n.kind == TreeNodeKind::Entry) return QString::fromStdString(ref.entry->kernelPath.value_or("(no kernel_path)"));
         break;
     case NodeKindRole: return int(n.kind);
     case StatusRole: return n.status;
@@ -251,26 +157,8 @@ QVariant CacheTreeModel::data(const QModelIndex& index, int role) const {
     case OpRole: return ref.op ? QString::fromStdString(ref.op->name) : QString();
     case EntryIndexRole: return n.entry;
     case RulesRole: return n.rules;
-    case DtypesRole:
-    case ArgKindsRole: {
-        QStringList out;
-        if (!ref.entry) return out;
-        auto addDtype = [&](const std::string& d) {
-            auto c = QString::fromStdString(canonicalDtype(d));
-            if (!d.empty() && !out.contains(c)) out << c;
-        };
-        for (const auto& a : ref.entry->args) {
-            if (role == ArgKindsRole) {
-                auto k = QString::fromLatin1(argKindName(a.kind));
-                if (!out.contains(k)) out << k;
-                continue;
-            }
-            if (a.kind == ArgKind::Tensor || a.kind == ArgKind::Scalar) addDtype(a.tensor.dtype);
-            if (a.kind == ArgKind::Dtype) addDtype(a.text);
-            for (const auto& t : a.list) addDtype(t.dtype);
-        }
-        return out;
-    }
+    case DtypesRole: return n.dtypes;
+    case ArgKindsRole: return n.kinds;
     case SearchTextRole: {
         QString s = name();
         if (ref.entry && ref.entry->kernelPath) s += QLatin1Char(' ') + QString::fromStdString(*ref.entry->kernelPath);
@@ -278,8 +166,8 @@ QVariant CacheTreeModel::data(const QModelIndex& index, int role) const {
         return s;
     }
     case EntryKeyRole:
-        if (n.kind == EntryNode) return entryKey(ref.ns->name, ref.device->name, ref.op->name, ref.entry->index);
-        if (n.kind == OpNode) return entryKey(ref.ns->name, ref.device->name, ref.op->name, -1);
+        if (n.kind == TreeNodeKind::Entry) return entryKey(ref.ns->name, ref.device->name, ref.op->name, ref.entry->index);
+        if (n.kind == TreeNodeKind::Op) return entryKey(ref.ns->name, ref.device->name, ref.op->name, -1);
         return {};
     default: break;
     }
@@ -301,14 +189,18 @@ QVariant CacheTreeModel::headerData(int section, Qt::Orientation orientation, in
 }
 
 QModelIndex CacheTreeModel::indexForLocation(const std::string& ns, const std::string& device, const std::string& op, int entry) const {
-    for (std::size_t i = 0; i < nodes_.size(); ++i) {
-        const Node& n = nodes_[i];
-        if ((entry >= 0 && n.kind != EntryNode) || (entry < 0 && n.kind != OpNode)) {
+    if (!result_) {
+        return {};
+    }
+    const auto& nodes = result_->tree.nodes;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const TreeNode& n = nodes[i];
+        if ((entry >= 0 && n.kind != TreeNodeKind::Entry) || (entry < 0 && n.kind != TreeNodeKind::Op)) {
             continue;
         }
         const auto& nsd = result_->snapshot.namespaces[std::size_t(n.ns)];
         const auto& dev = nsd.devices[std::size_t(n.device)];
-        const auto& o = dev.ops[std::size_t(n.op)];
+        const auto& o = dev.ops()[std::size_t(n.op)];
         if (nsd.name == ns && dev.name == device && o.name == op && (entry < 0 || o.entries[std::size_t(n.entry)].index == entry)) {
             return createIndex(n.row, 0, quintptr(i));
         }

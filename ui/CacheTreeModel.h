@@ -15,7 +15,7 @@ class CacheTreeModel : public QAbstractItemModel {
     Q_OBJECT
 public:
     enum Column { NameColumn, EntriesColumn, SizeColumn, StatusColumn, AgeColumn, ColumnCount };
-    enum NodeKind { NamespaceNode, DeviceNode, OpNode, EntryNode };
+    enum NodeKind { NamespaceNode = int(TreeNodeKind::Namespace), DeviceNode, OpNode, EntryNode };
     enum Role {
         SortRole = Qt::UserRole + 1,
         NodeKindRole,
@@ -56,27 +56,12 @@ public:
     };
     EntryRef entryAt(const QModelIndex& index) const;
 
-private:
-    struct Node {
-        Node(NodeKind k, int p, int r, int n = -1, int d = -1, int o = -1, int e = -1)
-            : kind(k), parent(p), row(r), ns(n), device(d), op(o), entry(e) {}
-        NodeKind kind;
-        int parent; // node index, -1 for top level
-        int row;
-        int ns, device, op, entry;
-        std::vector<int> children;
-        qint64 entries = 0;
-        qint64 bytes = 0;
-        qint64 mtime = 0;
-        int status = -1;
-        QStringList rules;
-    };
-    void build();
-    const Node& node(const QModelIndex& index) const { return nodes_[std::size_t(index.internalId())]; }
+    // The precomputed row behind an index (the proxy filters on it without QVariant round trips).
+    const TreeNode& node(const QModelIndex& index) const { return nodeAt(int(index.internalId())); }
+    const TreeNode& nodeAt(int i) const { return result_->tree.nodes[std::size_t(i)]; }
 
+private:
     ScanResultPtr result_;
-    std::vector<Node> nodes_;
-    std::vector<int> roots_;
     qint64 now_ = 0;
 };
 

@@ -15,9 +15,13 @@ QRegularExpression wildcard(const QString& value, bool whole) {
     return QRegularExpression(re, QRegularExpression::CaseInsensitiveOption);
 }
 
-bool anyMatch(const QRegularExpression& re, const QStringList& values) {
+bool one(const FilterTerm& t, const QString& value) {
+    return t.literal.isEmpty() ? t.pattern.match(value).hasMatch() : value.compare(t.literal, Qt::CaseInsensitive) == 0;
+}
+
+bool anyMatch(const FilterTerm& t, const QStringList& values) {
     for (const auto& v : values) {
-        if (re.match(v).hasMatch()) {
+        if (one(t, v)) {
             return true;
         }
     }
@@ -43,7 +47,11 @@ FilterQuery FilterQuery::parse(const QString& text) {
                 value = QStringLiteral("float16");
             }
             t.pattern = wildcard(value, true);
+            if (!value.contains(QLatin1Char('*')) && !value.contains(QLatin1Char('?')) && !value.contains(QLatin1Char('['))) {
+                t.literal = value;
+            }
         } else {
+            q.needsText = true;
             if (colon > 0 && !word.left(colon).contains(QLatin1Char('.'))) {
                 q.errors << QStringLiteral("unknown field \"%1\" (fields: %2)").arg(word.left(colon), kFields.join(QStringLiteral(", ")));
             }
@@ -62,19 +70,19 @@ bool matches(const FilterQuery& query, const FilterSubject& s) {
         } else if (t.field == QStringLiteral("status")) {
             auto p = t.pattern.pattern();
             bool bad = s.status == QStringLiteral("error") || s.status == QStringLiteral("warning");
-            hit = t.pattern.match(s.status).hasMatch() || (p.contains(QStringLiteral("bad")) && bad);
+            hit = one(t, s.status) || (p.contains(QStringLiteral("bad")) && bad);
         } else if (t.field == QStringLiteral("device")) {
-            hit = t.pattern.match(s.device).hasMatch();
+            hit = one(t, s.device);
         } else if (t.field == QStringLiteral("op")) {
-            hit = t.pattern.match(s.op).hasMatch();
+            hit = one(t, s.op);
         } else if (t.field == QStringLiteral("ns")) {
-            hit = t.pattern.match(s.ns).hasMatch();
+            hit = one(t, s.ns);
         } else if (t.field == QStringLiteral("dtype")) {
-            hit = anyMatch(t.pattern, s.dtypes);
+            hit = anyMatch(t, s.dtypes);
         } else if (t.field == QStringLiteral("rule")) {
-            hit = anyMatch(t.pattern, s.rules);
+            hit = anyMatch(t, s.rules);
         } else if (t.field == QStringLiteral("kind")) {
-            hit = anyMatch(t.pattern, s.kinds);
+            hit = anyMatch(t, s.kinds);
         }
         if (hit == t.negated) {
             return false;

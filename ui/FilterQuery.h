@@ -15,12 +15,14 @@ namespace aotiscope::ui {
 struct FilterTerm {
     QString field; // empty for free text
     QRegularExpression pattern;
+    QString literal; // field values without wildcards compare as plain text: no regex per row
     bool negated = false;
 };
 
 struct FilterQuery {
     std::vector<FilterTerm> terms;
     QStringList errors; // unknown fields, shown to the user
+    bool needsText = false; // a free-text term: rows must provide their formatted text
 
     static FilterQuery parse(const QString& text);
     bool isEmpty() const { return terms.empty(); }

@@ -137,6 +137,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(findingsView_, &QTableView::activated, this, &MainWindow::goToFinding);
     connect(findingsView_, &QTableView::clicked, this, &MainWindow::goToFinding);
     connect(controller_, &ScanController::started, this, [this](const QString& root) {
+        progress_->setRange(0, 1000);
         progress_->setValue(0);
         progress_->show();
         summary_->setText(tr("Scanning %1…").arg(root));
@@ -145,6 +146,7 @@ MainWindow::MainWindow(QWidget* parent)
         progress_->setValue(perMille);
         progress_->setFormat(tr("%p% · %1 s, %2 s left").arg(elapsed, 0, 'f', 1).arg(remaining, 0, 'f', 1));
     });
+    connect(controller_, &ScanController::partial, this, &MainWindow::onScanFinished);
     connect(controller_, &ScanController::finished, this, &MainWindow::onScanFinished);
     connect(controller_, &ScanController::failed, this, [this](const QString& message) {
         summary_->setText(message);
@@ -230,11 +232,14 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
     // Rescans keep what was selected: remember it by key, not by index.
     auto keep = keepSelection_.isEmpty() ? currentEntryKey() : keepSelection_;
     bool sameRoot = result_ && result_->snapshot.root == result->snapshot.root;
+    // The complete result of a two-phase scan replaces the quick one: keep the user's place and focus.
     result_ = result;
     model_->setResult(result_);
     findings_->setResult(result_);
     findingsView_->resizeColumnsToContents();
-    progress_->hide();
+    // While libraries are inspected the bar turns busy: that phase reports no fraction.
+    progress_->setRange(0, result_->librariesInspected ? 1000 : 0);
+    progress_->setVisible(!result_->librariesInspected);
     if (result_->snapshot.eagerDirExists) {
         auto counts = countFindings(result_->findings);
         summary_->setText(tr("%1 — %2 ops, %3 entries · %4 errors, %5 warnings · scanned in %6 s")
@@ -243,11 +248,15 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
                               .arg(result_->snapshot.entryCount())
                               .arg(counts.error)
                               .arg(counts.warning)
-                              .arg(result_->snapshot.scanSeconds + result_->lintSeconds, 0, 'f', 2));
+                              .arg(result_->snapshot.scanSeconds + result_->lintSeconds, 0, 'f', 2) +
+                          (result_->librariesInspected ? QString() : tr(" · inspecting libraries…")));
     }
     tree_->expandToDepth(1);
-    for (int c = CacheTreeModel::EntriesColumn; c < CacheTreeModel::ColumnCount; ++c) {
-        tree_->resizeColumnToContents(c);
+    // Measuring every row's text costs a stall on big caches: size the columns from the first rows only.
+    if (result_->snapshot.opCount() < 2000) {
+        for (int c = CacheTreeModel::EntriesColumn; c < CacheTreeModel::ColumnCount; ++c) {
+            tree_->resizeColumnToContents(c);
+        }
     }
     if (sameRoot && !keep.isEmpty()) {
         selectEntry(keep);

@@ -1,6 +1,7 @@
 #include "ui/ScanController.h"
 
 #include "core/CacheScanner.h"
+#include "core/InspectionCache.h"
 
 #include <QFileSystemWatcher>
 #include <QPointer>
@@ -50,6 +51,9 @@ void ScanController::scan(const QString& root) {
     if (cancel_) {
         cancel_->store(true); // the older scan's result is not wanted any more
     }
+    if (root != root_ || !inspections_) {
+        inspections_ = std::make_shared<InspectionCache>(InspectionCache::defaultFileFor(root.toStdString()));
+    }
     root_ = root;
     cancel_ = std::make_shared<std::atomic<bool>>(false);
     auto generation = ++generation_;
@@ -63,9 +67,11 @@ void ScanController::scan(const QString& root) {
     auto cancel = cancel_;
     auto host = host_;
     auto rootStd = root.toStdString();
-    (void)QtConcurrent::run([self, cancel, host, rootStd, generation]() {
+    auto inspections = inspections_;
+    (void)QtConcurrent::run([self, cancel, host, rootStd, generation, inspections]() {
         ScanOptions options;
         options.cancelled = cancel.get();
+        options.inspectionCache = inspections.get();
         options.progress = [self, generation](std::size_t done, std::size_t total) {
             int perMille = total ? int(done * 1000 / total) : 1000;
             QMetaObject::invokeMethod(
@@ -83,9 +89,27 @@ void ScanController::scan(const QString& root) {
         };
         // Detecting the host spawns a process: once per controller, off the GUI thread.
         HostInfo h = host ? *host : HostInfo::detect();
-        auto result = scanAndLint(rootStd, h, options);
+        // Phase 1: the tree, from the JSON files and a stat of lib/ (no library is opened).
+        options.inspectLibraries = false;
+        auto quick = lintAndIndex(scanCache(rootStd, options), h, false);
         if (cancel->load()) {
             return;
+        }
+        bool needsPhase2 = quick->snapshot.eagerDirExists;
+        if (needsPhase2) {
+            QMetaObject::invokeMethod(self.data(), [self, generation, quick] {
+                if (self && generation == self->generation_) {
+                    emit self->partial(quick);
+                }
+            }, Qt::QueuedConnection);
+        }
+        // Phase 2: ELF headers and sidecars of every kernel, then the full lint.
+        auto result = needsPhase2 ? lintAndIndex(inspectSnapshot(quick->snapshot, options), h, true) : quick;
+        if (cancel->load()) {
+            return;
+        }
+        if (auto error = inspections->save(); !error.empty()) {
+            spdlog::warn("{}", error);
         }
         QMetaObject::invokeMethod(
             self.data(),
@@ -128,7 +152,7 @@ void ScanController::watch(const ScanResult& result) {
         dirs << QString::fromStdString(ns.path);
         for (const auto& dev : ns.devices) {
             dirs << QString::fromStdString(dev.path);
-            for (const auto& op : dev.ops) {
+            for (const auto& op : dev.ops()) {
                 if (files.size() < kMaxWatchedFiles) {
                     files << QString::fromStdString(op.path);
                 }

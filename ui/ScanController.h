@@ -16,6 +16,10 @@
 class QFileSystemWatcher;
 class QTimer;
 
+namespace aotiscope {
+class InspectionCache;
+}
+
 namespace aotiscope::ui {
 
 class ScanController : public QObject {
@@ -35,12 +39,15 @@ public slots:
 signals:
     void started(const QString& root);
     void progress(int perMille, double elapsedSeconds, double remainingSeconds);
+    // First the tree from a quick scan (libraries not yet inspected), then the complete result.
+    void partial(aotiscope::ui::ScanResultPtr result);
     void finished(aotiscope::ui::ScanResultPtr result);
     void failed(const QString& message);
 
 private:
     void watch(const ScanResult& result);
     void deliver(quint64 generation, ScanResultPtr result);
+    void post(quint64 generation, ScanResultPtr result);
 
     QString root_;
     quint64 generation_ = 0;
@@ -49,6 +56,8 @@ private:
     bool autoRefresh_ = true;
     QElapsedTimer clock_;
     std::optional<HostInfo> host_;
+    // ELF summaries of the open root's libraries, kept across rescans and saved for the next session.
+    std::shared_ptr<InspectionCache> inspections_;
     QFileSystemWatcher* watcher_;
     QTimer* debounce_;
     int lastPerMille_ = -1;

@@ -7,15 +7,21 @@
 
 namespace aotiscope::ui {
 
-ScanResultPtr scanAndLint(const std::string& root, const HostInfo& host, const ScanOptions& options) {
+ScanResultPtr lintAndIndex(CacheSnapshot snapshot, const HostInfo& host, bool librariesInspected) {
     auto r = std::make_shared<ScanResult>();
     r->host = host;
-    r->snapshot = scanCache(root, options);
+    r->snapshot = std::move(snapshot);
+    r->librariesInspected = librariesInspected;
     auto started = std::chrono::steady_clock::now();
     auto decoder = linkedDispatchKeyDecoder();
-    r->findings = lintSnapshot(r->snapshot, host, decoder.get());
+    r->findings = lintSnapshot(r->snapshot, host, decoder.get(), LintOptions{librariesInspected});
     r->lintSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    r->tree = buildTreeIndex(r->snapshot, r->findings);
     return r;
+}
+
+ScanResultPtr scanAndLint(const std::string& root, const HostInfo& host, const ScanOptions& options) {
+    return lintAndIndex(scanCache(root, options), host, options.inspectLibraries);
 }
 
 } // namespace aotiscope::ui

@@ -6,6 +6,7 @@
 #include "core/CacheScanner.h"
 #include "core/HostInfo.h"
 #include "core/Linter.h"
+#include "ui/CacheTreeIndex.h"
 
 #include <memory>
 
@@ -16,11 +17,15 @@ struct ScanResult {
     std::vector<Finding> findings;
     HostInfo host;
     double lintSeconds = 0.0;
+    bool librariesInspected = true; // false for the quick first result of a two-phase scan
+    CacheTreeIndex tree; // the GUI's rows, built with the scan off the GUI thread
 };
 
 using ScanResultPtr = std::shared_ptr<const ScanResult>;
 
-// Scans and lints `root` (on the calling thread: callers run it off the GUI thread).
+// Scans, lints and indexes `root` (on the calling thread: callers run it off the GUI thread).
 ScanResultPtr scanAndLint(const std::string& root, const HostInfo& host, const ScanOptions& options);
+// Lints and indexes a snapshot; library checks only when its libraries were inspected.
+ScanResultPtr lintAndIndex(CacheSnapshot snapshot, const HostInfo& host, bool librariesInspected);
 
 } // namespace aotiscope::ui

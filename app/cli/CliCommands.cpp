@@ -4,12 +4,14 @@
 #include "core/CacheScanner.h"
 #include "core/FileUtil.h"
 #include "core/HostInfo.h"
+#include "core/InspectionCache.h"
 #include "core/JsonReport.h"
 #include "core/Linter.h"
 #include "core/Rules.h"
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <spdlog/spdlog.h>
 
 #include <ctime>
 #include <fstream>
@@ -37,7 +39,19 @@ std::optional<Loaded> load(const CliOptions& o, bool inspectLibraries, std::ostr
     ScanOptions so;
     so.threads = o.threads;
     so.inspectLibraries = inspectLibraries;
-    l.snap = scanCache(rootOf(o), so);
+    auto root = rootOf(o);
+    std::unique_ptr<InspectionCache> inspections;
+    if (inspectLibraries && o.inspectionCache) {
+        inspections = std::make_unique<InspectionCache>(InspectionCache::defaultFileFor(root));
+        so.inspectionCache = inspections.get();
+    }
+    l.snap = scanCache(root, so);
+    if (inspections) {
+        if (auto error = inspections->save(); !error.empty()) {
+            spdlog::warn("{}", error); // only the next run is slower
+        }
+        spdlog::debug("inspection cache: {} of {} libraries unchanged", inspections->hits(), inspections->size());
+    }
     if (!l.snap.eagerDirExists) {
         fmt::print(err, "aotiscope-cli: {}\n", l.snap.error);
         return std::nullopt;

@@ -21,6 +21,9 @@ options:
   --root DIR          cache root (default: where PyTorch looks, see `locate`)
   --json              machine-readable output (schemas in docs/json-schema.md)
   --fast              lint: skip library inspection (ELF, ISA, compute capability, torch install)
+  --no-inspection-cache
+                      read every library's ELF header again instead of reusing what an earlier run
+                      found for the unchanged file (kept in ~/.cache/aotiscope)
   --format json|csv   export format
   -o, --output FILE   export: write to FILE instead of stdout
   -j, --threads N     scan threads (default: one per core)
@@ -49,6 +52,8 @@ CliOptions parseCli(int argc, char** argv) {
             o.json = true;
         } else if (a == "--fast") {
             o.fast = true;
+        } else if (a == "--no-inspection-cache") {
+            o.inspectionCache = false;
         } else if (a == "--format") {
             o.format = value();
             if (o.format != "json" && o.format != "csv") {

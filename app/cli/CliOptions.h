@@ -16,6 +16,7 @@ struct CliOptions {
     bool json = false;
     bool verbose = false;
     bool fast = false;          // lint: skip library inspection
+    bool inspectionCache = true; // remember ELF summaries between runs
     std::string format = "json"; // export
     std::string output;          // export: file instead of stdout
     unsigned threads = 0;

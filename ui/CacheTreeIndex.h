@@ -1,0 +1,43 @@
+// The rows of the cache tree, computed from a ScanResult off the GUI thread: parent/child links, counts,
+// sizes, worst status, and what the filter needs, so that neither a model reset nor a filter keystroke has
+// to walk the snapshot again.
+#pragma once
+
+#include "core/CacheModel.h"
+#include "core/Linter.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <vector>
+
+namespace aotiscope::ui {
+
+enum class TreeNodeKind { Namespace, Device, Op, Entry };
+
+struct TreeNode {
+    TreeNode(TreeNodeKind k, int p, int r, int n = -1, int d = -1, int o = -1, int e = -1)
+        : kind(k), parent(p), row(r), ns(n), device(d), op(o), entry(e) {}
+    TreeNodeKind kind;
+    int parent; // node index, -1 at the top
+    int row;
+    int ns, device, op, entry; // indices into the snapshot
+    std::vector<int> children;
+    qint64 entries = 0;
+    qint64 bytes = 0;
+    qint64 mtime = 0;
+    int status = -1; // -1 ok, else Severity
+    QString name;    // namespace, device and op nodes
+    QStringList rules;
+    QStringList dtypes; // entries: canonical dtypes of their tensors, scalars and dtype args (shared lists)
+    QStringList kinds;  // entries: argument kinds (shared lists)
+};
+
+struct CacheTreeIndex {
+    std::vector<TreeNode> nodes;
+    std::vector<int> roots;
+};
+
+CacheTreeIndex buildTreeIndex(const CacheSnapshot& snapshot, const std::vector<Finding>& findings);
+
+} // namespace aotiscope::ui
