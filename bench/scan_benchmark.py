@@ -137,20 +137,28 @@ def main():
     assert torch_runs[0]["entries"] == expected, torch_runs[0]
 
     results = {}
-    for name, args in [("ls --json", ["ls", "--json"]), ("lint --json", ["lint", "--json"])]:
-        runs = [run_child([CLI, *args, "--root", opts.root]) for _ in range(opts.repeat)]
-        results[name] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[0][2])
+    with tempfile.TemporaryDirectory() as store:
+        # The inspection cache (ELF summaries of unchanged libraries) lives in its own folder for this run:
+        # "cold" reads every library, "warm" is the second lint of an unchanged cache.
+        cli_env = dict(os.environ, AOTISCOPE_CACHE_DIR=store)
+        for name, args in [("ls --json", ["ls", "--json"]),
+                           ("lint --json (cold)", ["lint", "--json", "--no-inspection-cache"]),
+                           ("lint --json (warm)", ["lint", "--json"])]:
+            if name.endswith("(warm)"):
+                run_child([CLI, *args, "--root", opts.root], env=cli_env)  # fills the inspection cache
+            runs = [run_child([CLI, *args, "--root", opts.root], env=cli_env) for _ in range(opts.repeat)]
+            results[name] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[0][2])
 
     print(f"\nPyTorch load_aoti_eager_cache over {torch_runs[0]['ops']} ops ({expected} entries): "
           f"{torch_s:.3f} s median of {opts.repeat} (torch import excluded; process peak RSS "
           f"{max(r['rss_mib'] for r in torch_runs):.0f} MiB)")
     for name, (secs, rss, code) in results.items():
-        print(f"aotiscope-cli {name:<12} {secs:.3f} s median of {opts.repeat} (whole process), peak RSS {rss:.0f} MiB, "
+        print(f"aotiscope-cli {name:<19} {secs:.3f} s median of {opts.repeat} (whole process), peak RSS {rss:.0f} MiB, "
               f"exit {code}, {torch_s / secs:.1f}x faster than PyTorch's loader")
-    lint_s, lint_rss, _ = results["lint --json"]
-    ls_s, ls_rss, _ = results["ls --json"]
-    ok = all(torch_s / s >= 20 and s < 1.5 for s in (ls_s, lint_s)) and max(ls_rss, lint_rss) < 500
-    print(f"\ntargets (>= 20x, < 1.5 s, < 500 MB): {'met' if ok else 'NOT met'}")
+    print("\ntargets (>= 20x faster, < 1.5 s, < 500 MB):")
+    for name, (secs, rss, _) in results.items():
+        checks = [("20x", torch_s / secs >= 20), ("1.5 s", secs < 1.5), ("500 MB", rss < 500)]
+        print(f"  {name:<19} " + ", ".join(f"{label} {'met' if ok else 'NOT met'}" for label, ok in checks))
 
 
 if __name__ == "__main__":

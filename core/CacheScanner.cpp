@@ -170,10 +170,12 @@ void linkEntries(const std::string& root, DeviceDir& dev, unsigned threads) {
 void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCache& cache) {
     std::unordered_map<std::string, std::size_t> ownerOf; // sidecar path -> library index
     std::vector<std::size_t> toInspect;
+    auto nameOf = [](const std::string& path) { return std::string_view(path).substr(path.rfind('/') + 1); };
+    auto dirOf = [](const std::string& path) { return std::string_view(path).substr(0, path.rfind('/')); };
     for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
         auto& f = dev.libFiles[i];
         f.artifactBytes = 0;
-        auto name = fs::path(f.path).filename().string();
+        std::string name(nameOf(f.path));
         if (f.relPath.starts_with("lib/locks/") || name.ends_with(".lock")) {
             f.role = LibraryRole::Lock;
         } else if (isSharedObject(name)) {
@@ -199,8 +201,7 @@ void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCac
     std::vector<std::vector<std::string>> owned(toInspect.size());
     parallelFor(toInspect.size(), threads, [&](std::size_t k, unsigned) {
         auto& f = dev.libFiles[toInspect[k]];
-        fs::path p(f.path);
-        auto name = p.filename().string();
+        auto name = nameOf(f.path);
         auto elf = cache.find(f.path, f.stat);
         if (!elf) {
             elf = cache.remember(f.path, f.stat, readElfSummary(f.path));
@@ -211,38 +212,46 @@ void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCac
         if (f.referencedBy.empty()) {
             f.role = exportsRunnerApi || name.ends_with(".wrapper.so") ? LibraryRole::OrphanKernel : LibraryRole::HelperBuild;
         }
-        auto artifacts = readLibraryArtifacts(f.path, siblings.at(p.parent_path().string()), owned[k]);
-        if (f.role != LibraryRole::HelperBuild) {
+        auto artifacts = readLibraryArtifacts(f.path, siblings.at(std::string(dirOf(f.path))), owned[k]);
+        // A library without sidecars (copied alone, or sidecars deleted) has nothing to keep.
+        if (f.role != LibraryRole::HelperBuild && !(owned[k].empty() && artifacts.wrapperSource.empty())) {
             f.artifacts = std::make_shared<const LibraryArtifacts>(std::move(artifacts));
         }
     });
     for (std::size_t k = 0; k < toInspect.size(); ++k) {
-        auto dir = fs::path(dev.libFiles[toInspect[k]].path).parent_path().string();
+        std::string dir(dirOf(dev.libFiles[toInspect[k]].path));
         for (const auto& o : owned[k]) {
             ownerOf.emplace(dir + "/" + o, toInspect[k]);
         }
     }
-    // A file in a folder named after a library's stem (torch 2.13 keeps the weights of
-    // "<stem>.wrapper.so" in "<stem>/") belongs to that library too.
-    std::unordered_map<std::string, std::size_t> libByStemDir;
+    // Sidecar bytes: files owned through their stem, or kept in a folder named after a library's stem
+    // (torch 2.13 puts the weights of "<stem>.wrapper.so" in "<stem>/").
+    std::vector<std::size_t> unowned;
     for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
-        if (dev.libFiles[i].role == LibraryRole::Kernel || dev.libFiles[i].role == LibraryRole::OrphanKernel) {
-            fs::path p(dev.libFiles[i].path);
-            libByStemDir.emplace((p.parent_path() / fileStem(p.filename().string())).string(), i);
-        }
-    }
-    for (auto& f : dev.libFiles) {
+        const auto& f = dev.libFiles[i];
         if (f.role == LibraryRole::Lock || f.role == LibraryRole::Kernel || f.role == LibraryRole::OrphanKernel) {
             continue;
         }
-        auto it = ownerOf.find(f.path);
-        if (it == ownerOf.end()) {
-            it = libByStemDir.find(fs::path(f.path).parent_path().string());
-            if (it == libByStemDir.end()) {
-                continue;
-            }
+        if (auto it = ownerOf.find(f.path); it != ownerOf.end()) {
+            dev.libFiles[it->second].artifactBytes += f.stat.size;
+        } else {
+            unowned.push_back(i);
         }
-        dev.libFiles[it->second].artifactBytes += f.stat.size;
+    }
+    if (unowned.empty()) {
+        return;
+    }
+    std::unordered_map<std::string, std::size_t> libByStemDir;
+    for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
+        const auto& f = dev.libFiles[i];
+        if (f.role == LibraryRole::Kernel || f.role == LibraryRole::OrphanKernel) {
+            libByStemDir.emplace(std::string(dirOf(f.path)) + "/" + fileStem(std::string(nameOf(f.path))), i);
+        }
+    }
+    for (auto i : unowned) {
+        if (auto it = libByStemDir.find(std::string(dirOf(dev.libFiles[i].path))); it != libByStemDir.end()) {
+            dev.libFiles[it->second].artifactBytes += dev.libFiles[i].stat.size;
+        }
     }
 }
 

@@ -166,25 +166,24 @@ private:
         if (needed.find('/') != std::string::npos) {
             return fs::exists(needed);
         }
+        // The answer depends only on the name and the library's own run paths ($ORIGIN expanded).
+        std::string cacheKey = needed;
         std::vector<std::string> dirs;
         for (auto p : runPaths) {
             if (auto at = p.find("$ORIGIN"); at != std::string::npos) {
                 p.replace(at, 7, origin);
             }
-            dirs.push_back(p);
+            cacheKey += '\n' + p;
+            dirs.push_back(std::move(p));
+        }
+        if (auto it = resolveCache_.find(cacheKey); it != resolveCache_.end()) {
+            return it->second;
         }
         // In a process running PyTorch, torch's own libraries are already loaded and satisfy their sonames.
         if (host_.torch) {
             dirs.push_back(host_.torch->dir + "/lib");
         }
         dirs.insert(dirs.end(), host_.librarySearchPath.begin(), host_.librarySearchPath.end());
-        std::string cacheKey = needed;
-        for (const auto& d : dirs) {
-            cacheKey += '\n' + d;
-        }
-        if (auto it = resolveCache_.find(cacheKey); it != resolveCache_.end()) {
-            return it->second;
-        }
         bool found = std::ranges::any_of(dirs, [&](const std::string& d) {
             std::error_code ec;
             return fs::exists(d + "/" + needed, ec);
@@ -233,7 +232,7 @@ private:
         if (!missingSyms.empty()) {
             here(rules::MissingRunnerSymbols, fmt::format("{} does not export {}", f.relPath, fmt::join(missingSyms, ", ")));
         }
-        auto origin = fs::path(f.path).parent_path().string();
+        auto origin = f.path.substr(0, f.path.rfind('/'));
         std::vector<std::string> unresolved;
         for (const auto& n : elf.needed) {
             if (!dependencyResolves(n, elf.runPaths, origin)) {
