@@ -399,7 +399,7 @@ void OpFileParser::parseText(std::string_view text, OpFile& op) {
     }
 }
 
-std::optional<std::string> quotePythonNonFinite(std::string_view text) {
+std::optional<std::string> quotePythonNonFinite(std::string_view text, std::string_view marker) {
     std::string out;
     bool changed = false;
     bool inString = false;
@@ -426,6 +426,7 @@ std::optional<std::string> quotePythonNonFinite(std::string_view text) {
             for (std::string_view token : {"-Infinity", "Infinity", "NaN"}) {
                 if (text.substr(i, token.size()) == token) {
                     out += '"';
+                    out += marker;
                     out += token;
                     out += '"';
                     i += token.size() - 1;

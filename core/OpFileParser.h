@@ -32,6 +32,7 @@ private:
 // Python's json module accepts the non-standard tokens NaN, Infinity and -Infinity (json.dump writes them
 // for float('nan') scalars). Returns the text with those tokens outside strings quoted, or nullopt when
 // there are none, so that a strict parser reads what PyTorch's loader reads.
-std::optional<std::string> quotePythonNonFinite(std::string_view text);
+// `marker` is put before each quoted token ("NaN" -> "<marker>NaN"), so that a writer can restore them.
+std::optional<std::string> quotePythonNonFinite(std::string_view text, std::string_view marker = {});
 
 } // namespace aotiscope

@@ -8,7 +8,14 @@
 #include "ui/MainWindow.h"
 #include "ui/ScanController.h"
 
+#include <QAbstractItemModelTester>
+#include <QAction>
 #include <QApplication>
+#include <QFileInfo>
+#include <QMenu>
+#include <QMimeData>
+#include <QSortFilterProxyModel>
+#include <QUrl>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -48,6 +55,10 @@ private slots:
     void healthPanelSelectsEntry();
     void autoRefreshKeepsSelection();
     void missingRootIsReported();
+    void entryDiffAcrossCaches();
+    void dropFolderOpensIt();
+    void recentFoldersKept();
+    void findingsProxyTester();
     void screenshot();
 };
 
@@ -176,6 +187,70 @@ void TestGui::missingRootIsReported() {
     QVERIFY(openAndWait(w, "/nonexistent/aotiscope"));
     QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("does not exist")));
     QCOMPARE(w.treeModel()->rowCount(), 0);
+}
+
+void TestGui::entryDiffAcrossCaches() {
+    // The left entry comes from one cache, the right from another opened after it.
+    QTemporaryDir tmp;
+    auto other = copyTree(realCache(), tmp);
+    auto absJson = other + "/aoti_eager/aten/cpu/abs.json";
+    auto text = readText(absJson);
+    writeText(absJson, text.replace(text.find("\"requires_grad\": false"), 22, "\"requires_grad\": true"));
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, realCache()));
+    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#0")));
+    w.setDiffLeft();
+    QVERIFY(openAndWait(w, other));
+    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#0")));
+    w.compareWithLeft();
+    QVERIFY2(w.diffView()->verdictLabel()->text().contains(QStringLiteral("differ only in requires_grad")),
+             qPrintable(w.diffView()->verdictLabel()->text()));
+}
+
+void TestGui::dropFolderOpensIt() {
+    MainWindow w;
+    w.show();
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(QString::fromStdString(realCache()))});
+    QSignalSpy done(w.controller(), &ScanController::finished);
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &drop);
+    QVERIFY(done.wait(60000));
+    QCOMPARE(w.controller()->root(), QFileInfo(QString::fromStdString(realCache())).absoluteFilePath());
+    QCOMPARE(w.treeModel()->rowCount(), 1);
+}
+
+void TestGui::recentFoldersKept() {
+    QString opened;
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(openAndWait(w, fixture("caches/hostile")));
+        opened = w.controller()->root();
+        w.close();
+    }
+    MainWindow again; // a later session
+    auto actions = again.recentMenu()->actions();
+    QVERIFY(!actions.isEmpty());
+    QCOMPARE(actions.first()->text(), opened);
+    QSignalSpy done(again.controller(), &ScanController::finished);
+    actions.first()->trigger();
+    QVERIFY(done.wait(60000));
+    QCOMPARE(again.controller()->root(), opened);
+}
+
+void TestGui::findingsProxyTester() {
+    MainWindow w;
+    QAbstractItemModelTester tester(w.findingsProxy(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QVERIFY(openAndWait(w, fixture("caches/hostile")));
+    w.findingsProxy()->sort(0, Qt::DescendingOrder);
+    QCOMPARE(w.findingsProxy()->index(0, 0).data().toString(), QStringLiteral("error"));
+    QVERIFY(openAndWait(w, realCache()));
+    QCOMPARE(w.findingsProxy()->rowCount(), 0);
 }
 
 void TestGui::screenshot() {

@@ -21,6 +21,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -135,6 +136,21 @@ MainWindow::MainWindow(QWidget* parent)
     connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::onCurrentChanged);
     connect(tree_, &QTreeView::customContextMenuRequested, this, &MainWindow::showTreeContextMenu);
     connect(findingsView_, &QTableView::activated, this, &MainWindow::goToFinding);
+    findingsView_->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(findingsView_, &QTableView::customContextMenuRequested, this, [this](const QPoint& pos) {
+        auto idx = findingsView_->indexAt(pos);
+        const Finding* f = findings_->findingAt(findingsProxy_->mapToSource(idx));
+        if (!f) return;
+        QMenu menu(this);
+        menu.addAction(tr("&Go to entry"), this, [this, idx] { goToFinding(idx); });
+        menu.addAction(tr("&Copy finding"), this, [f] {
+            QApplication::clipboard()->setText(QString::fromStdString(f->ruleId + " " + f->message));
+        });
+        menu.addAction(tr("Show only this &rule"), this, [this, f] {
+            filter_->setText(QStringLiteral("rule:") + QString::fromStdString(f->ruleId));
+        });
+        menu.exec(findingsView_->viewport()->mapToGlobal(pos));
+    });
     connect(findingsView_, &QTableView::clicked, this, &MainWindow::goToFinding);
     connect(controller_, &ScanController::started, this, [this](const QString& root) {
         progress_->setRange(0, 1000);

@@ -48,6 +48,8 @@ public:
     QTableView* findingsView() const { return findingsView_; }
     QTabWidget* tabs() const { return tabs_; }
     QLabel* summaryLabel() const { return summary_; }
+    QSortFilterProxyModel* findingsProxy() const { return findingsProxy_; }
+    QMenu* recentMenu() const { return recentMenu_; }
 
 signals:
     void cacheCompared();
