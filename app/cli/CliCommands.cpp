@@ -1,6 +1,8 @@
 #include "app/cli/CliCommands.h"
 
+#include "core/CacheEditor.h"
 #include "core/CacheLocator.h"
+#include "core/FileLock.h"
 #include "core/CacheScanner.h"
 #include "core/FileUtil.h"
 #include "core/HostInfo.h"
@@ -286,6 +288,118 @@ int cmdRules(const CliOptions& o, std::ostream& out) {
     return 0;
 }
 
+std::chrono::milliseconds lockTimeout(const CliOptions& o) {
+    return o.lockTimeoutSeconds < 0 ? FileLock::defaultTimeout() : std::chrono::milliseconds(std::int64_t(o.lockTimeoutSeconds * 1000));
+}
+
+// Prints a plan, applies it unless --dry-run, prints the outcome.
+int runPlan(const CliOptions& o, const EditPlan& plan, std::ostream& out, std::ostream& err) {
+    if (o.json && o.dryRun) {
+        out << plan.toJson().dump(2) << "\n";
+        return 0;
+    }
+    if (!o.json) {
+        for (const auto& e : plan.entries) {
+            fmt::print(out, "  entry  {}/{}/{} #{}  ({})\n", e.ns, e.device, e.op, e.index, e.reason);
+        }
+        for (const auto& f : plan.files) {
+            fmt::print(out, "  file   {}  {}  ({})\n", f.path, humanBytes(f.bytes), f.reason);
+        }
+        for (const auto& n : plan.notes) {
+            fmt::print(out, "  note   {}\n", n);
+        }
+        fmt::print(out, "{}{}\n", o.dryRun ? "dry run, nothing changed: " : "", plan.summary());
+    }
+    if (o.dryRun || plan.empty()) {
+        return 0;
+    }
+    auto r = applyPlan(plan, lockTimeout(o));
+    if (o.json) {
+        auto j = r.toJson();
+        j["plan"] = plan.toJson();
+        out << j.dump(2) << "\n";
+    } else {
+        fmt::print(out, "removed {} entries and {} files ({}); undo with: aotiscope-cli restore {} --root {}\n", r.entriesRemoved,
+                   r.filesMoved, humanBytes(r.bytes), r.trashId, plan.root);
+    }
+    for (const auto& e : r.errors) {
+        fmt::print(err, "aotiscope-cli: {}\n", e);
+    }
+    return r.errors.empty() ? 0 : kExitFindings;
+}
+
+int cmdEdit(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    if (o.command == "rm" && o.positional.size() != 1) {
+        fmt::print(err, "aotiscope-cli: rm needs one op name, e.g. `rm add.Tensor --entry 0`\n");
+        return kExitUsage;
+    }
+    if (o.command == "evict" && !o.olderThanDays && !o.maxBytes) {
+        fmt::print(err, "aotiscope-cli: evict needs --older-than DAYS and/or --max-bytes N\n");
+        return kExitUsage;
+    }
+    ScanOptions so;
+    so.threads = o.threads;
+    auto snap = scanCache(rootOf(o), so);
+    if (!snap.eagerDirExists) {
+        fmt::print(err, "aotiscope-cli: {}\n", snap.error);
+        return kExitUnreadable;
+    }
+    EditPlan plan;
+    if (o.command == "rm") {
+        plan = planDeleteEntries(snap, o.ns, o.device, o.positional[0], o.entries);
+        if (plan.empty() && plan.notes.empty()) {
+            fmt::print(err, "aotiscope-cli: no op named \"{}\" under {}\n", o.positional[0], snap.root);
+            return kExitFindings;
+        }
+    } else if (o.command == "prune") {
+        plan = planPrune(snap, std::chrono::seconds(o.minAgeSeconds));
+    } else if (o.command == "repair") {
+        plan = planRepair(snap, o.positional.empty() ? std::string() : o.positional[0]);
+    } else {
+        std::optional<std::chrono::seconds> age;
+        if (o.olderThanDays) {
+            age = std::chrono::seconds(std::int64_t(*o.olderThanDays * 86400));
+        }
+        plan = planEvict(snap, age, o.maxBytes);
+    }
+    return runPlan(o, plan, out, err);
+}
+
+int cmdRestore(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    auto root = absolutePath(rootOf(o));
+    auto records = listTrash(root);
+    if (o.command == "trash") {
+        if (o.json) {
+            nlohmann::json list = nlohmann::json::array();
+            for (const auto& t : records) {
+                list.push_back({{"id", t.id}, {"operation", t.operation}, {"created", t.created}, {"entries", t.entries}, {"files", t.files}, {"bytes", t.bytes}});
+            }
+            printJson(out, nlohmann::json{{"schema", "aotiscope.trash/1"}, {"root", root}, {"records", list}});
+        } else {
+            for (const auto& t : records) {
+                fmt::print(out, "{}  {:<7} {} entries, {} files, {}\n", t.id, t.operation, t.entries, t.files, humanBytes(t.bytes));
+            }
+            if (records.empty()) fmt::print(out, "nothing to restore under {}\n", trashDir(root));
+        }
+        return 0;
+    }
+    if (records.empty() && o.positional.empty()) {
+        fmt::print(err, "aotiscope-cli: nothing to restore under {}\n", trashDir(root));
+        return kExitFindings;
+    }
+    auto id = o.positional.empty() ? records.front().id : o.positional[0];
+    auto r = restoreTrash(root, id, lockTimeout(o));
+    if (o.json) {
+        out << r.toJson().dump(2) << "\n";
+    } else {
+        fmt::print(out, "restored {}: {} entries, {} files\n", id, r.entriesRemoved, r.filesMoved);
+    }
+    for (const auto& e : r.errors) {
+        fmt::print(err, "aotiscope-cli: {}\n", e);
+    }
+    return r.errors.empty() ? 0 : kExitFindings;
+}
+
 } // namespace
 
 int runCommand(const CliOptions& o, std::ostream& out, std::ostream& err) {
@@ -295,6 +409,8 @@ int runCommand(const CliOptions& o, std::ostream& out, std::ostream& err) {
     if (o.command == "lint") return cmdLint(o, out, err);
     if (o.command == "export") return cmdExport(o, out, err);
     if (o.command == "rules") return cmdRules(o, out);
+    if (o.command == "rm" || o.command == "prune" || o.command == "repair" || o.command == "evict") return cmdEdit(o, out, err);
+    if (o.command == "restore" || o.command == "trash") return cmdRestore(o, out, err);
     fmt::print(err, "aotiscope-cli: unknown command \"{}\"\n\n{}", o.command, usageText());
     return kExitUsage;
 }

@@ -1,5 +1,6 @@
 #include "app/cli/CliOptions.h"
 
+#include <stdexcept>
 #include <string_view>
 
 namespace aotiscope::cli {
@@ -16,6 +17,16 @@ commands:
   lint                health findings; exits 1 when any error-level finding exists
   export              every entry, as JSON (default) or CSV
   rules               the health rules with their IDs and the PyTorch behaviour behind each
+  rm <op>             delete an op, or some of its entries (--entry N, repeatable), with the libraries
+                      no other entry uses
+  prune               delete orphan kernel libraries (no entry references them) older than --min-age
+  repair [op]         drop entries whose library is missing (PyTorch then ignores the whole op) and
+                      shadowed duplicates
+  evict               delete the oldest entries: --older-than DAYS and/or --max-bytes N for lib/
+  restore [id]        undo a removal (the latest when no id is given)
+  trash               list what removals can be undone
+
+Removals take PyTorch's locks, rewrite op files atomically and move what goes to <root>/aotiscope-trash.
 
 options:
   --root DIR          cache root (default: where PyTorch looks, see `locate`)
@@ -26,6 +37,10 @@ options:
                       found for the unchanged file (kept in ~/.cache/aotiscope)
   --format json|csv   export format
   -o, --output FILE   export: write to FILE instead of stdout
+  -n, --dry-run       removals: print the plan (what goes, how many bytes) and change nothing
+  --entry N           rm: entry index (repeatable); --ns NS, --device DEV narrow rm to one folder
+  --min-age SECONDS   prune: leave younger orphans (a compile may not have written its entry yet; 600)
+  --lock-timeout S    removals: how long to wait for PyTorch's locks (default: PyTorch's, 600 s)
   -j, --threads N     scan threads (default: one per core)
   -v, --verbose       debug logging on stderr
   -h, --help          this text
@@ -33,6 +48,24 @@ options:
 exit codes: 0 ok, 1 error-level findings (lint) or op not found (show), 2 usage error, 3 cache unreadable
 )";
 }
+
+namespace {
+
+template <typename T>
+T number(std::string_view option, const std::string& text) {
+    try {
+        std::size_t used = 0;
+        double v = std::stod(text, &used);
+        if (used != text.size() || v < 0) {
+            throw std::invalid_argument(text);
+        }
+        return T(v);
+    } catch (const std::exception&) {
+        throw UsageError{std::string(option) + " needs a non-negative number, not \"" + text + "\""};
+    }
+}
+
+} // namespace
 
 CliOptions parseCli(int argc, char** argv) {
     CliOptions o;
@@ -68,6 +101,22 @@ CliOptions parseCli(int argc, char** argv) {
             } catch (...) {
                 throw UsageError{"--threads needs a number, not " + v};
             }
+        } else if (a == "--dry-run" || a == "-n") {
+            o.dryRun = true;
+        } else if (a == "--entry") {
+            o.entries.push_back(number<int>(a, value()));
+        } else if (a == "--ns") {
+            o.ns = value();
+        } else if (a == "--device") {
+            o.device = value();
+        } else if (a == "--min-age") {
+            o.minAgeSeconds = number<std::int64_t>(a, value());
+        } else if (a == "--older-than") {
+            o.olderThanDays = number<double>(a, value());
+        } else if (a == "--max-bytes") {
+            o.maxBytes = number<std::uint64_t>(a, value());
+        } else if (a == "--lock-timeout") {
+            o.lockTimeoutSeconds = number<double>(a, value());
         } else if (a == "-v" || a == "--verbose") {
             o.verbose = true;
         } else if (a == "-h" || a == "--help") {

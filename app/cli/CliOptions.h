@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <cstdint>
 #include <vector>
 
 namespace aotiscope::cli {
@@ -20,6 +21,14 @@ struct CliOptions {
     std::string format = "json"; // export
     std::string output;          // export: file instead of stdout
     unsigned threads = 0;
+    // management commands
+    bool dryRun = false;
+    std::vector<int> entries;          // rm --entry N
+    std::string ns, device;            // rm --ns/--device: narrow to one folder
+    std::int64_t minAgeSeconds = 600;  // prune --min-age
+    std::optional<double> olderThanDays; // evict --older-than
+    std::optional<std::uint64_t> maxBytes; // evict --max-bytes
+    double lockTimeoutSeconds = -1;    // --lock-timeout (default: PyTorch's)
 };
 
 struct UsageError {
