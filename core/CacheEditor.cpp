@@ -107,12 +107,21 @@ std::string moveInsideRoot(const std::string& root, const std::string& from, con
     return ec ? fmt::format("cannot move {}: {}", from, ec.message()) : std::string();
 }
 
-// Is this library named by an entry of its device right now (PyTorch may have written one since the plan)?
+// Could an entry of its device name this library right now? PyTorch may have written one since the plan, or
+// be rewriting an op file in place (then it does not parse, and the answer is yes: keep the library).
 bool referencedNow(const std::string& deviceDir, const std::string& libraryPath) {
     std::error_code ec;
     for (const auto& f : fs::directory_iterator(deviceDir, ec)) {
         if (f.path().extension() != ".json") continue;
-        for (const auto& e : readEntries(f.path().string())) {
+        std::string text, error;
+        if (!readWholeFile(f.path().string(), text).empty()) {
+            return true;
+        }
+        auto entries = parseOpJson(text, error);
+        if (!error.empty() || !entries.is_array()) {
+            return true;
+        }
+        for (const auto& e : entries) {
             if (e.is_object() && e.contains("kernel_path") && e["kernel_path"].is_string() &&
                 absolutePath(deviceDir + "/" + e["kernel_path"].get<std::string>()) == libraryPath) {
                 return true;
@@ -152,8 +161,10 @@ ojson ApplyResult::toJson() const {
             {"files_moved", filesMoved}, {"bytes", bytes}, {"errors", errors}};
 }
 
-EditPlan planDeleteEntries(const CacheSnapshot& snap, const std::string& ns, const std::string& device, const std::string& op,
-                           const std::vector<int>& indices) {
+namespace {
+
+EditPlan planDelete(const CacheSnapshot& snap, const std::string& ns, const std::string& device, const std::string& op,
+                    const std::vector<int>& indices, bool wholeOp) {
     EditPlan plan{snap.root, "rm", {}, {}, {}};
     for (const auto& n : snap.namespaces) {
         for (const auto& dev : n.devices) {
@@ -163,7 +174,7 @@ EditPlan planDeleteEntries(const CacheSnapshot& snap, const std::string& ns, con
                 if (f.name != op) continue;
                 std::map<std::pair<std::uint32_t, int>, std::string> removals;
                 for (const auto& e : f.entries) {
-                    if (indices.empty() || std::ranges::find(indices, e.index) != indices.end()) {
+                    if (wholeOp || std::ranges::find(indices, e.index) != indices.end()) {
                         removals[{o, e.index}] = "deleted by request";
                     }
                 }
@@ -177,6 +188,17 @@ EditPlan planDeleteEntries(const CacheSnapshot& snap, const std::string& ns, con
         }
     }
     return plan;
+}
+
+} // namespace
+
+EditPlan planDeleteEntries(const CacheSnapshot& snap, const std::string& ns, const std::string& device, const std::string& op,
+                           const std::vector<int>& indices) {
+    return planDelete(snap, ns, device, op, indices, false);
+}
+
+EditPlan planDeleteOp(const CacheSnapshot& snap, const std::string& ns, const std::string& device, const std::string& op) {
+    return planDelete(snap, ns, device, op, {}, true);
 }
 
 EditPlan planPrune(const CacheSnapshot& snap, std::chrono::seconds minAge) {
@@ -320,9 +342,14 @@ ApplyResult applyPlan(const EditPlan& plan, std::chrono::milliseconds lockTimeou
         }
         r.entriesRemoved += removed.size();
     }
-    // 2. Files, each checked again: an entry written since the plan keeps its library.
-    std::map<std::string, bool> libraryStillUsed;
-    for (const auto& f : plan.files) {
+    // 2. Files, each library checked again: an entry written since the plan, or not removed, keeps it.
+    std::set<std::string> skippedStems;
+    std::vector<const PlannedFile*> ordered;
+    for (const auto& f : plan.files) ordered.push_back(&f);
+    // Libraries first, so that a kept library's sidecars are known to stay before they are reached.
+    std::stable_partition(ordered.begin(), ordered.end(), [](const PlannedFile* f) { return f->path.ends_with(".so"); });
+    for (const auto* fp : ordered) {
+        const auto& f = *fp;
         auto path = absolutePath(f.path);
         if (!isWithin(path, root)) {
             r.errors.push_back(fmt::format("refused: {} is outside the cache root", path));
@@ -330,7 +357,14 @@ ApplyResult applyPlan(const EditPlan& plan, std::chrono::milliseconds lockTimeou
         }
         auto deviceDir = path.substr(0, path.find("/lib/"));
         if (path.ends_with(".so") && referencedNow(deviceDir, path)) {
-            r.errors.push_back(fmt::format("kept {}: an entry references it now", path));
+            r.errors.push_back(fmt::format("kept {}: an entry may reference it now", path));
+            skippedStems.insert(path.substr(0, path.find('.', path.rfind('/'))));
+            continue;
+        }
+        // The sidecars of a kept library stay with it.
+        if (!path.ends_with(".so") && std::any_of(skippedStems.begin(), skippedStems.end(), [&](const std::string& stem) {
+                return path.starts_with(stem + ".") || path.starts_with(stem + "/");
+            })) {
             continue;
         }
         std::error_code sec;

@@ -41,8 +41,11 @@ struct EditPlan {
 };
 
 // The snapshot must come from a scan with inspectLibraries on (sidecars are planned with their library).
+// Entries by index; an empty list plans nothing (deleting a whole op is planDeleteOp: never by accident).
 EditPlan planDeleteEntries(const CacheSnapshot& snap, const std::string& ns, const std::string& device,
-                           const std::string& op, const std::vector<int>& indices /* empty: the whole op */);
+                           const std::string& op, const std::vector<int>& indices);
+// Every entry of the op (in each namespace and device, unless narrowed), its file, and their libraries.
+EditPlan planDeleteOp(const CacheSnapshot& snap, const std::string& ns, const std::string& device, const std::string& op);
 // Orphan kernel libraries (and their sidecars) no younger than `minAge`: PyTorch writes the library before
 // the entry that names it, so a fresh orphan may be a compile in progress.
 EditPlan planPrune(const CacheSnapshot& snap, std::chrono::seconds minAge);

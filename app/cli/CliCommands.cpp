@@ -346,7 +346,8 @@ int cmdEdit(const CliOptions& o, std::ostream& out, std::ostream& err) {
     }
     EditPlan plan;
     if (o.command == "rm") {
-        plan = planDeleteEntries(snap, o.ns, o.device, o.positional[0], o.entries);
+        plan = o.entries.empty() ? planDeleteOp(snap, o.ns, o.device, o.positional[0])
+                                 : planDeleteEntries(snap, o.ns, o.device, o.positional[0], o.entries);
         if (plan.empty() && plan.notes.empty()) {
             fmt::print(err, "aotiscope-cli: no op named \"{}\" under {}\n", o.positional[0], snap.root);
             return kExitFindings;
