@@ -1,6 +1,7 @@
 // The real window on the offscreen platform: opens caches PyTorch wrote, selects entries, reads the details,
 // runs diffs, follows findings, and rescans by itself when the cache changes.
 #include "TestSupport.h"
+#include "core/CacheScanner.h"
 #include "ui/CacheFilterProxy.h"
 #include "ui/CacheTreeModel.h"
 #include "ui/DiffWidget.h"
@@ -59,6 +60,7 @@ private slots:
     void dropFolderOpensIt();
     void recentFoldersKept();
     void findingsProxyTester();
+    void deleteAskThenUndo();
     void screenshot();
 };
 
@@ -251,6 +253,41 @@ void TestGui::findingsProxyTester() {
     QCOMPARE(w.findingsProxy()->index(0, 0).data().toString(), QStringLiteral("error"));
     QVERIFY(openAndWait(w, realCache()));
     QCOMPARE(w.findingsProxy()->rowCount(), 0);
+}
+
+void TestGui::deleteAskThenUndo() {
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, root));
+    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#1")));
+    QString asked, details;
+    w.confirm = [&](const QString& summary, const QString& lines) {
+        asked = summary;
+        details = lines;
+        return false; // first: the user cancels
+    };
+    w.deleteSelectedEntries();
+    QVERIFY(asked.contains(QStringLiteral("1 entry and")));
+    QVERIFY(details.contains(QStringLiteral("entry aten/cpu/abs #1")));
+    auto unchanged = aotiscope::scanCache(root);
+    QCOMPARE(findOp(unchanged, "abs")->entries.size(), 2u); // nothing changed
+
+    w.confirm = [](const QString&, const QString&) { return true; };
+    QSignalSpy applied(&w, &MainWindow::editApplied);
+    QSignalSpy rescanned(w.controller(), &ScanController::finished);
+    w.deleteSelectedEntries();
+    QVERIFY(applied.wait(30000));
+    QVERIFY(applied.at(0).at(1).toStringList().isEmpty());
+    QVERIFY(rescanned.wait(30000));
+    QTRY_VERIFY(w.summaryLabel()->text().contains(QStringLiteral("5 entries")));
+
+    w.undoLastRemoval();
+    QVERIFY(applied.wait(30000));
+    QTRY_VERIFY_WITH_TIMEOUT(w.summaryLabel()->text().contains(QStringLiteral("6 entries")), 30000);
+    auto restored = aotiscope::scanCache(root);
+    QCOMPARE(findOp(restored, "abs")->entries.size(), 2u);
 }
 
 void TestGui::screenshot() {

@@ -3,6 +3,7 @@
 #include "core/CacheLocator.h"
 #include "core/CacheScanner.h"
 #include "core/EntryDiff.h"
+#include "core/FileLock.h"
 #include "ui/CacheFilterProxy.h"
 #include "ui/CacheTreeModel.h"
 #include "ui/DiffWidget.h"
@@ -37,6 +38,9 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <spdlog/spdlog.h>
+
+#include <map>
+#include <tuple>
 
 namespace aotiscope::ui {
 
@@ -197,6 +201,8 @@ void MainWindow::createActions() {
     file->addSeparator();
     auto* compareCache = file->addAction(tr("&Compare with cache…"), this, &MainWindow::chooseCompareRoot);
     compareCache->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    file->addAction(tr("&Prune orphan libraries…"), this, &MainWindow::pruneOrphans)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    file->addAction(tr("&Undo last removal"), this, &MainWindow::undoLastRemoval)->setShortcut(QKeySequence::Undo);
     file->addSeparator();
     auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -220,6 +226,10 @@ void MainWindow::createActions() {
         }
     });
     copyPath->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    entryMenu_->addSeparator();
+    auto* del = entryMenu_->addAction(tr("&Delete entries…"), this, &MainWindow::deleteSelectedEntries);
+    del->setShortcut(QKeySequence::Delete);
+    entryMenu_->addAction(tr("&Repair op…"), this, &MainWindow::repairCurrentOp)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     entryMenu_->addSeparator();
     entryMenu_->addAction(tr("E&xpand all"), tree_, &QTreeView::expandAll)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Plus));
     entryMenu_->addAction(tr("C&ollapse all"), tree_, &QTreeView::collapseAll)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Minus));
@@ -365,6 +375,112 @@ void MainWindow::compareWithCache(const QString& otherRoot) {
             spdlog::info("compared {} with {}: {} added, {} removed, {} changed", mine->snapshot.root, other->root,
                          d->added.size(), d->removed.size(), d->changed.size());
             emit self->cacheCompared();
+        }, Qt::QueuedConnection);
+    });
+}
+
+void MainWindow::runEdit(const QString& title, std::function<EditPlan(const CacheSnapshot&)> makePlan) {
+    if (!result_ || !result_->librariesInspected) {
+        statusBar()->showMessage(tr("Wait for the scan to finish"), 4000);
+        return;
+    }
+    auto plan = makePlan(result_->snapshot);
+    if (plan.empty()) {
+        QMessageBox::information(this, title, tr("Nothing to remove.") + (plan.notes.empty() ? QString() : QLatin1Char('\n') + q(plan.notes.front())));
+        return;
+    }
+    QStringList lines;
+    for (const auto& e : plan.entries) lines << QStringLiteral("entry %1/%2/%3 #%4 — %5").arg(q(e.ns), q(e.device), q(e.op)).arg(e.index).arg(q(e.reason));
+    for (const auto& f : plan.files) lines << QStringLiteral("file %1 (%2)").arg(q(f.path), formatBytes(qint64(f.bytes)));
+    for (const auto& n : plan.notes) lines << QStringLiteral("note: %1").arg(q(n));
+    auto summary = q(plan.summary()) + tr(". It can be undone (File > Undo last removal).");
+    if (!(confirm ? confirm(summary, lines.join(QLatin1Char('\n'))) : [&] {
+            QMessageBox box(QMessageBox::Question, title, summary, QMessageBox::Ok | QMessageBox::Cancel, this);
+            box.setDetailedText(lines.join(QLatin1Char('\n')));
+            return box.exec() == QMessageBox::Ok;
+        }())) {
+        return;
+    }
+    QPointer<MainWindow> self(this);
+    summary_->setText(tr("%1: waiting for PyTorch's locks and removing…").arg(title));
+    (void)QtConcurrent::run([self, plan] {
+        auto r = applyPlan(plan, FileLock::defaultTimeout());
+        QMetaObject::invokeMethod(self.data(), [self, r] {
+            if (!self) return;
+            QStringList errors;
+            for (const auto& e : r.errors) errors << q(e);
+            if (!r.trashId.empty()) self->lastTrashId_ = q(r.trashId);
+            spdlog::info("removed {} entries and {} files into trash {}", r.entriesRemoved, r.filesMoved, r.trashId);
+            for (const auto& e : r.errors) spdlog::warn("{}", e);
+            emit self->editApplied(q(r.trashId), errors);
+            self->controller_->rescan();
+        }, Qt::QueuedConnection);
+    });
+}
+
+void MainWindow::deleteSelectedEntries() {
+    // Every selected entry (or op) of the tree, grouped per op file.
+    std::map<std::tuple<std::string, std::string, std::string>, std::vector<int>> byOp;
+    std::vector<std::tuple<std::string, std::string, std::string>> wholeOps;
+    for (const auto& idx : tree_->selectionModel()->selectedRows()) {
+        auto ref = model_->entryAt(proxy_->mapToSource(idx));
+        if (!ref.op) continue;
+        std::string ns;
+        for (const auto& n : result_->snapshot.namespaces) {
+            for (const auto& d : n.devices) if (&d == ref.device) ns = n.name;
+        }
+        if (ref.entry) {
+            byOp[{ns, ref.device->name, ref.op->name}].push_back(ref.entry->index);
+        } else {
+            wholeOps.emplace_back(ns, ref.device->name, ref.op->name);
+        }
+    }
+    runEdit(tr("Delete entries"), [byOp, wholeOps](const CacheSnapshot& snap) {
+        EditPlan all{snap.root, "rm", {}, {}, {}};
+        auto merge = [&](EditPlan p) {
+            all.entries.insert(all.entries.end(), p.entries.begin(), p.entries.end());
+            all.files.insert(all.files.end(), p.files.begin(), p.files.end());
+            all.notes.insert(all.notes.end(), p.notes.begin(), p.notes.end());
+        };
+        for (const auto& [key, indices] : byOp) merge(planDeleteEntries(snap, std::get<0>(key), std::get<1>(key), std::get<2>(key), indices));
+        for (const auto& [ns, dev, op] : wholeOps) merge(planDeleteOp(snap, ns, dev, op));
+        return all;
+    });
+}
+
+void MainWindow::pruneOrphans() {
+    runEdit(tr("Prune orphan libraries"), [](const CacheSnapshot& snap) { return planPrune(snap, std::chrono::seconds(600)); });
+}
+
+void MainWindow::repairCurrentOp() {
+    auto ref = model_->entryAt(proxy_->mapToSource(tree_->currentIndex()));
+    auto op = ref.op ? ref.op->name : std::string();
+    runEdit(tr("Repair"), [op](const CacheSnapshot& snap) { return planRepair(snap, op); });
+}
+
+void MainWindow::undoLastRemoval() {
+    if (!result_) return;
+    auto root = result_->snapshot.root;
+    auto id = lastTrashId_.toStdString();
+    if (id.empty()) {
+        auto records = listTrash(root);
+        if (records.empty()) {
+            statusBar()->showMessage(tr("Nothing to undo"), 4000);
+            return;
+        }
+        id = records.front().id;
+    }
+    QPointer<MainWindow> self(this);
+    (void)QtConcurrent::run([self, root, id] {
+        auto r = restoreTrash(root, id, FileLock::defaultTimeout());
+        QMetaObject::invokeMethod(self.data(), [self, r] {
+            if (!self) return;
+            QStringList errors;
+            for (const auto& e : r.errors) errors << q(e);
+            self->lastTrashId_.clear();
+            spdlog::info("restored {}: {} entries, {} files", r.trashId, r.entriesRemoved, r.filesMoved);
+            emit self->editApplied(QString(), errors);
+            self->controller_->rescan();
         }, Qt::QueuedConnection);
     });
 }

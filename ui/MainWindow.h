@@ -2,7 +2,10 @@
 // the health panel and the log. All scanning happens in ScanController's worker threads.
 #pragma once
 
+#include "core/CacheEditor.h"
 #include "ui/ScanResult.h"
+
+#include <functional>
 
 #include <QMainWindow>
 #include <QPointer>
@@ -37,6 +40,13 @@ public:
     void setDiffLeft();
     void compareWithLeft();
     void compareWithCache(const QString& otherRoot);
+    // Management: each shows its dry-run summary, asks, applies off the GUI thread, then rescans.
+    void deleteSelectedEntries();
+    void pruneOrphans();
+    void repairCurrentOp();
+    void undoLastRemoval();
+    // Asks the user to confirm a plan; tests replace it.
+    std::function<bool(const QString& title, const QString& details)> confirm;
 
     ScanController* controller() const { return controller_; }
     CacheTreeModel* treeModel() const { return model_; }
@@ -53,6 +63,7 @@ public:
 
 signals:
     void cacheCompared();
+    void editApplied(const QString& trashId, const QStringList& errors);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -70,6 +81,7 @@ private:
     void rememberRecent(const QString& root);
     void rebuildRecentMenu();
     QString currentEntryKey() const;
+    void runEdit(const QString& title, std::function<EditPlan(const CacheSnapshot&)> makePlan);
 
     ScanController* controller_;
     CacheTreeModel* model_;
@@ -93,6 +105,7 @@ private:
     // The entry picked as the left side of a diff, kept alive with the scan it came from.
     ScanResultPtr diffLeftResult_;
     QString diffLeftKey_;
+    QString lastTrashId_;
 };
 
 } // namespace aotiscope::ui
