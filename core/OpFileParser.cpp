@@ -114,8 +114,8 @@ struct EntryReader {
         } else if (key == "requires_grad") {
             t.requiresGrad = readBool(key, v);
         } else if (key == "dispatch_key_set") {
-            if (v.type() == dom::element_type::INT64 || v.type() == dom::element_type::UINT64) {
-                t.dispatchKeySet = uint64_t(v);
+            if (v.type() == dom::element_type::UINT64 || (v.type() == dom::element_type::INT64 && int64_t(v) >= 0)) {
+                t.dispatchKeySet = v.type() == dom::element_type::UINT64 ? uint64_t(v) : std::uint64_t(int64_t(v));
             } else {
                 wrongType(key, "an unsigned 64-bit integer", v);
             }
@@ -123,6 +123,16 @@ struct EntryReader {
             return false;
         }
         return true;
+    }
+
+    // What torch.Tensor.size()/stride() can never produce.
+    void checkShape(const TensorMeta& t) {
+        if (t.sizes.size() != t.strides.size()) {
+            issue(ParseIssue::Kind::Structure, fmt::format("sizes has {} dimensions but strides has {}", t.sizes.size(), t.strides.size()));
+        }
+        if (std::any_of(t.sizes.begin(), t.sizes.end(), [](std::int64_t s) { return s < 0; })) {
+            issue(ParseIssue::Kind::Structure, "a size is negative");
+        }
     }
 
     TensorMeta readTensorObject(dom::object obj, bool allowArgOrder, Arg* arg) {
@@ -138,6 +148,7 @@ struct EntryReader {
             t.unknown.push_back({std::string(key), simdjson::minify(v)});
             issue(ParseIssue::Kind::UnknownKey, fmt::format("unknown key \"{}\" kept as {}", key, t.unknown.back().json));
         }
+        checkShape(t);
         return t;
     }
 
@@ -301,6 +312,9 @@ struct EntryReader {
         }
         if (!arg.argOrder) {
             issue(ParseIssue::Kind::Structure, "missing \"arg_order\"");
+        }
+        if (arg.kind == ArgKind::Tensor) {
+            checkShape(arg.tensor);
         }
         if (arg.kind == ArgKind::Tensor && (arg.tensor.dtype.empty() || arg.tensor.deviceType.empty())) {
             issue(ParseIssue::Kind::UnknownKind,
