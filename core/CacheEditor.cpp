@@ -313,7 +313,9 @@ ApplyResult applyPlan(const EditPlan& plan, std::chrono::milliseconds lockTimeou
     for (const auto& e : plan.entries) {
         byOp[{e.ns, e.device, e.op}].push_back(&e);
     }
-    for (const auto& [key, removals] : byOp) {
+    for (const auto& item : byOp) {
+        const auto& key = item.first;
+        const auto& removals = item.second; // (a named reference: lambdas cannot capture bindings before clang 16)
         OpLocation where{root, std::get<0>(key), std::get<1>(key), std::get<2>(key)};
         std::vector<ojson> removed;
         auto rel = where.jsonPath().substr(root.size() + 1);
@@ -437,7 +439,9 @@ ApplyResult restoreTrash(const std::string& rootArg, const std::string& id, std:
     for (const auto& e : m.value("entries", ojson::array())) {
         byOp[{e["namespace"].get<std::string>(), e["device"].get<std::string>(), e["op"].get<std::string>()}].push_back(e["entry"]);
     }
-    for (const auto& [key, entries] : byOp) {
+    for (const auto& item : byOp) {
+        const auto& key = item.first;
+        const auto& entries = item.second;
         OpLocation where{root, std::get<0>(key), std::get<1>(key), std::get<2>(key)};
         auto error = rewriteOpFile(
             where,

@@ -11,7 +11,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string_view>
 
 namespace aotiscope {
 
@@ -36,7 +38,37 @@ std::string writeAll(int fd, const std::string& data) {
 
 } // namespace
 
+// The deepest nesting of [ and { outside strings. nlohmann's values free themselves recursively, so a
+// hostile file nested 100,000 deep would overflow the stack: such text is refused before parsing.
+static std::size_t nestingDepth(std::string_view text) {
+    std::size_t depth = 0, deepest = 0;
+    bool inString = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (inString) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                inString = false;
+            }
+        } else if (c == '"') {
+            inString = true;
+        } else if (c == '[' || c == '{') {
+            deepest = std::max(deepest, ++depth);
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
+static constexpr std::size_t kMaxDepth = 1024; // simdjson's default limit, which the scanner applies
+
 nlohmann::ordered_json parseOpJson(const std::string& text, std::string& error) {
+    if (nestingDepth(text) > kMaxDepth) {
+        error = fmt::format("nested deeper than {} levels", kMaxDepth);
+        return nlohmann::ordered_json(nlohmann::ordered_json::value_t::discarded);
+    }
     auto quoted = quotePythonNonFinite(text, kNonFiniteMarker);
     auto j = nlohmann::ordered_json::parse(quoted ? *quoted : text, nullptr, false);
     if (j.is_discarded()) {

@@ -4,6 +4,7 @@
 #include "core/CacheScanner.h"
 #include "core/HostInfo.h"
 #include "core/Linter.h"
+#include "core/OpFileWriter.h"
 #include "fuzz/FuzzOpFile.h"
 
 #include <QtTest>
@@ -21,6 +22,7 @@ private slots:
     void corpus();
     void fiftyMegabytes();
     void symlinkLoops();
+    void deepNestingRefusedByWriter();
 };
 
 void TestFuzzCorpus::corpus_data() {
@@ -76,6 +78,19 @@ void TestFuzzCorpus::symlinkLoops() {
     auto snap = scanCache(tmp.path().toStdString());
     auto findings = lintSnapshot(snap, HostInfo{}, nullptr);
     QVERIFY(std::any_of(findings.begin(), findings.end(), [](auto& f) { return f.ruleId == "AOTI001"; }));
+}
+
+void TestFuzzCorpus::deepNestingRefusedByWriter() {
+    // Found by libFuzzer: a value nested this deep overflowed the stack when the writer's JSON freed it.
+    std::string deep = std::string(300000, '[') + std::string(300000, ']');
+    std::string error;
+    auto j = parseOpJson(deep, error);
+    QVERIFY(error.find("nested deeper") != std::string::npos);
+    QTemporaryDir tmp;
+    fs::create_directories(tmp.path().toStdString() + "/aoti_eager/aten/cpu");
+    writeText(tmp.path().toStdString() + "/aoti_eager/aten/cpu/abs.json", deep);
+    auto refused = rewriteOpFile(OpLocation{tmp.path().toStdString(), "aten", "cpu", "abs"}, [](auto&) {}, std::chrono::seconds(1));
+    QVERIFY2(refused.find("refusing to rewrite") != std::string::npos, refused.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestFuzzCorpus)
