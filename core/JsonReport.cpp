@@ -251,6 +251,13 @@ json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings)
 
 json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings, const std::string& opName,
                    const DispatchKeyDecoder* decoder) {
+    // Findings by entry, so that a cache with many entries and findings is not walked once per entry.
+    std::map<std::tuple<std::string, std::string, std::string, int>, std::vector<const Finding*>> byEntry;
+    for (const auto& f : findings) {
+        if (f.entry >= 0 && (opName.empty() || f.op == opName)) {
+            byEntry[{f.ns, f.device, f.op, f.entry}].push_back(&f);
+        }
+    }
     json ops = json::array();
     for (const auto& ns : snap.namespaces) {
         for (const auto& dev : ns.devices) {
@@ -265,9 +272,9 @@ json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findin
                         args.push_back(argToJson(e.args[i], int(i), decoder));
                     }
                     json fs = json::array();
-                    for (const auto& f : findings) {
-                        if (f.ns == ns.name && f.device == dev.name && f.op == op.name && f.entry == e.index) {
-                            fs.push_back(findingToJson(f));
+                    if (auto it = byEntry.find({ns.name, dev.name, op.name, e.index}); it != byEntry.end()) {
+                        for (const auto* f : it->second) {
+                            fs.push_back(findingToJson(*f));
                         }
                     }
                     json entry{{"index", e.index}, {"kernel_path", optionalJson(e.kernelPath)}, {"args", args}, {"findings", fs}};
@@ -302,18 +309,6 @@ json lintToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings)
                 {"root", snap.root},
                 {"counts", {{"error", c.error}, {"warning", c.warning}, {"info", c.info}}},
                 {"findings", list}};
-}
-
-std::optional<Severity> worstSeverity(const std::vector<Finding>& findings, const std::string& ns, const std::string& device,
-                                      const std::string& op, int entry) {
-    std::optional<Severity> worst;
-    for (const auto& f : findings) {
-        if (f.ns != ns || f.device != device || f.op != op || (entry >= 0 && f.entry != entry && f.entry != -1)) {
-            continue;
-        }
-        worst = worst ? std::max(*worst, f.severity) : f.severity;
-    }
-    return worst;
 }
 
 } // namespace aotiscope

@@ -27,8 +27,4 @@ nlohmann::json lintToJson(const CacheSnapshot& snap, const std::vector<Finding>&
 std::string describeArg(const Arg& a);
 std::string describeTensor(const TensorMeta& t);
 
-// Worst severity of the findings about one op (or entry when entry >= 0); nullopt when none.
-std::optional<Severity> worstSeverity(const std::vector<Finding>& findings, const std::string& ns, const std::string& device,
-                                      const std::string& op, int entry = -1);
-
 } // namespace aotiscope

@@ -12,11 +12,8 @@ std::string_view lastDottedPart(std::string_view name);
 bool isKnownDtype(std::string_view name);
 bool isKnownLayout(std::string_view name);
 bool isKnownMemoryFormat(std::string_view name);
-bool isFloatingDtype(std::string_view name);
 // "torch.half" -> "float16": the canonical name of an alias, so that equal dtypes compare equal.
 std::string canonicalDtype(std::string_view name);
-// Size in bytes of one element, 0 when unknown or sub-byte.
-int dtypeItemSize(std::string_view name);
 // "NaN", "Infinity", "-Infinity" as Python's json writes them.
 std::optional<double> nonFiniteValue(std::string_view text);
 

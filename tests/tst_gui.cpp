@@ -61,6 +61,7 @@ private slots:
     void recentFoldersKept();
     void findingsProxyTester();
     void deleteAskThenUndo();
+    void evictAsksWithPlan();
     void screenshot();
 };
 
@@ -288,6 +289,25 @@ void TestGui::deleteAskThenUndo() {
     QTRY_VERIFY_WITH_TIMEOUT(w.summaryLabel()->text().contains(QStringLiteral("6 entries")), 30000);
     auto restored = aotiscope::scanCache(root);
     QCOMPARE(findOp(restored, "abs")->entries.size(), 2u);
+}
+
+void TestGui::evictAsksWithPlan() {
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, root));
+    QString asked;
+    w.confirm = [&](const QString& summary, const QString&) {
+        asked = summary;
+        return true;
+    };
+    QSignalSpy applied(&w, &MainWindow::editApplied);
+    w.evictToSize(3u << 20); // 3 MiB of the ~9 MiB
+    QVERIFY(applied.wait(30000));
+    QVERIFY(asked.startsWith(QStringLiteral("evict:")));
+    auto after = aotiscope::scanCache(root);
+    QVERIFY(after.entryCount() <= 3);
 }
 
 void TestGui::screenshot() {

@@ -20,6 +20,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
@@ -202,6 +203,20 @@ void MainWindow::createActions() {
     auto* compareCache = file->addAction(tr("&Compare with cache…"), this, &MainWindow::chooseCompareRoot);
     compareCache->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
     file->addAction(tr("&Prune orphan libraries…"), this, &MainWindow::pruneOrphans)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    file->addAction(tr("&Evict oldest entries…"), this, [this] {
+        if (!result_) return;
+        qint64 bytes = 0;
+        for (const auto& n : result_->snapshot.namespaces) {
+            for (const auto& d : n.devices) {
+                for (const auto& f : d.libFiles) bytes += qint64(f.stat.size);
+            }
+        }
+        bool ok = false;
+        int mb = QInputDialog::getInt(this, tr("Evict oldest entries"),
+                                      tr("Keep the libraries under (MiB); now %1:").arg(formatBytes(bytes)),
+                                      int(bytes / 2 / (1 << 20)), 0, 1 << 30, 1, &ok);
+        if (ok) evictToSize(std::uint64_t(mb) << 20);
+    });
     file->addAction(tr("&Undo last removal"), this, &MainWindow::undoLastRemoval)->setShortcut(QKeySequence::Undo);
     file->addSeparator();
     auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -456,6 +471,10 @@ void MainWindow::repairCurrentOp() {
     auto ref = model_->entryAt(proxy_->mapToSource(tree_->currentIndex()));
     auto op = ref.op ? ref.op->name : std::string();
     runEdit(tr("Repair"), [op](const CacheSnapshot& snap) { return planRepair(snap, op); });
+}
+
+void MainWindow::evictToSize(std::uint64_t maxBytes) {
+    runEdit(tr("Evict oldest entries"), [maxBytes](const CacheSnapshot& snap) { return planEvict(snap, std::nullopt, maxBytes); });
 }
 
 void MainWindow::undoLastRemoval() {

@@ -45,6 +45,8 @@ public:
     void pruneOrphans();
     void repairCurrentOp();
     void undoLastRemoval();
+    // Evicts the oldest entries until the libraries take at most `maxBytes` (File > Evict… asks for it).
+    void evictToSize(std::uint64_t maxBytes);
     // Asks the user to confirm a plan; tests replace it.
     std::function<bool(const QString& title, const QString& details)> confirm;
 
