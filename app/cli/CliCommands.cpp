@@ -2,6 +2,7 @@
 
 #include "core/CacheEditor.h"
 #include "core/CacheLocator.h"
+#include "core/CompileJobs.h"
 #include "core/FileLock.h"
 #include "core/CacheScanner.h"
 #include "core/FileUtil.h"
@@ -401,6 +402,71 @@ int cmdRestore(const CliOptions& o, std::ostream& out, std::ostream& err) {
     return r.errors.empty() ? 0 : kExitFindings;
 }
 
+int cmdCompile(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    auto root = absolutePath(rootOf(o));
+    std::vector<CompileJob> jobs;
+    if (!o.spec.empty()) {
+        std::string text, error;
+        if (auto e = readWholeFile(o.spec, text); !e.empty()) {
+            fmt::print(err, "aotiscope-cli: {}\n", e);
+            return kExitUsage;
+        }
+        auto job = jobFromSpec(root, nlohmann::json::parse(text, nullptr, false), error);
+        if (!error.empty()) {
+            fmt::print(err, "aotiscope-cli: {}: {}\n", o.spec, error);
+            return kExitUsage;
+        }
+        jobs.push_back(job);
+    } else {
+        if (!o.stale && o.positional.size() != 1) {
+            fmt::print(err, "aotiscope-cli: compile needs an op (and --entry N), --stale or --spec FILE\n");
+            return kExitUsage;
+        }
+        auto snap = scanCache(root, ScanOptions{});
+        if (!snap.eagerDirExists) {
+            fmt::print(err, "aotiscope-cli: {}\n", snap.error);
+            return kExitUnreadable;
+        }
+        if (o.stale) {
+            auto decoder = linkedDispatchKeyDecoder();
+            jobs = jobsForStale(snap, lintSnapshot(snap, HostInfo::detect(), decoder.get()));
+        } else {
+            jobs = jobsForEntries(snap, o.positional[0], o.entries);
+        }
+        if (jobs.empty()) {
+            fmt::print(err, "aotiscope-cli: nothing to compile{}\n", o.stale ? ": no stale entry" : "");
+            return o.stale ? 0 : kExitFindings;
+        }
+    }
+    CompileWorkerConfig config;
+    config.python = o.python;
+    std::size_t index = 0;
+    std::string current;
+    auto outcomes = runCompileJobs(jobs, config, [&](const CompileJob& job, const nlohmann::json& event) {
+        if (job.id != current) {
+            current = job.id;
+            ++index;
+        }
+        if (o.json) {
+            auto line = event;
+            line["job"] = job.id;
+            out << line.dump() << "\n" << std::flush;
+        }
+        auto kind = event.value("event", "");
+        auto prefix = fmt::format("[{}/{}] {}", index, jobs.size(), job.title());
+        if (kind == "started") fmt::print(err, "{}: started\n", prefix);
+        else if (kind == "progress") fmt::print(err, "{}: {:.0f}% {}\n", prefix, event.value("fraction", 0.0) * 100, event.value("stage", ""));
+        else if (kind == "finished") fmt::print(err, "{}: done in {:.1f} s -> {}\n", prefix, event.value("seconds", 0.0), event.value("library", ""));
+        else if (kind == "failed") fmt::print(err, "{}: FAILED: {}\n", prefix, event.value("message", ""));
+        else if (kind == "log" && o.verbose) fmt::print(err, "{}: {}\n", prefix, event.value("message", ""));
+        else if (kind == "log" && event.value("stream", "") != "stderr") fmt::print(err, "{}: {}\n", prefix, event.value("message", ""));
+    }, nullptr, lockTimeout(o));
+    std::size_t failed = 0;
+    for (const auto& r : outcomes) failed += !r.ok;
+    fmt::print(err, "{} of {} compiled{}\n", outcomes.size() - failed, outcomes.size(), failed ? fmt::format(", {} failed", failed) : "");
+    return failed ? kExitFindings : 0;
+}
+
 } // namespace
 
 int runCommand(const CliOptions& o, std::ostream& out, std::ostream& err) {
@@ -412,6 +478,7 @@ int runCommand(const CliOptions& o, std::ostream& out, std::ostream& err) {
     if (o.command == "rules") return cmdRules(o, out);
     if (o.command == "rm" || o.command == "prune" || o.command == "repair" || o.command == "evict") return cmdEdit(o, out, err);
     if (o.command == "restore" || o.command == "trash") return cmdRestore(o, out, err);
+    if (o.command == "compile") return cmdCompile(o, out, err);
     fmt::print(err, "aotiscope-cli: unknown command \"{}\"\n\n{}", o.command, usageText());
     return kExitUsage;
 }

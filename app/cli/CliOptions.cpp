@@ -24,6 +24,10 @@ commands:
                       shadowed duplicates
   evict               delete the oldest entries: --older-than DAYS and/or --max-bytes N for lib/
   restore [id]        undo a removal (the latest when no id is given)
+  compile <op>        recompile an op's entries (--entry N for some) through PyTorch, in one worker
+  compile --stale     recompile every entry with a missing, unloadable or foreign library
+  compile --spec F    compile a new entry: F holds {"op","ns","device","meta_info"}; progress on stderr,
+                      --json: the worker's events as JSON lines on stdout; --python PY picks the interpreter
   trash               list what removals can be undone
 
 Removals take PyTorch's locks, rewrite op files atomically and move what goes to <root>/aotiscope-trash.
@@ -101,6 +105,12 @@ CliOptions parseCli(int argc, char** argv) {
             } catch (...) {
                 throw UsageError{"--threads needs a number, not " + v};
             }
+        } else if (a == "--stale") {
+            o.stale = true;
+        } else if (a == "--spec") {
+            o.spec = value();
+        } else if (a == "--python") {
+            o.python = value();
         } else if (a == "--dry-run" || a == "-n") {
             o.dryRun = true;
         } else if (a == "--entry") {

@@ -29,6 +29,10 @@ struct CliOptions {
     std::optional<double> olderThanDays; // evict --older-than
     std::optional<std::uint64_t> maxBytes; // evict --max-bytes
     double lockTimeoutSeconds = -1;    // --lock-timeout (default: PyTorch's)
+    // compile
+    bool stale = false;
+    std::string spec;   // --spec FILE: a new entry
+    std::string python; // --python: interpreter with torch
 };
 
 struct UsageError {
