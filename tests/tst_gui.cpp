@@ -6,6 +6,7 @@
 #include "ui/CacheTreeModel.h"
 #include "ui/DiffWidget.h"
 #include "ui/EntryDetailsWidget.h"
+#include "ui/JobsPanel.h"
 #include "ui/MainWindow.h"
 #include "ui/ScanController.h"
 
@@ -62,6 +63,7 @@ private slots:
     void findingsProxyTester();
     void deleteAskThenUndo();
     void evictAsksWithPlan();
+    void recompileInJobsPanel();
     void screenshot();
 };
 
@@ -308,6 +310,25 @@ void TestGui::evictAsksWithPlan() {
     QVERIFY(asked.startsWith(QStringLiteral("evict:")));
     auto after = aotiscope::scanCache(root);
     QVERIFY(after.entryCount() <= 3);
+}
+
+void TestGui::recompileInJobsPanel() {
+    // A real compile through PyTorch, off the GUI thread, shown in the jobs panel; the cache is rescanned.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, root));
+    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/add.Tensor#0")));
+    QSignalSpy finished(w.jobs(), &JobsPanel::jobFinished);
+    w.recompileSelected();
+    QCOMPARE(w.jobs()->model()->rowCount(), 1);
+    QVERIFY(finished.wait(300000));
+    QCOMPARE(finished.at(0).at(1).toBool(), true);
+    QCOMPARE(w.jobs()->model()->index(0, JobsModel::StateColumn).data().toString(), QStringLiteral("done"));
+    QVERIFY(w.jobs()->model()->index(0, JobsModel::MessageColumn).data().toString().endsWith(QStringLiteral(".wrapper.so")));
+    QTRY_VERIFY_WITH_TIMEOUT(w.summaryLabel()->text().contains(QStringLiteral("6 entries")) &&
+                                 w.summaryLabel()->text().contains(QStringLiteral("0 errors")), 60000);
 }
 
 void TestGui::screenshot() {

@@ -9,6 +9,8 @@
 #include "ui/DiffWidget.h"
 #include "ui/EntryDetailsWidget.h"
 #include "ui/FindingsModel.h"
+#include "ui/JobsPanel.h"
+#include "core/CompileJobs.h"
 #include "ui/LogPanel.h"
 #include "ui/ScanController.h"
 
@@ -116,6 +118,13 @@ MainWindow::MainWindow(QWidget* parent)
     logDock->setWidget(log_);
     addDockWidget(Qt::BottomDockWidgetArea, logDock);
     tabifyDockWidget(healthDock, logDock);
+    jobs_ = new JobsPanel;
+    auto* jobsDock = new QDockWidget(tr("Jobs"), this);
+    jobsDock->setObjectName(QStringLiteral("jobsDock"));
+    jobsDock->setWidget(jobs_);
+    addDockWidget(Qt::BottomDockWidgetArea, jobsDock);
+    tabifyDockWidget(healthDock, jobsDock);
+    connect(jobs_, &JobsPanel::jobFinished, controller_, &ScanController::rescan);
     healthDock->raise();
     resizeDocks({healthDock}, {200}, Qt::Vertical);
 
@@ -202,6 +211,7 @@ void MainWindow::createActions() {
     file->addSeparator();
     auto* compareCache = file->addAction(tr("&Compare with cache…"), this, &MainWindow::chooseCompareRoot);
     compareCache->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    file->addAction(tr("Recompile everything &stale"), this, &MainWindow::recompileStale)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B));
     file->addAction(tr("&Prune orphan libraries…"), this, &MainWindow::pruneOrphans)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
     file->addAction(tr("&Evict oldest entries…"), this, [this] {
         if (!result_) return;
@@ -242,6 +252,7 @@ void MainWindow::createActions() {
     });
     copyPath->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     entryMenu_->addSeparator();
+    entryMenu_->addAction(tr("Re&compile"), this, &MainWindow::recompileSelected)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
     auto* del = entryMenu_->addAction(tr("&Delete entries…"), this, &MainWindow::deleteSelectedEntries);
     del->setShortcut(QKeySequence::Delete);
     entryMenu_->addAction(tr("&Repair op…"), this, &MainWindow::repairCurrentOp)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
@@ -475,6 +486,42 @@ void MainWindow::repairCurrentOp() {
 
 void MainWindow::evictToSize(std::uint64_t maxBytes) {
     runEdit(tr("Evict oldest entries"), [maxBytes](const CacheSnapshot& snap) { return planEvict(snap, std::nullopt, maxBytes); });
+}
+
+void MainWindow::recompileSelected() {
+    if (!result_) return;
+    std::vector<CompileJob> jobs;
+    for (const auto& idx : tree_->selectionModel()->selectedRows()) {
+        auto ref = model_->entryAt(proxy_->mapToSource(idx));
+        if (!ref.op) continue;
+        // An entry alone, or every entry of an op.
+        auto more = jobsForEntries(result_->snapshot, ref.op->name, ref.entry ? std::vector<int>{ref.entry->index} : std::vector<int>{});
+        for (auto& j : more) {
+            if (j.device == ref.device->name && std::none_of(jobs.begin(), jobs.end(), [&](const CompileJob& k) { return k.id == j.id; })) {
+                jobs.push_back(std::move(j));
+            }
+        }
+    }
+    if (jobs.empty()) {
+        statusBar()->showMessage(tr("Select entries or ops to recompile"), 4000);
+        return;
+    }
+    jobs_->enqueue(jobs);
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("jobsDock"))) dock->raise();
+}
+
+void MainWindow::recompileStale() {
+    if (!result_ || !result_->librariesInspected) {
+        statusBar()->showMessage(tr("Wait for the scan to finish"), 4000);
+        return;
+    }
+    auto jobs = jobsForStale(result_->snapshot, result_->findings);
+    if (jobs.empty()) {
+        statusBar()->showMessage(tr("Nothing is stale"), 4000);
+        return;
+    }
+    jobs_->enqueue(jobs);
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("jobsDock"))) dock->raise();
 }
 
 void MainWindow::undoLastRemoval() {

@@ -26,6 +26,7 @@ class CacheTreeModel;
 class DiffWidget;
 class EntryDetailsWidget;
 class FindingsModel;
+class JobsPanel;
 class LogPanel;
 class ScanController;
 
@@ -47,6 +48,10 @@ public:
     void undoLastRemoval();
     // Evicts the oldest entries until the libraries take at most `maxBytes` (File > Evict… asks for it).
     void evictToSize(std::uint64_t maxBytes);
+    // Compiles: through PyTorch in long-lived workers, shown in the jobs panel; the cache is rescanned after each.
+    void recompileSelected();
+    void recompileStale();
+    JobsPanel* jobs() const { return jobs_; }
     // Asks the user to confirm a plan; tests replace it.
     std::function<bool(const QString& title, const QString& details)> confirm;
 
@@ -98,6 +103,7 @@ private:
     QTabWidget* tabs_;
     QTableView* findingsView_;
     LogPanel* log_;
+    JobsPanel* jobs_;
     QLabel* summary_;
     QProgressBar* progress_;
     QMenu* recentMenu_ = nullptr;

@@ -418,8 +418,8 @@ int cmdCompile(const CliOptions& o, std::ostream& out, std::ostream& err) {
         }
         jobs.push_back(job);
     } else {
-        if (!o.stale && o.positional.size() != 1) {
-            fmt::print(err, "aotiscope-cli: compile needs an op (and --entry N), --stale or --spec FILE\n");
+        if (!o.stale && (o.positional.empty() || (o.positional.size() > 1 && !o.entries.empty()))) {
+            fmt::print(err, "aotiscope-cli: compile needs ops (or one op and --entry N), --stale or --spec FILE\n");
             return kExitUsage;
         }
         auto snap = scanCache(root, ScanOptions{});
@@ -431,7 +431,10 @@ int cmdCompile(const CliOptions& o, std::ostream& out, std::ostream& err) {
             auto decoder = linkedDispatchKeyDecoder();
             jobs = jobsForStale(snap, lintSnapshot(snap, HostInfo::detect(), decoder.get()));
         } else {
-            jobs = jobsForEntries(snap, o.positional[0], o.entries);
+            for (const auto& op : o.positional) {
+                auto more = jobsForEntries(snap, op, o.entries);
+                jobs.insert(jobs.end(), more.begin(), more.end());
+            }
         }
         if (jobs.empty()) {
             fmt::print(err, "aotiscope-cli: nothing to compile{}\n", o.stale ? ": no stale entry" : "");

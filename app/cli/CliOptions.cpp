@@ -24,7 +24,7 @@ commands:
                       shadowed duplicates
   evict               delete the oldest entries: --older-than DAYS and/or --max-bytes N for lib/
   restore [id]        undo a removal (the latest when no id is given)
-  compile <op>        recompile an op's entries (--entry N for some) through PyTorch, in one worker
+  compile <op>...     recompile the ops' entries (one op: --entry N for some) through PyTorch, all in one worker
   compile --stale     recompile every entry with a missing, unloadable or foreign library
   compile --spec F    compile a new entry: F holds {"op","ns","device","meta_info"}; progress on stderr,
                       --json: the worker's events as JSON lines on stdout; --python PY picks the interpreter
