@@ -10,12 +10,19 @@ bash scripts/setup.sh
 bash scripts/build.sh
 cli=build/app/cli/aotiscope-cli
 root="${1:-$("$cli" locate --json | .venv/bin/python -c 'import json,sys; print(json.load(sys.stdin)["root"])')}"
+display=""
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ "${QT_QPA_PLATFORM:-}" = "offscreen" ]; then display=yes; fi
 if [ ! -d "$root/aoti_eager" ]; then
   root="$here/demo-cache"
+  if [ -n "$display" ] && [ ! -d "$root/aoti_eager" ]; then
+    # The window opens at once and PyTorch compiles the demo's entries in the jobs panel meanwhile.
+    echo "No AOTI-eager cache at PyTorch's root: opening a demo cache in $root, compiled in the background."
+    exec build/app/gui/aotiscope --demo "$root"
+  fi
   echo "No AOTI-eager cache at PyTorch's root; compiling a demo cache with PyTorch into $root ..."
   .venv/bin/python tests/fixtures/generate_cache.py "$root"
 fi
-if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || [ "${QT_QPA_PLATFORM:-}" = "offscreen" ]; then
+if [ -n "$display" ]; then
   exec build/app/gui/aotiscope "$root"
 fi
 echo "No display: showing the cache with aotiscope-cli (the window needs DISPLAY or WAYLAND_DISPLAY)."

@@ -64,6 +64,7 @@ private slots:
     void deleteAskThenUndo();
     void evictAsksWithPlan();
     void recompileInJobsPanel();
+    void demoCacheBuiltInBackground();
     void screenshot();
 };
 
@@ -329,6 +330,23 @@ void TestGui::recompileInJobsPanel() {
     QVERIFY(w.jobs()->model()->index(0, JobsModel::MessageColumn).data().toString().endsWith(QStringLiteral(".wrapper.so")));
     QTRY_VERIFY_WITH_TIMEOUT(w.summaryLabel()->text().contains(QStringLiteral("6 entries")) &&
                                  w.summaryLabel()->text().contains(QStringLiteral("0 errors")), 60000);
+}
+
+void TestGui::demoCacheBuiltInBackground() {
+    std::string error;
+    QTemporaryDir tmp;
+    auto root = tmp.path().toStdString() + "/demo";
+    auto jobs = demoJobs(root, error);
+    QVERIFY2(error.empty(), error.c_str());
+    QCOMPARE(jobs.size(), 6u);
+    MainWindow w;
+    w.show();
+    QSignalSpy finished(w.jobs(), &JobsPanel::jobFinished);
+    w.jobs()->enqueue({jobs.front()}); // the first of the demo's entries is enough to see the window fill in
+    w.openRoot(QString::fromStdString(root));
+    QVERIFY(finished.wait(300000));
+    QVERIFY(finished.at(0).at(1).toBool());
+    QTRY_VERIFY_WITH_TIMEOUT(w.treeModel()->rowCount() == 1 && w.summaryLabel()->text().contains(QStringLiteral("1 ops, 1 entries")), 60000);
 }
 
 void TestGui::screenshot() {

@@ -14,7 +14,11 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "core/FileUtil.h"
+
 #include <spdlog/spdlog.h>
+
+#include <cstdlib>
 
 namespace aotiscope::ui {
 
@@ -234,6 +238,25 @@ void JobsPanel::retrySelected() {
 void JobsPanel::showLogOfCurrent() {
     int i = table_->currentIndex().row();
     log_->setPlainText(i >= 0 ? model_->row(i).log.join(QLatin1Char('\n')) : QString());
+}
+
+std::vector<CompileJob> demoJobs(const std::string& root, std::string& error) {
+    std::string text;
+    std::string path = AOTISCOPE_RESOURCES_DIR "/demo-entries.json";
+    if (const char* d = std::getenv("AOTISCOPE_RESOURCES_DIR"); d && *d) path = std::string(d) + "/demo-entries.json";
+    if (auto e = readWholeFile(path, text); !e.empty()) {
+        error = e;
+        return {};
+    }
+    std::vector<CompileJob> jobs;
+    auto specs = nlohmann::json::parse(text, nullptr, false);
+    for (const auto& spec : specs.is_array() ? specs : nlohmann::json::array()) {
+        auto job = jobFromSpec(root, spec, error);
+        if (!error.empty()) return {};
+        job.id += "#" + std::to_string(jobs.size());
+        jobs.push_back(std::move(job));
+    }
+    return jobs;
 }
 
 } // namespace aotiscope::ui

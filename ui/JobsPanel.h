@@ -81,4 +81,8 @@ private:
     std::vector<int> pending_;
 };
 
+// The demo cache's entries (resources/demo-entries.json: specs for abs, add.Tensor, cat, div.Tensor_mode and
+// tril_indices) as compile jobs into `root`.
+std::vector<CompileJob> demoJobs(const std::string& root, std::string& error);
+
 } // namespace aotiscope::ui

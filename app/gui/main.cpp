@@ -2,10 +2,12 @@
 // would use.
 #include "core/CacheLocator.h"
 #include "ui/MainWindow.h"
+#include "ui/JobsPanel.h"
 #include "ui/ScanController.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
 #include <QTreeView>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -30,6 +32,10 @@ int main(int argc, char** argv) {
     QCommandLineOption select(QStringLiteral("select"), QStringLiteral("select this entry after the first scan, e.g. aten/cpu/abs#1"),
                               QStringLiteral("entry"));
     parser.addOption(select);
+    QCommandLineOption demo(QStringLiteral("demo"),
+                            QStringLiteral("build a demo cache in DIR with PyTorch, in the background (jobs panel), and open it"),
+                            QStringLiteral("dir"));
+    parser.addOption(demo);
     parser.process(app);
 
     aotiscope::ui::MainWindow window;
@@ -48,6 +54,18 @@ int main(int argc, char** argv) {
             }, Qt::QueuedConnection);
         }
     });
+    if (parser.isSet(demo)) {
+        // The entries of resources/demo-entries.json, compiled one after the other in one worker while the
+        // window is already open: the tree fills in as each is written.
+        root = QDir(parser.value(demo)).absolutePath();
+        QDir().mkpath(root);
+        std::string error;
+        auto jobs = aotiscope::ui::demoJobs(root.toStdString(), error);
+        if (!error.empty()) {
+            spdlog::error("{}", error);
+        }
+        window.jobs()->enqueue(jobs);
+    }
     window.openRoot(root);
     return app.exec();
 }
