@@ -53,6 +53,7 @@ private slots:
     void failures_data();
     void failures();
     void noTorch();
+    void torchTooOld();
     void killedWorkerRestoresEntry();
     void cancelRestoresEntry();
 
@@ -128,6 +129,26 @@ void TestCompile::noTorch() {
     auto missing = cli({"compile", "abs", "--python", "/nonexistent/python", "--root", QString::fromStdString(root_)});
     QCOMPARE(missing.code, 1);
     QVERIFY2(missing.err.contains("cannot start /nonexistent/python"), missing.err.constData());
+}
+
+void TestCompile::torchTooOld() {
+    // A torch package that reports 2.3: the worker refuses it with the reason, before any job runs.
+    QTemporaryDir fake;
+    auto pkg = fake.path().toStdString() + "/torch";
+    fs::create_directories(pkg + "/_inductor");
+    writeText(pkg + "/__init__.py", "__version__ = '2.3.1+cpu'\n");
+    writeText(pkg + "/_inductor/__init__.py", "");
+    writeText(pkg + "/_inductor/aoti_eager.py", "");
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("PYTHONPATH", fake.path());
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(QString::fromStdString(cliPath()), {"compile", "abs", "--entry", "0", "--python", "python3", "--root", QString::fromStdString(root_)});
+    QVERIFY(p.waitForFinished(120000));
+    auto err = p.readAllStandardError();
+    QCOMPARE(p.exitCode(), 1);
+    QVERIFY2(err.contains("torch 2.3.1+cpu is too old"), err.constData());
+    QCOMPARE(findOp(scanCache(root_), "abs")->entries.size(), 2u);
 }
 
 void TestCompile::killedWorkerRestoresEntry() {
