@@ -7,6 +7,7 @@
 #include "ui/DiffWidget.h"
 #include "ui/EntryDetailsWidget.h"
 #include "ui/JobsPanel.h"
+#include "ui/NewEntryDialog.h"
 #include "ui/MainWindow.h"
 #include "ui/ScanController.h"
 
@@ -65,6 +66,7 @@ private slots:
     void evictAsksWithPlan();
     void recompileInJobsPanel();
     void demoCacheBuiltInBackground();
+    void newEntryDialogCompiles();
     void screenshot();
 };
 
@@ -347,6 +349,35 @@ void TestGui::demoCacheBuiltInBackground() {
     QVERIFY(finished.wait(300000));
     QVERIFY(finished.at(0).at(1).toBool());
     QTRY_VERIFY_WITH_TIMEOUT(w.treeModel()->rowCount() == 1 && w.summaryLabel()->text().contains(QStringLiteral("1 ops, 1 entries")), 60000);
+}
+
+void TestGui::newEntryDialogCompiles() {
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, root));
+    NewEntryDialog dialog(root);
+    dialog.setOp(QStringLiteral("add.Tensor"));
+    QTRY_VERIFY_WITH_TIMEOUT(dialog.schemaLabel()->text().startsWith(QStringLiteral("aten::add.Tensor(Tensor self")), 120000);
+    dialog.setRows({{"tensor", "float32", "3,5", ""}, {"tensor", "float32", "3,5", ""}, {"scalar", "int32", "", "abc"}});
+    QString error;
+    dialog.job(error);
+    QVERIFY2(error.contains(QStringLiteral("argument 2 (scalar): a number")), qPrintable(error));
+    dialog.setRows({{"tensor", "float32", "3,5", ""}, {"tensor", "float32", "3,5", ""}, {"scalar", "int32", "", "3"}});
+    error.clear();
+    auto job = dialog.job(error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(job.metaInfo[0]["strides"], (nlohmann::ordered_json{5, 1}));
+    QSignalSpy finished(w.jobs(), &JobsPanel::jobFinished);
+    w.jobs()->enqueue({job});
+    QVERIFY(finished.wait(300000));
+    QVERIFY(finished.at(0).at(1).toBool());
+    auto snap = aotiscope::scanCache(root);
+    const auto* add = findOp(snap, "add.Tensor");
+    QCOMPARE(add->entries.size(), 2u);
+    QCOMPARE(add->entries[1].args[2].scalar->i, 3);
+    QCOMPARE(add->entries[1].args[0].tensor.sizes, (std::vector<std::int64_t>{3, 5}));
 }
 
 void TestGui::screenshot() {

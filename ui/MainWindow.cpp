@@ -10,6 +10,7 @@
 #include "ui/EntryDetailsWidget.h"
 #include "ui/FindingsModel.h"
 #include "ui/JobsPanel.h"
+#include "ui/NewEntryDialog.h"
 #include "core/CompileJobs.h"
 #include "ui/LogPanel.h"
 #include "ui/ScanController.h"
@@ -211,6 +212,7 @@ void MainWindow::createActions() {
     file->addSeparator();
     auto* compareCache = file->addAction(tr("&Compare with cache…"), this, &MainWindow::chooseCompareRoot);
     compareCache->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    file->addAction(tr("&New entry…"), this, &MainWindow::newEntry)->setShortcut(QKeySequence::New);
     file->addAction(tr("Recompile everything &stale"), this, &MainWindow::recompileStale)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B));
     file->addAction(tr("&Prune orphan libraries…"), this, &MainWindow::pruneOrphans)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
     file->addAction(tr("&Evict oldest entries…"), this, [this] {
@@ -508,6 +510,21 @@ void MainWindow::recompileSelected() {
     }
     jobs_->enqueue(jobs);
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("jobsDock"))) dock->raise();
+}
+
+void MainWindow::newEntry() {
+    auto root = controller_->root().isEmpty() ? q(locateCacheRoot().root) : controller_->root();
+    NewEntryDialog dialog(root.toStdString(), this);
+    if (auto ref = model_->entryAt(proxy_->mapToSource(tree_->currentIndex())); ref.op) {
+        dialog.setOp(q(ref.op->name));
+        dialog.setDevice(q(ref.device->name));
+    }
+    if (dialog.exec() != QDialog::Accepted) return;
+    QString error;
+    auto job = dialog.job(error);
+    if (error.isEmpty()) {
+        jobs_->enqueue({job});
+    }
 }
 
 void MainWindow::recompileStale() {

@@ -51,6 +51,7 @@ public:
     // Compiles: through PyTorch in long-lived workers, shown in the jobs panel; the cache is rescanned after each.
     void recompileSelected();
     void recompileStale();
+    void newEntry(); // the "New entry" dialog, then a compile job
     JobsPanel* jobs() const { return jobs_; }
     // Asks the user to confirm a plan; tests replace it.
     std::function<bool(const QString& title, const QString& details)> confirm;
