@@ -286,19 +286,13 @@ KernelPathResolution resolveKernelPath(const std::string& root, const std::strin
     std::error_code rec;
     auto rootCanonical = fs::canonical(root, rec);
     auto rootReal = rec ? root : rootCanonical.string();
-    if (kernelPath.starts_with('/')) {
-        r.escapesRoot = !isWithin(r.joined, root);
-        r.escapeReason = "absolute path";
-    } else if (!isWithin(r.joined, root)) {
+    if (!isWithin(r.joined, root)) {
         r.escapesRoot = true;
-        r.escapeReason = "\"..\" leads out of the cache root";
-    }
-    if (!r.escapesRoot && r.exists && !isWithin(r.resolved, rootReal)) {
+        r.escapeReason = kernelPath.starts_with('/') ? "absolute path outside the cache root"
+                                                     : "\"..\" leads out of the cache root";
+    } else if (r.exists && !isWithin(r.resolved, rootReal)) {
         r.escapesRoot = true;
         r.escapeReason = "a symlink leads out of the cache root to " + r.resolved;
-    }
-    if (r.escapesRoot && kernelPath.starts_with('/') && r.escapeReason == "absolute path") {
-        r.escapeReason = "absolute path outside the cache root";
     }
     return r;
 }

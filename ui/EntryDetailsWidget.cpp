@@ -83,7 +83,8 @@ void EntryDetailsWidget::clear() {
     findings_->clear();
 }
 
-void EntryDetailsWidget::showEntry(const ScanResult& result, const DeviceDir& device, const OpFile& op, const Entry* entry) {
+void EntryDetailsWidget::showEntry(const ScanResult& result, const NamespaceDir& ns, const DeviceDir& device, const OpFile& op,
+                                   const Entry* entry) {
     clear();
     auto decoder = linkedDispatchKeyDecoder();
     title_->setText(entry ? QStringLiteral("<b>%1</b> entry #%2 &nbsp; <small>%3</small>").arg(q(op.name)).arg(entry->index).arg(q(op.path).toHtmlEscaped())
@@ -145,14 +146,8 @@ void EntryDetailsWidget::showEntry(const ScanResult& result, const DeviceDir& de
             row(tr("active torch"), q(result.host.torch->dir + " (" + result.host.torch->version + ")"));
         }
     }
-    std::string ns;
-    for (const auto& n : result.snapshot.namespaces) {
-        for (const auto& d : n.devices) {
-            if (&d == &device) ns = n.name;
-        }
-    }
     for (const auto& f : result.findings) {
-        if (f.ns != ns || f.device != device.name || f.op != op.name || (entry && f.entry != entry->index && f.entry != -1)) {
+        if (f.ns != ns.name || f.device != device.name || f.op != op.name || (entry && f.entry != entry->index && f.entry != -1)) {
             continue;
         }
         auto* item = new QTreeWidgetItem(QStringList{QString::fromLatin1(severityName(f.severity)), q(f.ruleId), q(f.message)});

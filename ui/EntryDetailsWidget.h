@@ -17,7 +17,8 @@ class EntryDetailsWidget : public QWidget {
 public:
     explicit EntryDetailsWidget(QWidget* parent = nullptr);
     // Shows the entry (nullptr clears). The result must outlive the call only.
-    void showEntry(const ScanResult& result, const DeviceDir& device, const OpFile& op, const Entry* entry);
+    void showEntry(const ScanResult& result, const NamespaceDir& ns, const DeviceDir& device, const OpFile& op,
+                   const Entry* entry);
     void clear();
 
     QTreeWidget* argumentsView() const { return args_; }

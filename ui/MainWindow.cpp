@@ -340,7 +340,7 @@ void MainWindow::onCurrentChanged() {
         details_->clear();
         return;
     }
-    details_->showEntry(*result_, *ref.device, *ref.op, ref.entry);
+    details_->showEntry(*result_, *ref.ns, *ref.device, *ref.op, ref.entry);
 }
 
 void MainWindow::setDiffLeft() {
@@ -453,10 +453,7 @@ void MainWindow::deleteSelectedEntries() {
     for (const auto& idx : tree_->selectionModel()->selectedRows()) {
         auto ref = model_->entryAt(proxy_->mapToSource(idx));
         if (!ref.op) continue;
-        std::string ns;
-        for (const auto& n : result_->snapshot.namespaces) {
-            for (const auto& d : n.devices) if (&d == ref.device) ns = n.name;
-        }
+        const std::string& ns = ref.ns->name;
         if (ref.entry) {
             byOp[{ns, ref.device->name, ref.op->name}].push_back(ref.entry->index);
         } else {
