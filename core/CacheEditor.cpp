@@ -25,16 +25,6 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-// The entries of an op file as JSON, read now (for the plan: applying matches them by content).
-ojson readEntries(const std::string& path) {
-    std::string text, error;
-    if (!readWholeFile(path, text).empty()) {
-        return ojson::array();
-    }
-    auto j = parseOpJson(text, error);
-    return j.is_array() ? j : ojson::array();
-}
-
 // A library and every sidecar of the same compile: sources, metadata, and the "<stem>/" folder's files.
 void addLibraryFiles(const DeviceDir& dev, const LibraryFile& lib, const std::string& reason, std::vector<PlannedFile>& out) {
     std::set<std::string> paths{lib.path};
@@ -45,15 +35,17 @@ void addLibraryFiles(const DeviceDir& dev, const LibraryFile& lib, const std::st
             paths.insert(list->begin(), list->end());
         }
     }
-    auto stem = lib.path.substr(0, lib.path.find('.', lib.path.rfind('/')));
-    for (const auto& f : dev.libFiles) {
-        if (f.path.starts_with(stem + "/")) {
-            paths.insert(f.path);
-        }
+    // libFiles is sorted by path: the "<stem>/" folder is one range, and each file one lookup (a prune of
+    // thousands of libraries must not walk the whole inventory for each).
+    auto byPath = [](const LibraryFile& f, const std::string& p) { return f.path < p; };
+    auto folder = lib.path.substr(0, lib.path.find('.', lib.path.rfind('/'))) + "/";
+    for (auto it = std::lower_bound(dev.libFiles.begin(), dev.libFiles.end(), folder, byPath);
+         it != dev.libFiles.end() && it->path.starts_with(folder); ++it) {
+        paths.insert(it->path);
     }
     for (const auto& p : paths) {
-        auto it = std::find_if(dev.libFiles.begin(), dev.libFiles.end(), [&](const LibraryFile& f) { return f.path == p; });
-        out.push_back({p, it == dev.libFiles.end() ? 0 : it->stat.size, reason});
+        auto it = std::lower_bound(dev.libFiles.begin(), dev.libFiles.end(), p, byPath);
+        out.push_back({p, it != dev.libFiles.end() && it->path == p ? it->stat.size : 0, reason});
     }
 }
 
@@ -63,7 +55,7 @@ void planRemovals(const NamespaceDir& ns, const DeviceDir& dev,
     std::map<std::uint32_t, ojson> json;
     for (const auto& [key, reason] : removals) {
         const auto& op = dev.ops()[key.first];
-        auto& entries = json.try_emplace(key.first, readEntries(op.path)).first->second;
+        auto& entries = json.try_emplace(key.first, readOpEntries(op.path)).first->second;
         if (key.second < 0 || std::size_t(key.second) >= entries.size()) {
             plan.notes.push_back(fmt::format("{} entry #{} is gone from the file already", op.name, key.second));
             continue;

@@ -14,19 +14,13 @@ namespace aotiscope {
 
 namespace {
 
-nlohmann::ordered_json entryJson(const std::string& path, int index) {
-    std::string text, error;
-    if (!readWholeFile(path, text).empty()) return {};
-    auto list = parseOpJson(text, error);
-    if (!error.empty() || !list.is_array() || index < 0 || std::size_t(index) >= list.size()) return {};
-    return list[std::size_t(index)];
-}
-
 void addJobsFor(const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op, const std::set<int>& indices,
                 const std::string& root, std::vector<CompileJob>& out) {
+    auto entries = readOpEntries(op.path); // once per op file, not once per entry
     for (const auto& e : op.entries) {
         if (!indices.empty() && !indices.contains(e.index)) continue;
-        auto entry = entryJson(op.path, e.index);
+        if (std::size_t(e.index) >= entries.size()) continue;
+        const auto& entry = entries[std::size_t(e.index)];
         if (!entry.is_object() || !entry.contains("meta_info")) continue;
         out.push_back({fmt::format("{}/{}/{}#{}", ns.name, dev.name, op.name, e.index), root, ns.name, dev.name, op.name,
                        entry["meta_info"], e.index});

@@ -77,6 +77,15 @@ nlohmann::ordered_json parseOpJson(const std::string& text, std::string& error) 
     return j;
 }
 
+nlohmann::ordered_json readOpEntries(const std::string& path) {
+    std::string text, error;
+    if (!readWholeFile(path, text).empty()) {
+        return nlohmann::ordered_json::array();
+    }
+    auto j = parseOpJson(text, error);
+    return error.empty() && j.is_array() ? j : nlohmann::ordered_json::array();
+}
+
 std::string dumpOpJson(const nlohmann::ordered_json& entries) {
     auto text = entries.dump(4, ' ', true);
     // Put back what Python wrote bare: "<marker>NaN" -> NaN.

@@ -31,6 +31,8 @@ std::string rewriteOpFile(const OpLocation& where, const std::function<void(nloh
 
 // Parses op JSON as Python's json module does (NaN and Infinity allowed), keeping non-finite numbers.
 nlohmann::ordered_json parseOpJson(const std::string& text, std::string& error);
+// The entries of an op file as they are now; an empty list when it cannot be read or parsed.
+nlohmann::ordered_json readOpEntries(const std::string& path);
 // Serialises as json.dump(entries, f, indent=4) does (ASCII only, non-finite numbers as NaN/Infinity).
 std::string dumpOpJson(const nlohmann::ordered_json& entries);
 
