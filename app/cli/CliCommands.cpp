@@ -1,5 +1,7 @@
 #include "app/cli/CliCommands.h"
 
+#include "app/cli/BenchCommand.h"
+
 #include "core/CacheEditor.h"
 #include "core/CacheLocator.h"
 #include "core/CompileJobs.h"
@@ -482,6 +484,7 @@ int runCommand(const CliOptions& o, std::ostream& out, std::ostream& err) {
     if (o.command == "rm" || o.command == "prune" || o.command == "repair" || o.command == "evict") return cmdEdit(o, out, err);
     if (o.command == "restore" || o.command == "trash") return cmdRestore(o, out, err);
     if (o.command == "compile") return cmdCompile(o, out, err);
+    if (o.command == "bench") return cmdBench(o, out, err);
     fmt::print(err, "aotiscope-cli: unknown command \"{}\"\n\n{}", o.command, usageText());
     return kExitUsage;
 }

@@ -29,6 +29,9 @@ commands:
   compile --spec F    compile a new entry: F holds {"op","ns","device","meta_info"}; progress on stderr,
                       --json: the worker's events as JSON lines on stdout; --python PY picks the interpreter
   trash               list what removals can be undone
+  bench <op>...       time the ops' entries (one op: --entry N for some) against eager in an isolated
+                      worker: correctness first, then median [p20-p80], speedup, GB/s against a measured
+                      copy ceiling, and a verdict; exits 1 when any entry fails or gives wrong results
 
 Removals take PyTorch's locks, rewrite op files atomically and move what goes to <root>/aotiscope-trash.
 
@@ -45,6 +48,13 @@ options:
   --entry N           rm: entry index (repeatable); --ns NS, --device DEV narrow rm to one folder
   --min-age SECONDS   prune: leave younger orphans (a compile may not have written its entry yet; 600)
   --lock-timeout S    removals: how long to wait for PyTorch's locks (default: PyTorch's, 600 s)
+  --device DEV        rm, bench: only this device folder (cpu, cuda)
+  --cold | --warm     bench: flush caches before each sample (default on GPUs) or time back-to-back runs
+                      (default on the CPU)
+  --max-ms MS         bench: stop sampling after MS once --min-samples (25) are in (2000); --warmup-ms (25)
+  --timeout S         bench: a job running longer is a hang and its worker is killed (120)
+  --kernel-threads N  bench: CPU threads for kernel and eager (default: libtorch's)
+  --worker PATH       bench: the benchmark worker program (default: beside aotiscope-cli)
   -j, --threads N     scan threads (default: one per core)
   -v, --verbose       debug logging on stderr
   -h, --help          this text
@@ -111,6 +121,20 @@ CliOptions parseCli(int argc, char** argv) {
             o.spec = value();
         } else if (a == "--python") {
             o.python = value();
+        } else if (a == "--cold" || a == "--warm") {
+            o.cold = a == "--cold";
+        } else if (a == "--max-ms") {
+            o.maxMs = number<double>(a, value());
+        } else if (a == "--warmup-ms") {
+            o.warmupMs = number<double>(a, value());
+        } else if (a == "--min-samples") {
+            o.minSamples = number<int>(a, value());
+        } else if (a == "--timeout") {
+            o.timeoutSeconds = number<double>(a, value());
+        } else if (a == "--kernel-threads") {
+            o.kernelThreads = number<int>(a, value());
+        } else if (a == "--worker") {
+            o.worker = value();
         } else if (a == "--dry-run" || a == "-n") {
             o.dryRun = true;
         } else if (a == "--entry") {

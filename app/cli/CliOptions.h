@@ -33,6 +33,13 @@ struct CliOptions {
     bool stale = false;
     std::string spec;   // --spec FILE: a new entry
     std::string python; // --python: interpreter with torch
+    // bench
+    std::optional<bool> cold;     // --cold / --warm
+    double warmupMs = 25, maxMs = 2000;
+    int minSamples = 25;
+    double timeoutSeconds = 120;
+    int kernelThreads = 0;
+    std::string worker;           // --worker: the benchmark worker program
 };
 
 struct UsageError {

@@ -1,0 +1,220 @@
+#include "core/BenchJobs.h"
+
+#include "core/CacheScanner.h"
+#include "core/EntryGuard.h"
+#include "core/OpFileWriter.h"
+#include "core/WorkerProcess.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+namespace aotiscope {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+void addJobsFor(const CacheSnapshot& snap, const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op,
+                const std::set<int>& wanted, std::vector<BenchJob>& out) {
+    auto entries = readOpEntries(op.path);
+    for (const auto& e : op.entries) {
+        if (!wanted.empty() && !wanted.contains(e.index)) continue;
+        BenchJob job;
+        job.id = fmt::format("{}/{}/{}#{}", ns.name, dev.name, op.name, e.index);
+        job.key = fmt::format("{}/{}/{}/{:016x}", ns.name, dev.name, op.name, entryGuardHash(e));
+        job.root = snap.root;
+        job.ns = ns.name;
+        job.device = dev.name;
+        job.op = op.name;
+        job.entry = e.index;
+        if (std::size_t(e.index) < entries.size() && entries[std::size_t(e.index)].is_object()) {
+            job.metaInfo = nlohmann::json::parse(entries[std::size_t(e.index)].value("meta_info", nlohmann::ordered_json::array()).dump());
+        }
+        if (!e.kernelPath) {
+            job.refusal = "the entry has no kernel_path";
+        } else {
+            auto where = resolveKernelPath(snap.root, dev.path, *e.kernelPath);
+            job.library = where.exists ? where.resolved : where.joined;
+            if (where.escapesRoot) {
+                job.refusal = fmt::format("refused: kernel_path {} leaves the cache root ({}); loading it would run code "
+                                          "from outside the cache", *e.kernelPath, where.escapeReason);
+            } else if (!where.exists) {
+                job.refusal = fmt::format("the library {} does not exist", where.joined);
+            }
+        }
+        out.push_back(std::move(job));
+    }
+}
+
+std::string failureFromExit(const nlohmann::json& exited, const std::string& stderrTail) {
+    auto signal = exited.value("signal_name", std::string());
+    auto what = signal.empty() ? fmt::format("the benchmark worker exited with status {}", exited.value("status", -1))
+                               : fmt::format("the library crashed the benchmark worker: {}", signal);
+    return stderrTail.empty() ? what : fmt::format("{}; last words: {}", what, stderrTail);
+}
+
+} // namespace
+
+nlohmann::json BenchOptions::toRequestJson(const std::string& device) const {
+    return {{"warmup_ms", warmupMs}, {"max_ms", maxMs}, {"min_samples", minSamples}, {"target_rel_iqr", targetRelIqr},
+            {"cold", cold.value_or(device != "cpu")}, {"threads", threads}};
+}
+
+std::string BenchJob::title() const {
+    return fmt::format("benchmark {}/{}/{} #{}", ns, device, op, entry);
+}
+
+nlohmann::json BenchOutcome::toJson() const {
+    return {{"id", id}, {"key", key}, {"ok", ok}, {"message", message}, {"seconds", seconds},
+            {"worker_start_ms", workerStartMs}, {"result", result}};
+}
+
+std::string defaultBenchWorker() {
+    if (const char* p = std::getenv("AOTISCOPE_BENCH_WORKER"); p && *p) return p;
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        auto beside = exe.parent_path() / "aotiscope-bench-worker"; // installed: <prefix>/bin
+        if (std::filesystem::exists(beside, ec)) return beside.string();
+    }
+#ifdef AOTISCOPE_BENCH_WORKER_PATH
+    return AOTISCOPE_BENCH_WORKER_PATH;
+#else
+    return "aotiscope-bench-worker";
+#endif
+}
+
+std::vector<BenchJob> benchJobsForEntries(const CacheSnapshot& snap, const std::string& op, const std::vector<int>& indices) {
+    std::vector<BenchJob> out;
+    std::set<int> wanted(indices.begin(), indices.end());
+    for (const auto& ns : snap.namespaces) {
+        for (const auto& dev : ns.devices) {
+            for (const auto& file : dev.ops()) {
+                if (file.name == op) addJobsFor(snap, ns, dev, file, wanted, out);
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<BenchOutcome> runBenchJobs(const std::vector<BenchJob>& jobs, const BenchOptions& options,
+                                       const BenchEventSink& onEvent, const std::atomic<bool>* cancel) {
+    std::vector<BenchOutcome> outcomes;
+    std::unique_ptr<WorkerProcess> worker;
+    auto cancelled = [&] { return cancel && cancel->load(); };
+    for (const auto& job : jobs) {
+        BenchOutcome outcome;
+        outcome.id = job.id;
+        outcome.key = job.key;
+        auto started = Clock::now();
+        auto finish = [&](bool ok, std::string message) {
+            outcome.ok = ok;
+            outcome.message = std::move(message);
+            outcome.seconds = msSince(started) / 1000.0;
+            onEvent(job, ok ? nlohmann::json{{"event", "finished"}, {"result", outcome.result}, {"seconds", outcome.seconds}}
+                            : nlohmann::json{{"event", "failed"}, {"message", outcome.message}});
+            outcomes.push_back(outcome);
+        };
+        onEvent(job, {{"event", "started"}});
+        if (cancelled()) {
+            finish(false, "cancelled before it started");
+            continue;
+        }
+        if (!job.refusal.empty()) {
+            finish(false, job.refusal);
+            continue;
+        }
+        if (!worker || !worker->running()) {
+            auto t0 = Clock::now();
+            worker = std::make_unique<WorkerProcess>(WorkerCommand{{options.worker.empty() ? defaultBenchWorker() : options.worker},
+                                                                   "benchmark worker", 60000});
+            if (auto error = worker->start(); !error.empty()) {
+                worker.reset();
+                finish(false, error);
+                continue;
+            }
+            outcome.workerStartMs = msSince(t0);
+            auto ready = worker->readyEvent();
+            ready["start_ms"] = outcome.workerStartMs;
+            onEvent(job, ready);
+        }
+        worker->send({{"type", "bench"}, {"id", job.id}, {"root", job.root}, {"ns", job.ns}, {"op", job.op},
+                      {"device", job.device}, {"library", job.library}, {"meta_info", job.metaInfo},
+                      {"options", options.toRequestJson(job.device)}});
+        std::string stderrTail;
+        for (;;) {
+            if (cancelled()) {
+                worker->kill(500);
+                worker.reset();
+                finish(false, "cancelled: the benchmark worker was stopped");
+                break;
+            }
+            if (msSince(started) > options.jobTimeoutMs) {
+                worker->kill(500);
+                worker.reset();
+                finish(false, fmt::format("timed out after {} s: the library hung or ran far too long; its worker was killed",
+                                          options.jobTimeoutMs / 1000.0));
+                break;
+            }
+            auto e = worker->nextEvent(100);
+            if (!e) {
+                if (!worker->running()) {
+                    worker.reset();
+                    finish(false, "the benchmark worker ended without an answer");
+                    break;
+                }
+                continue;
+            }
+            auto kind = e->value("event", "");
+            if (kind == "exited") {
+                worker.reset();
+                finish(false, failureFromExit(*e, stderrTail));
+                break;
+            }
+            if (kind == "log") {
+                stderrTail = e->value("message", "");
+                onEvent(job, *e);
+            } else if (kind == "progress") {
+                onEvent(job, *e);
+            } else if (kind == "finished") {
+                outcome.result = e->value("result", nlohmann::json::object());
+                finish(true, {});
+                break;
+            } else if (kind == "failed") {
+                finish(false, e->value("message", "the benchmark failed"));
+                break;
+            }
+        }
+    }
+    return outcomes;
+}
+
+std::string RunComparison::text() const {
+    switch (change) {
+    case RunChange::Faster: return fmt::format("{:.1f}% faster", (1.0 - ratio) * 100.0);
+    case RunChange::Slower: return fmt::format("{:.1f}% slower", (ratio - 1.0) * 100.0);
+    case RunChange::NoSignificantChange: break;
+    }
+    return "no significant change";
+}
+
+RunComparison compareRuns(const nlohmann::json& baseline, const nlohmann::json& current) {
+    RunComparison c;
+    double b20 = baseline.value("p20_us", 0.0), b80 = baseline.value("p80_us", 0.0);
+    double c20 = current.value("p20_us", 0.0), c80 = current.value("p80_us", 0.0);
+    double bm = baseline.value("median_us", 0.0), cm = current.value("median_us", 0.0);
+    c.ratio = bm > 0 ? cm / bm : 1.0;
+    if (c80 < b20) c.change = RunChange::Faster;
+    else if (c20 > b80) c.change = RunChange::Slower;
+    return c;
+}
+
+} // namespace aotiscope

@@ -1,0 +1,70 @@
+// Benchmark jobs over the isolated benchmark worker (workers/bench): one worker per batch; a library that
+// crashes (SIGSEGV, SIGILL), aborts or hangs fails its own job with the signal or the timeout named, and the
+// batch goes on in a fresh worker. Libraries whose path leaves the cache root are refused before any worker
+// sees them (and the worker checks again).
+#pragma once
+
+#include "core/CacheModel.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace aotiscope {
+
+struct BenchOptions {
+    double warmupMs = 25.0;
+    double maxMs = 2000.0;       // sampling stops here once minSamples are in
+    int minSamples = 25;
+    double targetRelIqr = 0.01;  // or earlier, once the relative IQR is under this
+    std::optional<bool> cold;    // flush caches before each sample; default: cold on GPUs, warm on the CPU
+    int threads = 0;             // CPU threads for the kernel and eager; 0: libtorch's default
+    int jobTimeoutMs = 120000;   // a job that takes longer is a hang: its worker is killed
+    std::string worker;          // empty: defaultBenchWorker()
+    nlohmann::json toRequestJson(const std::string& device) const;
+};
+
+struct BenchJob {
+    std::string id;     // "aten/cpu/abs#0"
+    std::string key;    // the entry's identity across rescans and recompiles (op + guard hash), for history
+    std::string root, ns, device, op;
+    int entry = -1;
+    std::string library;   // absolute path
+    nlohmann::json metaInfo;
+    std::string refusal;   // non-empty: never sent to a worker (missing library, path outside the root)
+    std::string title() const;
+};
+
+struct BenchOutcome {
+    std::string id, key;
+    bool ok = false;         // a result came back (which may still say "wrong results")
+    std::string message;     // why there is no result, in words
+    nlohmann::json result;   // the worker's figures (docs/json-schema.md, "bench")
+    double seconds = 0.0;
+    double workerStartMs = 0.0; // starting the worker, when this job started one
+    nlohmann::json toJson() const;
+};
+
+std::string defaultBenchWorker(); // $AOTISCOPE_BENCH_WORKER, beside this program, else the build's
+
+// Entries of an op (all when indices is empty), across namespaces and devices that hold it.
+std::vector<BenchJob> benchJobsForEntries(const CacheSnapshot& snap, const std::string& op, const std::vector<int>& indices);
+
+using BenchEventSink = std::function<void(const BenchJob& job, const nlohmann::json& event)>;
+std::vector<BenchOutcome> runBenchJobs(const std::vector<BenchJob>& jobs, const BenchOptions& options,
+                                       const BenchEventSink& onEvent, const std::atomic<bool>* cancel = nullptr);
+
+// Two results differ only when their [p20, p80] ranges do not overlap.
+enum class RunChange : std::uint8_t { Faster, Slower, NoSignificantChange };
+struct RunComparison {
+    RunChange change = RunChange::NoSignificantChange;
+    double ratio = 1.0; // current median / baseline median
+    std::string text() const; // "12.3% faster", "no significant change"
+};
+RunComparison compareRuns(const nlohmann::json& baselineStats, const nlohmann::json& currentStats);
+
+} // namespace aotiscope

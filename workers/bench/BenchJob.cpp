@@ -1,0 +1,168 @@
+#include "BenchJob.h"
+
+#include "ArgumentBuilder.h"
+#include "OutputCheck.h"
+#include "Roofline.h"
+#include "Sampler.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
+#include <torch/csrc/inductor/aoti_runner/model_container_runner.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+namespace aotiscope::bench {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+double msSince(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The architecture's rule: never load a library whose resolved path leaves the cache root.
+std::string checkedLibrary(const std::string& library, const std::string& root) {
+    std::error_code ec;
+    auto lib = fs::canonical(library, ec);
+    if (ec) throw std::runtime_error("cannot resolve the library " + library + ": " + ec.message());
+    auto base = fs::canonical(root, ec);
+    if (ec) throw std::runtime_error("cannot resolve the cache root " + root + ": " + ec.message());
+    auto rel = lib.lexically_relative(base);
+    if (rel.empty() || *rel.begin() == "..") {
+        throw std::runtime_error("refused: the library " + library + " resolves to " + lib.string() +
+                                 ", outside the cache root " + base.string());
+    }
+    return lib.string();
+}
+
+std::unique_ptr<torch::inductor::AOTIModelContainerRunner> loadRunner(const std::string& library, const c10::Device& device) {
+    auto& registry = torch::inductor::getAOTIModelRunnerRegistry();
+    auto name = c10::DeviceTypeName(device.type(), /*lower_case=*/true);
+    auto it = registry.find(name);
+    if (it == registry.end()) {
+        std::string known;
+        for (const auto& [k, v] : registry) known += (known.empty() ? "" : ", ") + k;
+        throw std::runtime_error("this libtorch has no AOTI runner for " + name + " (it has: " + known + ")");
+    }
+    // Exactly what kernel_holder.cpp does: one model, no cubin folder, not single-threaded.
+    return it->second(library, 1, device.str(), "", false);
+}
+
+std::size_t bytesOf(const std::vector<at::Tensor>& ts) {
+    std::size_t n = 0;
+    for (const auto& t : ts) n += std::size_t(t.numel()) * t.element_size();
+    return n;
+}
+
+SamplerOptions samplerOptions(const json& o) {
+    SamplerOptions s;
+    s.warmupMs = o.value("warmup_ms", s.warmupMs);
+    s.maxMs = o.value("max_ms", s.maxMs);
+    s.minSamples = std::max(3, o.value("min_samples", s.minSamples));
+    s.targetRelIqr = o.value("target_rel_iqr", s.targetRelIqr);
+    s.cold = o.value("cold", s.cold);
+    return s;
+}
+
+struct DeviceState {
+    std::unique_ptr<DeviceTimer> timer;
+    std::optional<Ceiling> ceiling; // measured once per worker and device: "in the same run"
+};
+
+DeviceState& stateFor(const c10::Device& device) {
+    static std::map<std::string, DeviceState> states;
+    auto& s = states[device.str()];
+    if (!s.timer) s.timer = makeTimer(device);
+    return s;
+}
+
+} // namespace
+
+std::string verdictFor(const json& r) {
+    if (!r.at("check").at("ok").get<bool>()) return "wrong results";
+    const auto& k = r.at("aoti");
+    const auto& e = r.at("eager");
+    // Slower only when the ranges do not overlap, which holds however noisy the samples were.
+    if (k.at("p20_us").get<double>() > e.at("p80_us").get<double>()) return "slower than eager";
+    if (k.at("rel_iqr").get<double>() > 0.1 || e.at("rel_iqr").get<double>() > 0.1) return "noisy";
+    double fraction = r.value("fraction_of_ceiling", 0.0);
+    return fraction >= 0.7 ? "memory-bound near roof" : "far from roof";
+}
+
+void runBenchJob(const json& request, const EventSink& emit) {
+    const auto id = request.value("id", "");
+    auto progress = [&](double fraction, const std::string& stage) {
+        emit({{"id", id}, {"event", "progress"}, {"fraction", fraction}, {"stage", stage}});
+    };
+    emit({{"id", id}, {"event", "started"}});
+    auto library = checkedLibrary(request.at("library").get<std::string>(), request.at("root").get<std::string>());
+    std::string deviceText = request.value("device", "cpu");
+    c10::Device device(deviceText);
+    if (!device.is_cpu() && !device.has_index()) device.set_index(0);
+    auto options = samplerOptions(request.value("options", json::object()));
+    if (int threads = request.value("options", json::object()).value("threads", 0); threads > 0) at::set_num_threads(threads);
+
+    auto call = prepareCall(request.value("ns", "aten"), request.at("op").get<std::string>(), request.at("meta_info"),
+                            request.value("seed", std::uint64_t(0)));
+    at::NoGradGuard noGrad;
+    auto t0 = std::chrono::steady_clock::now();
+    auto runner = loadRunner(library, device);
+    double loadMs = msSince(t0);
+    progress(0.1, "library loaded");
+
+    auto& state = stateFor(device);
+    auto kernelOut = runner->run(call.kernelInputs);
+    auto eagerStack = call.stack;
+    call.op.callBoxed(eagerStack);
+    auto eagerOut = flattenTensors(eagerStack);
+    state.timer->synchronize();
+    auto check = compareOutputs(kernelOut, eagerOut);
+
+    json result{{"library", library}, {"device", device.str()}, {"device_name", deviceName(device)},
+                {"threads", at::get_num_threads()}, {"mode", options.cold ? "cold" : "warm"},
+                {"flush_bytes", options.cold ? state.timer->flushBytes() : 0}, {"load_ms", loadMs},
+                {"schema", call.signature}, {"check", check.toJson()}};
+    if (!check.ok) {
+        result["verdict"] = verdictFor(result);
+        emit({{"id", id}, {"event", "finished"}, {"result", result}});
+        return;
+    }
+    progress(0.2, "outputs match eager");
+
+    auto kernel = sample([&] { runner->run(call.kernelInputs); }, *state.timer, options);
+    progress(0.55, "kernel timed");
+    auto eager = sample([&] {
+        auto stack = call.stack;
+        call.op.callBoxed(stack);
+    }, *state.timer, options);
+    progress(0.9, "eager timed");
+    if (!state.ceiling) state.ceiling = measureCopyCeiling(device, *state.timer);
+
+    auto bytes = bytesOf(call.kernelInputs) + bytesOf(kernelOut);
+    double gbps = kernel.medianUs > 0 ? double(bytes) / (kernel.medianUs * 1e3) : 0;
+    result["aoti"] = kernel.toJson();
+    result["eager"] = eager.toJson();
+    result["speedup"] = kernel.medianUs > 0 ? eager.medianUs / kernel.medianUs : 0;
+    result["bytes"] = bytes;
+    result["gbps"] = gbps;
+    result["ceiling"] = {{"gbps", state.ceiling->gbps}, {"bytes", state.ceiling->bytes},
+                         {"rel_iqr", state.ceiling->stats.relIqr}, {"method", "copy of a large buffer, same device and run"}};
+    result["fraction_of_ceiling"] = state.ceiling->gbps > 0 ? gbps / state.ceiling->gbps : 0;
+    if (auto peak = datasheetPeakGbps(result["device_name"].get<std::string>())) {
+        result["peak_gbps"] = *peak;
+        result["fraction_of_peak"] = gbps / *peak;
+    } else {
+        result["peak_gbps"] = nullptr;
+        result["fraction_of_peak"] = nullptr;
+    }
+    result["verdict"] = verdictFor(result);
+    emit({{"id", id}, {"event", "finished"}, {"result", result}});
+}
+
+} // namespace aotiscope::bench

@@ -1,0 +1,73 @@
+// aotiscope-bench-worker: loads AOTI-eager kernel libraries and times them against eager, in its own process,
+// so that a library that crashes, aborts or hangs takes only this process down.
+//
+// Protocol: JSON lines. Requests on stdin, events on stdout (anything a library prints goes to stderr).
+//   request {"type": "bench", "id", "root", "ns", "op", "device", "library", "meta_info", "options": {...}}
+//           {"type": "quit"}
+//   events  {"event": "ready", "torch", "runners", "threads", "pid"} once, at start
+//           {"id", "event": "started" | "progress" (fraction, stage) | "finished" (result) | "failed" (message)}
+#include "BenchJob.h"
+
+#include <ATen/Parallel.h>
+#include <c10/util/Exception.h>
+#include <torch/csrc/inductor/aoti_runner/model_container_runner.h>
+#if __has_include(<torch/headeronly/version.h>)
+#include <torch/headeronly/version.h>
+#elif __has_include(<torch/version.h>)
+#include <torch/version.h>
+#endif
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+FILE* protocolOut = stdout;
+
+void emit(const nlohmann::json& event) {
+    auto line = event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    std::fwrite(line.data(), 1, line.size(), protocolOut);
+    std::fflush(protocolOut);
+}
+
+std::string firstLine(const std::string& s) {
+    auto nl = s.find('\n');
+    return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+} // namespace
+
+int main() {
+    // Keep stdout for the protocol: libraries and libtorch may print, and they print to fd 1.
+    protocolOut = fdopen(dup(1), "w");
+    dup2(2, 1);
+    nlohmann::json runners = nlohmann::json::array();
+    for (const auto& [name, create] : torch::inductor::getAOTIModelRunnerRegistry()) runners.push_back(name);
+    std::string version = "unknown";
+#ifdef TORCH_VERSION_MAJOR
+    version = std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) + "." + std::to_string(TORCH_VERSION_PATCH);
+#endif
+    emit({{"event", "ready"}, {"torch", version}, {"runners", runners}, {"threads", at::get_num_threads()}, {"pid", getpid()}});
+    for (std::string line; std::getline(std::cin, line);) {
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        nlohmann::json request;
+        try {
+            request = nlohmann::json::parse(line);
+        } catch (const std::exception& e) {
+            emit({{"event", "failed"}, {"message", std::string("request is not JSON: ") + e.what()}});
+            continue;
+        }
+        if (request.value("type", "") == "quit") break;
+        auto id = request.value("id", "");
+        try {
+            aotiscope::bench::runBenchJob(request, emit);
+        } catch (const c10::Error& e) {
+            emit({{"id", id}, {"event", "failed"}, {"message", firstLine(e.what_without_backtrace())}});
+        } catch (const std::exception& e) {
+            emit({{"id", id}, {"event", "failed"}, {"message", firstLine(e.what())}});
+        }
+    }
+    return 0;
+}
