@@ -1,0 +1,227 @@
+// Benchmarking in the isolated worker: real kernels from the PyTorch-written cache checked against eager and
+// timed; a kernel giving wrong results gets that verdict and no time; libraries that crash, abort, execute an
+// illegal instruction or hang fail their own job with the signal or timeout named while the batch goes on;
+// libraries outside the cache root are refused before any worker sees them.
+#include "TestSupport.h"
+#include "core/BenchJobs.h"
+#include "core/CacheScanner.h"
+
+#include <QProcess>
+#include <QtTest>
+
+#include <filesystem>
+
+using namespace aotiscope;
+using namespace testsupport;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+BenchOptions quick() {
+    BenchOptions o;
+    o.maxMs = 150;
+    o.minSamples = 10;
+    o.warmupMs = 5;
+    o.jobTimeoutMs = 60000;
+    return o;
+}
+
+std::vector<BenchOutcome> run(const std::vector<BenchJob>& jobs, const BenchOptions& o, std::vector<json>* events = nullptr) {
+    return runBenchJobs(jobs, o, [&](const BenchJob&, const json& e) {
+        if (events) events->push_back(e);
+    });
+}
+
+// A shared library whose constructor does `body` when the runner loads it: stands in for a kernel built for
+// another CPU (SIGILL), a corrupt one (SIGSEGV), one that aborts, one that never returns.
+void buildBadLibrary(const std::string& path, const std::string& body) {
+    auto src = path + ".c";
+    writeText(src, "#include <signal.h>\n#include <stdlib.h>\n#include <unistd.h>\n"
+                   "__attribute__((constructor)) static void bad(void) { " + body + " }\n");
+    QProcess cc;
+    cc.start("cc", {"-shared", "-fPIC", "-o", QString::fromStdString(path), QString::fromStdString(src)});
+    QVERIFY(cc.waitForFinished(60000));
+    QCOMPARE(cc.exitCode(), 0);
+}
+
+json absEntry(const std::string& root) {
+    return json::parse(readText(root + "/aoti_eager/aten/cpu/abs.json"))[0];
+}
+
+} // namespace
+
+class TestBench : public QObject {
+    Q_OBJECT
+private slots:
+    void realKernelsMatchEagerAndAreTimed();
+    void wrongKernelGetsVerdictNotTime();
+    void crashingLibrariesFailAloneWithTheSignal();
+    void libraryOutsideRootIsRefused();
+    void missingWorkerIsExplained();
+    void compareUsesP20P80Overlap();
+    void cliBenchJson();
+};
+
+void TestBench::realKernelsMatchEagerAndAreTimed() {
+    auto snap = scanCache(realCache());
+    auto jobs = benchJobsForEntries(snap, "abs", {});
+    auto more = benchJobsForEntries(snap, "add.Tensor", {});
+    jobs.insert(jobs.end(), more.begin(), more.end());
+    QCOMPARE(jobs.size(), std::size_t(3));
+    std::vector<json> events;
+    auto outcomes = run(jobs, quick(), &events);
+    QCOMPARE(outcomes.size(), std::size_t(3));
+    int readies = 0;
+    for (const auto& e : events) readies += e.value("event", "") == "ready";
+    QCOMPARE(readies, 1); // one worker for the whole batch
+    QVERIFY(outcomes[0].workerStartMs > 0);
+    for (const auto& o : outcomes) {
+        QVERIFY2(o.ok, o.message.c_str());
+        const auto& r = o.result;
+        QVERIFY2(r["check"]["ok"].get<bool>(), r.dump().c_str());
+        QVERIFY(r["verdict"] != "wrong results");
+        QVERIFY(r["aoti"]["median_us"].get<double>() > 0);
+        QVERIFY(r["aoti"]["p20_us"].get<double>() <= r["aoti"]["median_us"].get<double>());
+        QVERIFY(r["aoti"]["median_us"].get<double>() <= r["aoti"]["p80_us"].get<double>());
+        QVERIFY(r["aoti"]["samples"].get<int>() >= 10);
+        QVERIFY(r["eager"]["median_us"].get<double>() > 0);
+        QVERIFY(r["ceiling"]["gbps"].get<double>() > 0);
+        QCOMPARE(r["mode"].get<std::string>(), std::string("warm")); // the CPU's default
+        QVERIFY(r["threads"].get<int>() >= 1);
+    }
+    // add.Tensor of two 16x16 float32 tensors: 2 inputs + 1 output of 1 KiB each.
+    QCOMPARE(outcomes[2].result["bytes"].get<std::size_t>(), std::size_t(3 * 16 * 16 * 4));
+    QVERIFY(outcomes[2].key.starts_with("aten/cpu/add.Tensor/"));
+}
+
+void TestBench::wrongKernelGetsVerdictNotTime() {
+    // An entry of neg whose library computes abs: inputs in [0, 1) make every value differ.
+    QTemporaryDir dir;
+    auto root = copyTree(realCache(), dir);
+    auto entry = absEntry(root);
+    writeText(root + "/aoti_eager/aten/cpu/neg.json", json::array({entry}).dump(4));
+    auto jobs = benchJobsForEntries(scanCache(root), "neg", {});
+    QCOMPARE(jobs.size(), std::size_t(1));
+    auto outcomes = run(jobs, quick());
+    QVERIFY2(outcomes[0].ok, outcomes[0].message.c_str());
+    QCOMPARE(outcomes[0].result["verdict"].get<std::string>(), std::string("wrong results"));
+    QVERIFY(!outcomes[0].result.contains("aoti"));
+    QVERIFY(outcomes[0].result["check"]["message"].get<std::string>().find("differ") != std::string::npos);
+}
+
+void TestBench::crashingLibrariesFailAloneWithTheSignal() {
+    QTemporaryDir dir;
+    auto root = copyTree(realCache(), dir);
+    auto lib = root + "/aoti_eager/aten/cpu/lib/bad";
+    fs::create_directories(lib);
+    buildBadLibrary(lib + "/segv.so", "raise(SIGSEGV);");
+    buildBadLibrary(lib + "/abort.so", "abort();");
+    buildBadLibrary(lib + "/ill.so", "__builtin_trap();");
+    buildBadLibrary(lib + "/hang.so", "for (;;) pause();");
+    auto good = absEntry(root);
+    json entries = json::array();
+    for (auto name : {"segv", "abort", "ill", "hang"}) {
+        auto e = good;
+        e["kernel_path"] = std::string("lib/bad/") + name + ".so";
+        entries.push_back(e);
+    }
+    entries.push_back(good);
+    writeText(root + "/aoti_eager/aten/cpu/abs.json", entries.dump(4));
+    auto jobs = benchJobsForEntries(scanCache(root), "abs", {0, 1, 2, 3, 4});
+    QCOMPARE(jobs.size(), std::size_t(5));
+    auto options = quick();
+    options.jobTimeoutMs = 5000;
+    auto outcomes = run(jobs, options);
+    QCOMPARE(outcomes.size(), std::size_t(5));
+    auto failedWith = [&](int i, const char* words) {
+        return !outcomes[std::size_t(i)].ok && outcomes[std::size_t(i)].message.find(words) != std::string::npos;
+    };
+    QVERIFY2(failedWith(0, "SIGSEGV"), outcomes[0].message.c_str());
+    QVERIFY2(failedWith(1, "SIGABRT"), outcomes[1].message.c_str());
+    QVERIFY2(failedWith(2, "SIGILL"), outcomes[2].message.c_str());
+    QVERIFY2(failedWith(3, "timed out after 5 s"), outcomes[3].message.c_str());
+    // The batch went on: the good library after all of them, in a fresh worker.
+    QVERIFY2(outcomes[4].ok, outcomes[4].message.c_str());
+    QVERIFY(outcomes[4].workerStartMs > 0);
+    QVERIFY(outcomes[4].result["check"]["ok"].get<bool>());
+}
+
+void TestBench::libraryOutsideRootIsRefused() {
+    QTemporaryDir dir, outside;
+    auto root = copyTree(realCache(), dir);
+    auto good = absEntry(root);
+    auto real = root + "/aoti_eager/aten/cpu/" + good["kernel_path"].get<std::string>();
+    fs::copy_file(real, outside.path().toStdString() + "/evil.so");
+    fs::create_symlink(outside.path().toStdString() + "/evil.so", root + "/aoti_eager/aten/cpu/lib/link.so");
+    json entries = json::array();
+    for (auto path : {std::string("../../../../") + fs::path(outside.path().toStdString()).filename().string() + "/evil.so",
+                      outside.path().toStdString() + "/evil.so", std::string("lib/link.so")}) {
+        auto e = good;
+        e["kernel_path"] = path;
+        entries.push_back(e);
+    }
+    writeText(root + "/aoti_eager/aten/cpu/abs.json", entries.dump(4));
+    auto jobs = benchJobsForEntries(scanCache(root), "abs", {});
+    QCOMPARE(jobs.size(), std::size_t(3));
+    std::vector<json> events;
+    auto outcomes = run(jobs, quick(), &events);
+    for (const auto& o : outcomes) {
+        QVERIFY(!o.ok);
+        QVERIFY2(o.message.starts_with("refused") || o.message.find("does not exist") != std::string::npos, o.message.c_str());
+    }
+    QVERIFY2(outcomes[2].message.starts_with("refused"), outcomes[2].message.c_str()); // the symlink out
+    for (const auto& e : events) QVERIFY(e.value("event", "") != "ready"); // no worker ever started
+
+    // The worker checks too, for requests that do not come through the core.
+    BenchJob direct = jobs[2];
+    direct.refusal.clear();
+    direct.library = root + "/aoti_eager/aten/cpu/lib/link.so";
+    auto again = run({direct}, quick());
+    QVERIFY(!again[0].ok);
+    QVERIFY2(again[0].message.find("outside the cache root") != std::string::npos, again[0].message.c_str());
+}
+
+void TestBench::missingWorkerIsExplained() {
+    auto jobs = benchJobsForEntries(scanCache(realCache()), "abs", {0});
+    auto options = quick();
+    options.worker = "/nonexistent/aotiscope-bench-worker";
+    auto outcomes = run(jobs, options);
+    QVERIFY(!outcomes[0].ok);
+    QVERIFY2(outcomes[0].message.find("/nonexistent/aotiscope-bench-worker") != std::string::npos, outcomes[0].message.c_str());
+}
+
+void TestBench::compareUsesP20P80Overlap() {
+    json base{{"median_us", 10.0}, {"p20_us", 9.0}, {"p80_us", 11.0}};
+    auto faster = compareRuns(base, json{{"median_us", 7.0}, {"p20_us", 6.5}, {"p80_us", 8.0}});
+    QCOMPARE(faster.change, RunChange::Faster);
+    QCOMPARE(faster.text(), std::string("30.0% faster"));
+    auto slower = compareRuns(base, json{{"median_us", 13.0}, {"p20_us", 12.0}, {"p80_us", 14.0}});
+    QCOMPARE(slower.change, RunChange::Slower);
+    auto overlap = compareRuns(base, json{{"median_us", 8.0}, {"p20_us", 7.0}, {"p80_us", 9.5}});
+    QCOMPARE(overlap.change, RunChange::NoSignificantChange);
+    QCOMPARE(overlap.text(), std::string("no significant change"));
+}
+
+void TestBench::cliBenchJson() {
+    QProcess p;
+    p.start(QString::fromStdString(cliPath()), {"bench", "div.Tensor_mode", "--root", QString::fromStdString(realCache()),
+                                               "--json", "--max-ms", "100", "--min-samples", "10"});
+    QVERIFY(p.waitForFinished(120000));
+    QCOMPARE(p.exitCode(), 0);
+    auto doc = json::parse(p.readAllStandardOutput().toStdString());
+    QCOMPARE(doc["schema"].get<std::string>(), std::string("aotiscope.bench/1"));
+    QCOMPARE(doc["results"].size(), std::size_t(1));
+    QVERIFY(doc["results"][0]["ok"].get<bool>());
+    QVERIFY(doc["results"][0]["result"]["speedup"].get<double>() > 0);
+    QVERIFY(p.readAllStandardError().contains("worker ready in"));
+
+    QProcess missing;
+    missing.start(QString::fromStdString(cliPath()), {"bench", "no_such_op", "--root", QString::fromStdString(realCache())});
+    QVERIFY(missing.waitForFinished(60000));
+    QCOMPARE(missing.exitCode(), 1);
+    QVERIFY(missing.readAllStandardError().contains("no entry of no_such_op"));
+}
+
+QTEST_GUILESS_MAIN(TestBench)
+#include "tst_bench.moc"
