@@ -43,7 +43,7 @@ struct BenchOutcome {
     std::string id, key;
     bool ok = false;         // a result came back (which may still say "wrong results")
     std::string message;     // why there is no result, in words
-    nlohmann::json result;   // the worker's figures (docs/json-schema.md, "bench")
+    nlohmann::json result = nlohmann::json::object(); // the worker's figures (docs/json-schema.md, "bench")
     double seconds = 0.0;
     double workerStartMs = 0.0; // starting the worker, when this job started one
     nlohmann::json toJson() const;

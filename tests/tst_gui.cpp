@@ -6,12 +6,19 @@
 #include "ui/CacheTreeModel.h"
 #include "ui/DiffWidget.h"
 #include "ui/EntryDetailsWidget.h"
+#include "ui/BenchCharts.h"
+#include "ui/BenchHistory.h"
+#include "ui/BenchPanel.h"
+#include "ui/BenchResultsModel.h"
 #include "ui/JobsPanel.h"
 #include "ui/NewEntryDialog.h"
 #include "ui/MainWindow.h"
 #include "ui/ScanController.h"
 
 #include <QAbstractItemModelTester>
+#include <QBoxPlotSeries>
+#include <QChart>
+#include <QSpinBox>
 #include <QAction>
 #include <QApplication>
 #include <QFileInfo>
@@ -67,6 +74,8 @@ private slots:
     void recompileInJobsPanel();
     void demoCacheBuiltInBackground();
     void newEntryDialogCompiles();
+    void benchmarkPanel();
+    void benchmarkWithoutHistory();
     void screenshot();
 };
 
@@ -332,6 +341,75 @@ void TestGui::recompileInJobsPanel() {
     QVERIFY(w.jobs()->model()->index(0, JobsModel::MessageColumn).data().toString().endsWith(QStringLiteral(".wrapper.so")));
     QTRY_VERIFY_WITH_TIMEOUT(w.summaryLabel()->text().contains(QStringLiteral("6 entries")) &&
                                  w.summaryLabel()->text().contains(QStringLiteral("0 errors")), 60000);
+}
+
+void TestGui::benchmarkPanel() {
+    // Real kernels timed in the worker off the GUI thread: table, charts, history, baseline, export.
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, realCache()));
+    auto* panel = w.benchmarks();
+    QAbstractItemModelTester tester(panel->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    panel->findChild<QSpinBox*>(QStringLiteral("benchMaxMs"))->setValue(100);
+    panel->options().minSamples = 10;
+    panel->options().warmupMs = 5;
+    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/add.Tensor#0")));
+    QSignalSpy idle(panel, &BenchPanel::allIdle);
+    w.benchmarkSelected();
+    QCOMPARE(panel->model()->rowCount(), 1);
+    QVERIFY(idle.wait(120000));
+    auto* m = panel->model();
+    QVERIFY2(m->row(0).state == BenchRow::State::Done, m->row(0).outcome.message.c_str());
+    auto verdict = m->index(0, BenchResultsModel::VerdictColumn).data().toString();
+    QVERIFY2(!verdict.isEmpty() && verdict != QStringLiteral("wrong results"), qPrintable(verdict));
+    QVERIFY(m->index(0, BenchResultsModel::AotiColumn).data().toString().contains(QStringLiteral("s")));
+    QVERIFY(m->index(0, BenchResultsModel::SpeedupColumn).data(BenchResultsModel::SortRole).toDouble() > 0);
+    // Charts: AOTI and eager boxes, bandwidth bars with the ceiling line.
+    auto series = panel->charts()->timeChart()->series();
+    QCOMPARE(series.size(), 2);
+    QCOMPARE(static_cast<QBoxPlotSeries*>(series[0])->count(), 1);
+    QCOMPARE(panel->charts()->bandwidthChart()->series().size(), 2);
+    // History: recorded; pinned; the next run is compared with it.
+    auto key = QString::fromStdString(m->row(0).job.key);
+    auto before = panel->history().runs(key).size();
+    QVERIFY(before >= 1);
+    panel->table()->selectRow(0);
+    panel->pinSelectedAsBaseline();
+    QCOMPARE(panel->history().baseline(key)->id, m->row(0).runId);
+    w.benchmarkSelected();
+    QVERIFY(idle.wait(120000));
+    QCOMPARE(m->rowCount(), 2);
+    QCOMPARE(panel->history().runs(key).size(), before + 1);
+    auto change = m->index(1, BenchResultsModel::BaselineColumn).data().toString();
+    QVERIFY2(change.contains(QStringLiteral("faster")) || change.contains(QStringLiteral("slower")) ||
+                 change == QStringLiteral("no significant change"), qPrintable(change));
+    // Export.
+    QTemporaryDir dir;
+    QString error;
+    QVERIFY(panel->exportTo(dir.filePath(QStringLiteral("b.json")), error));
+    auto doc = nlohmann::json::parse(readText(dir.filePath(QStringLiteral("b.json")).toStdString()));
+    QCOMPARE(doc["results"].size(), std::size_t(2));
+    QCOMPARE(doc["results"][1]["vs_baseline"].get<std::string>(), change.toStdString());
+    QVERIFY(panel->exportTo(dir.filePath(QStringLiteral("b.csv")), error));
+    auto csv = QString::fromStdString(readText(dir.filePath(QStringLiteral("b.csv")).toStdString())).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(csv.size(), 3);
+    QVERIFY(csv[1].startsWith(QStringLiteral("aten/cpu/add.Tensor#0,")));
+    QVERIFY(!panel->exportTo(QStringLiteral("/nonexistent-dir/b.csv"), error));
+    QVERIFY(error.contains(QStringLiteral("/nonexistent-dir/b.csv")));
+}
+
+void TestGui::benchmarkWithoutHistory() {
+    // A history database that cannot be opened turns history off with the reason; benchmarks still run.
+    BenchPanel panel(QStringLiteral("/proc/aotiscope-no/bench.sqlite"));
+    QVERIFY(!panel.history().ok());
+    QVERIFY(panel.findChild<QLabel*>(QStringLiteral("benchStatus"))->text().contains(QStringLiteral("History off")));
+    panel.findChild<QSpinBox*>(QStringLiteral("benchMaxMs"))->setValue(50);
+    panel.options().minSamples = 5;
+    QSignalSpy idle(&panel, &BenchPanel::allIdle);
+    panel.enqueue(aotiscope::benchJobsForEntries(aotiscope::scanCache(realCache()), "abs", {0}));
+    QVERIFY(idle.wait(120000));
+    QVERIFY(panel.model()->row(0).state == BenchRow::State::Done);
+    QCOMPARE(panel.model()->row(0).runId, qint64(0));
 }
 
 void TestGui::demoCacheBuiltInBackground() {

@@ -9,6 +9,7 @@
 #include "ui/DiffWidget.h"
 #include "ui/EntryDetailsWidget.h"
 #include "ui/FindingsModel.h"
+#include "ui/BenchPanel.h"
 #include "ui/JobsPanel.h"
 #include "ui/NewEntryDialog.h"
 #include "core/CompileJobs.h"
@@ -126,6 +127,12 @@ MainWindow::MainWindow(QWidget* parent)
     addDockWidget(Qt::BottomDockWidgetArea, jobsDock);
     tabifyDockWidget(healthDock, jobsDock);
     connect(jobs_, &JobsPanel::jobFinished, controller_, &ScanController::rescan);
+    bench_ = new BenchPanel;
+    auto* benchDock = new QDockWidget(tr("Benchmarks"), this);
+    benchDock->setObjectName(QStringLiteral("benchDock"));
+    benchDock->setWidget(bench_);
+    addDockWidget(Qt::BottomDockWidgetArea, benchDock);
+    tabifyDockWidget(jobsDock, benchDock);
     healthDock->raise();
     resizeDocks({healthDock}, {200}, Qt::Vertical);
 
@@ -255,6 +262,7 @@ void MainWindow::createActions() {
     copyPath->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     entryMenu_->addSeparator();
     entryMenu_->addAction(tr("Re&compile"), this, &MainWindow::recompileSelected)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+    entryMenu_->addAction(tr("Bench&mark against eager"), this, &MainWindow::benchmarkSelected)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     auto* del = entryMenu_->addAction(tr("&Delete entries…"), this, &MainWindow::deleteSelectedEntries);
     del->setShortcut(QKeySequence::Delete);
     entryMenu_->addAction(tr("&Repair op…"), this, &MainWindow::repairCurrentOp)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
@@ -487,26 +495,41 @@ void MainWindow::evictToSize(std::uint64_t maxBytes) {
     runEdit(tr("Evict oldest entries"), [maxBytes](const CacheSnapshot& snap) { return planEvict(snap, std::nullopt, maxBytes); });
 }
 
-void MainWindow::recompileSelected() {
-    if (!result_) return;
-    std::vector<CompileJob> jobs;
+template <typename Job, typename MakeJobs>
+std::vector<Job> MainWindow::jobsForSelection(MakeJobs makeJobs) const {
+    std::vector<Job> jobs;
+    if (!result_) return jobs;
     for (const auto& idx : tree_->selectionModel()->selectedRows()) {
         auto ref = model_->entryAt(proxy_->mapToSource(idx));
         if (!ref.op) continue;
-        // An entry alone, or every entry of an op.
-        auto more = jobsForEntries(result_->snapshot, ref.op->name, ref.entry ? std::vector<int>{ref.entry->index} : std::vector<int>{});
+        auto more = makeJobs(result_->snapshot, ref.op->name, ref.entry ? std::vector<int>{ref.entry->index} : std::vector<int>{});
         for (auto& j : more) {
-            if (j.device == ref.device->name && std::none_of(jobs.begin(), jobs.end(), [&](const CompileJob& k) { return k.id == j.id; })) {
+            if (j.device == ref.device->name && std::none_of(jobs.begin(), jobs.end(), [&](const Job& k) { return k.id == j.id; })) {
                 jobs.push_back(std::move(j));
             }
         }
     }
+    return jobs;
+}
+
+void MainWindow::recompileSelected() {
+    auto jobs = jobsForSelection<CompileJob>(jobsForEntries);
     if (jobs.empty()) {
         statusBar()->showMessage(tr("Select entries or ops to recompile"), 4000);
         return;
     }
     jobs_->enqueue(jobs);
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("jobsDock"))) dock->raise();
+}
+
+void MainWindow::benchmarkSelected() {
+    auto jobs = jobsForSelection<BenchJob>(benchJobsForEntries);
+    if (jobs.empty()) {
+        statusBar()->showMessage(tr("Select entries or ops to benchmark"), 4000);
+        return;
+    }
+    bench_->enqueue(jobs);
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("benchDock"))) dock->raise();
 }
 
 void MainWindow::newEntry() {

@@ -21,6 +21,7 @@ class QTreeView;
 
 namespace aotiscope::ui {
 
+class BenchPanel;
 class CacheFilterProxy;
 class CacheTreeModel;
 class DiffWidget;
@@ -53,6 +54,10 @@ public:
     void recompileStale();
     void newEntry(); // the "New entry" dialog, then a compile job
     JobsPanel* jobs() const { return jobs_; }
+    // Benchmarks: the selected entries (or every entry of selected ops) timed against eager in the isolated
+    // worker, shown in the benchmarks panel.
+    void benchmarkSelected();
+    BenchPanel* benchmarks() const { return bench_; }
     // Asks the user to confirm a plan; tests replace it.
     std::function<bool(const QString& title, const QString& details)> confirm;
 
@@ -90,6 +95,9 @@ private:
     void rebuildRecentMenu();
     QString currentEntryKey() const;
     void runEdit(const QString& title, std::function<EditPlan(const CacheSnapshot&)> makePlan);
+    // Jobs of the selected tree rows: an entry alone, or every entry of an op, in its own device folder.
+    template <typename Job, typename MakeJobs>
+    std::vector<Job> jobsForSelection(MakeJobs makeJobs) const;
 
     ScanController* controller_;
     CacheTreeModel* model_;
@@ -105,6 +113,7 @@ private:
     QTableView* findingsView_;
     LogPanel* log_;
     JobsPanel* jobs_;
+    BenchPanel* bench_;
     QLabel* summary_;
     QProgressBar* progress_;
     QMenu* recentMenu_ = nullptr;

@@ -1,0 +1,66 @@
+// The benchmarks panel: entries queued from the window are timed in the isolated benchmark worker off the GUI
+// thread, one batch at a time (two benchmarks at once would disturb each other); a results table, the charts,
+// history with a pinned baseline per entry, export to CSV or JSON.
+#pragma once
+
+#include "core/BenchJobs.h"
+
+#include <QWidget>
+
+#include <atomic>
+#include <memory>
+
+class QComboBox;
+class QLabel;
+class QSpinBox;
+class QTableView;
+
+namespace aotiscope::ui {
+
+class BenchCharts;
+class BenchHistory;
+class BenchResultsModel;
+
+class BenchPanel : public QWidget {
+    Q_OBJECT
+public:
+    // historyPath empty: the user's data folder.
+    explicit BenchPanel(const QString& historyPath = {}, QWidget* parent = nullptr);
+    ~BenchPanel() override;
+
+    void enqueue(const std::vector<BenchJob>& jobs);
+    void cancel();
+    void pinSelectedAsBaseline(); // the selected rows' runs become their entries' baselines
+    bool exportTo(const QString& path, QString& error); // .csv or .json by suffix
+    bool busy() const { return running_; }
+
+    BenchResultsModel* model() const { return model_; }
+    BenchCharts* charts() const { return charts_; }
+    BenchHistory& history() const { return *history_; }
+    QTableView* table() const { return table_; }
+    BenchOptions& options() { return options_; }
+
+signals:
+    void jobFinished(const QString& jobId, bool ok);
+    void allIdle();
+
+private:
+    void startPending();
+    void onEvent(const std::string& jobId, const nlohmann::json& event);
+    void applyOptionWidgets();
+    void chooseExport();
+
+    BenchResultsModel* model_;
+    QTableView* table_;
+    BenchCharts* charts_;
+    QLabel* status_;
+    QComboBox* mode_;
+    QSpinBox* maxMs_;
+    std::unique_ptr<BenchHistory> history_;
+    BenchOptions options_;
+    std::shared_ptr<std::atomic<bool>> cancel_;
+    bool running_ = false;
+    std::vector<int> pending_;
+};
+
+} // namespace aotiscope::ui
