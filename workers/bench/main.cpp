@@ -18,6 +18,7 @@
 #endif
 
 #include <cstdio>
+#include <malloc.h>
 #include <iostream>
 #include <string>
 #include <unistd.h>
@@ -40,6 +41,11 @@ std::string firstLine(const std::string& s) {
 } // namespace
 
 int main() {
+    // Keep freed memory mapped (a long-running process's heap is warm): otherwise glibc returns a kernel's
+    // output buffer to the system after each call and the next call pays page faults the kernel does not cause.
+    // bench/bench_accuracy.py runs torch.utils.benchmark.Timer under the same settings (GLIBC_TUNABLES).
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
     // Keep stdout for the protocol: libraries and libtorch may print, and they print to fd 1.
     protocolOut = fdopen(dup(1), "w");
     dup2(2, 1);
