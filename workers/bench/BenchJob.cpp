@@ -111,12 +111,14 @@ void runBenchJob(const json& request, const EventSink& emit) {
     auto call = prepareCall(request.value("ns", "aten"), request.at("op").get<std::string>(), request.at("meta_info"),
                             request.value("seed", std::uint64_t(0)));
     at::NoGradGuard noGrad;
+    // The device's context exists before the library loads (the timer allocates on it): PyTorch's CUDA runner
+    // assumes one, and an op without tensor inputs (tril_indices) would not have made it.
+    auto& state = stateFor(device);
     auto t0 = std::chrono::steady_clock::now();
     auto runner = loadRunner(library, device);
     double loadMs = msSince(t0);
     progress(0.1, "library loaded");
 
-    auto& state = stateFor(device);
     auto kernelOut = runner->run(call.kernelInputs);
     auto eagerStack = call.stack;
     call.op.callBoxed(eagerStack);
