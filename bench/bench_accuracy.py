@@ -2,7 +2,8 @@
 """The benchmark worker's timing against torch.utils.benchmark.Timer, and its start-up overhead, in one run.
 
 Compiles a few CPU kernels large enough to time well (through PyTorch's own AOTI-eager writer, into a fresh
-cache), then for each entry, in alternating rounds (a shared machine drifts between processes):
+cache), then for each entry, in many short alternating rounds (a shared machine's speed drifts by tens of
+per cent within seconds, so each round's pair is compared and the median of the paired ratios is reported):
   - `aotiscope-cli bench --json --warm --kernel-threads 1`: the worker, per-call steady clock, IQR-stopped;
   - torch.utils.benchmark.Timer(num_threads=1).blocked_autorange on the same library loaded with PyTorch's own
     runner (torch._C._aoti.AOTIModelContainerRunnerCpu) and on the eager op, with the same shapes and values.
@@ -11,11 +12,13 @@ with GLIBC_TUNABLES), so neither pays page faults the other does not. Prints the
 their ratio (target: within 10 %), and what starting the worker and loading the first library cost per batch
 (target: under 1.5 s).
 
-usage: .venv/bin/python bench/bench_accuracy.py [--cli build/app/cli/aotiscope-cli] [--rounds 3] [--keep DIR]
+usage: .venv/bin/python bench/bench_accuracy.py [--cli build/app/cli/aotiscope-cli | --worker PATH] [--rounds 10]
+                                                 [--keep DIR]
 """
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -25,8 +28,7 @@ import time
 TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824"
 
 
-def compile_entries(torch):
-    from torch._inductor.aoti_eager import aoti_compile_with_persistent_cache
+def entry_specs(torch):
     gen = torch.Generator().manual_seed(0)
     n = 1 << 22  # 16 MB per tensor: a millisecond-scale kernel, so that Python's call overhead in Timer stays small
     aten = torch.ops.aten
@@ -34,6 +36,12 @@ def compile_entries(torch):
     todo = [("abs", aten.abs.default, (x,), {}),
             ("add.Tensor", aten.add.Tensor, (x, y), {"alpha": 2}),
             ("sigmoid", aten.sigmoid.default, (torch.rand(2048, 2048, generator=gen),), {})]
+    return todo
+
+
+def compile_entries(torch):
+    from torch._inductor.aoti_eager import aoti_compile_with_persistent_cache
+    todo = entry_specs(torch)
     for name, op, args, kwargs in todo:
         t0 = time.monotonic()
         path = aoti_compile_with_persistent_cache("aten", name, "cpu", False, op, args, kwargs)
@@ -41,26 +49,66 @@ def compile_entries(torch):
     return todo
 
 
-def worker_run(cli, root, ops, extra=()):
-    out = subprocess.run([cli, "bench", *ops, "--root", root, "--json", "--warm", "--kernel-threads", "1", *extra],
-                         capture_output=True, text=True)
-    return {r["id"].split("/")[2].split("#")[0]: r for r in json.loads(out.stdout)["results"]}
+def worker_run(opts, root, ops, extra=()):
+    """{op: {ok, message, result, worker_start_ms}} for the first entry of each op: through aotiscope-cli, or
+    (--worker, on a machine with torch but without the CLI's packages) speaking to the worker directly."""
+    if not opts.worker:
+        out = subprocess.run([opts.cli, "bench", *ops, "--root", root, "--json", "--warm", "--kernel-threads", "1", *extra],
+                             capture_output=True, text=True)
+        return {r["id"].split("/")[2].split("#")[0]: r for r in json.loads(out.stdout)["results"]}
+    options = {"cold": False, "threads": 1}
+    for flag, value in zip(extra[::2], extra[1::2]):
+        options[{"--max-ms": "max_ms", "--min-samples": "min_samples"}[flag]] = float(value) if flag == "--max-ms" else int(value)
+    dev = os.path.join(root, "aoti_eager", "aten", "cpu")
+    t0 = time.monotonic()
+    p = subprocess.Popen([opts.worker], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    ready = json.loads(p.stdout.readline())
+    assert ready["event"] == "ready", ready
+    start_ms = (time.monotonic() - t0) * 1000
+    results = {}
+    for name in ops:
+        entry = json.load(open(os.path.join(dev, name + ".json")))[0]
+        p.stdin.write(json.dumps({"type": "bench", "id": name, "root": root, "ns": "aten", "op": name, "device": "cpu",
+                                  "library": os.path.join(dev, entry["kernel_path"]), "meta_info": entry["meta_info"],
+                                  "options": options}) + "\n")
+        p.stdin.flush()
+        while True:
+            e = json.loads(p.stdout.readline())
+            if e["event"] in ("finished", "failed"):
+                results[name] = {"ok": e["event"] == "finished", "message": e.get("message", ""),
+                                 "result": e.get("result", {}), "worker_start_ms": start_ms if not results else 0}
+                break
+    p.stdin.close()
+    p.wait()
+    return results
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parser.add_argument("--cli", default=os.path.join(here, "build/app/cli/aotiscope-cli"))
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--worker", help="talk to this aotiscope-bench-worker directly instead of through the CLI")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--eager-only", action="store_true",
+                        help="compare the eager timings only: for a torch whose Python AOTI runner binding crashes "
+                             "(torch 2.11's AOTIModelContainerRunnerCpu segfaults in its constructor on some machines)")
     parser.add_argument("--keep", help="compile into this folder and keep it")
+    parser.add_argument("--compile-only", action="store_true", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if os.environ.get("GLIBC_TUNABLES") != TUNABLES:
         os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "GLIBC_TUNABLES": TUNABLES})
     root = os.path.abspath(opts.keep) if opts.keep else tempfile.mkdtemp(prefix="aotiscope-accuracy-")
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = root
+    if opts.compile_only:
+        import torch
+        compile_entries(torch)
+        return 0
+    # Compile in a child: inductor leaves compile workers and threads behind, which would share this
+    # 2-core machine with Timer's measurements.
+    subprocess.run([sys.executable, os.path.abspath(__file__), "--compile-only", "--keep", root], check=True)
     import torch
     from torch.utils.benchmark import Timer
-    todo = compile_entries(torch)
+    todo = entry_specs(torch)
     torch.set_num_threads(1)
     device_dir = os.path.join(root, "aoti_eager", "aten", "cpu")
     # The worker's inputs: floats uniform in [0, 1) from a CPU generator seeded with 0, in argument order.
@@ -68,49 +116,67 @@ def main():
     prepared = {}
     for name, op, args, kwargs in todo:
         entry = json.load(open(os.path.join(device_dir, name + ".json")))[0]
-        runner = torch._C._aoti.AOTIModelContainerRunnerCpu(os.path.join(device_dir, entry["kernel_path"]), 1)
+        runner = None if opts.eager_only else torch._C._aoti.AOTIModelContainerRunnerCpu(
+            os.path.join(device_dir, entry["kernel_path"]), 1)
         inputs = [torch.rand(m["sizes"], generator=gen) for m in entry["meta_info"] if "sizes" in m]
         eager_args = tuple(inputs[i] if isinstance(a, torch.Tensor) else a for i, a in enumerate(args))
         prepared[name] = (runner, inputs, op, eager_args, kwargs)
 
+    def plain_loop(runner, inputs, calls=100):
+        """Median of single calls timed with perf_counter: a third opinion, in this process."""
+        times = []
+        for _ in range(calls):
+            t0 = time.perf_counter()
+            runner.run(inputs)
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times) * 1e6
+
     def timer(stmt, env):
-        return Timer(stmt=stmt, globals=env, num_threads=1).blocked_autorange(min_run_time=1.0).median * 1e6
+        return Timer(stmt=stmt, globals=env, num_threads=1).blocked_autorange(min_run_time=0.3).median * 1e6
 
     ops = [name for name, *_ in todo]
-    samples = {name: {"w_aoti": [], "w_eager": [], "t_aoti": [], "t_eager": []} for name in ops}
+    samples = {name: {"w_aoti": [], "w_eager": [], "t_aoti": [], "t_eager": [], "loop": []} for name in ops}
     for _ in range(opts.rounds):
-        results = worker_run(opts.cli, root, ops)
         for name in ops:
+            results = worker_run(opts, root, [name], ("--max-ms", "300"))
             r = results[name]
             if not r["ok"] or "aoti" not in r["result"]:
                 sys.exit(f"{name}: the worker failed: {r['message'] or r['result'].get('verdict')}")
             samples[name]["w_aoti"].append(r["result"]["aoti"]["median_us"])
             samples[name]["w_eager"].append(r["result"]["eager"]["median_us"])
             runner, inputs, op, eager_args, kwargs = prepared[name]
-            samples[name]["t_aoti"].append(timer("runner.run(inputs)", {"runner": runner, "inputs": inputs}))
+            if runner is not None:
+                samples[name]["t_aoti"].append(timer("runner.run(inputs)", {"runner": runner, "inputs": inputs}))
+                samples[name]["loop"].append(plain_loop(runner, inputs))
             samples[name]["t_eager"].append(timer("op(*args, **kwargs)", {"op": op, "args": eager_args, "kwargs": kwargs}))
 
-    print(f"medians over {opts.rounds} alternating rounds, one thread, warm samples")
+    print(f"medians over {opts.rounds} alternating rounds, one thread, warm samples; ratio: median of the rounds' "
+          f"worker/Timer ratios")
     print(f"{'entry':<12} {'worker AOTI':>12} {'Timer AOTI':>12} {'ratio':>6}   {'worker eager':>12} {'Timer eager':>12} {'ratio':>6}")
     worst = 0.0
     for name in ops:
-        s = {k: statistics.median(v) for k, v in samples[name].items()}
-        ra, re = s["w_aoti"] / s["t_aoti"], s["w_eager"] / s["t_eager"]
-        worst = max(worst, abs(ra - 1), abs(re - 1))
+        s = {k: statistics.median(v) if v else float("nan") for k, v in samples[name].items()}
+        pairs = lambda a, b: [w / t for w, t in zip(samples[name][a], samples[name][b])]
+        re = statistics.median(pairs("w_eager", "t_eager"))
+        ra = statistics.median(pairs("w_aoti", "t_aoti")) if samples[name]["t_aoti"] else float("nan")
+        worst = max(worst, abs(re - 1), 0 if opts.eager_only else abs(ra - 1))
         print(f"{name:<12} {s['w_aoti']:>9.2f} us {s['t_aoti']:>9.2f} us {ra:>6.3f}   "
               f"{s['w_eager']:>9.2f} us {s['t_eager']:>9.2f} us {re:>6.3f}")
-        rounds = ", ".join(f"{w:.0f}/{t:.0f}" for w, t in zip(samples[name]["w_aoti"], samples[name]["t_aoti"]))
-        print(f"{'':<12} AOTI per round (worker/Timer, us): {rounds}")
+        if not opts.eager_only:
+            rounds = ", ".join(f"{w:.0f}/{t:.0f}" for w, t in zip(samples[name]["w_aoti"], samples[name]["t_aoti"]))
+            print(f"{'':<12} AOTI per round (worker/Timer, us): {rounds}")
+            print(f"{'':<12} AOTI, plain perf_counter loop over the same runner in this process: {s['loop']:.2f} us "
+                  f"(worker/loop {statistics.median(pairs('w_aoti', 'loop')):.3f})")
     print(f"\nworst disagreement with torch.utils.benchmark.Timer: {worst * 100:.1f} % (target: within 10 %)")
 
     # Start-up overhead: three batches of one entry each (the first may read libtorch from disk).
     for i in range(3):
-        r = worker_run(opts.cli, root, ["abs"], ("--max-ms", "50", "--min-samples", "5"))["abs"]
+        r = worker_run(opts, root, ["abs"], ("--max-ms", "50", "--min-samples", "5"))["abs"]
         start, load = r["worker_start_ms"], r["result"]["load_ms"]
         print(f"batch {i + 1}: worker start {start:.0f} ms + first library load {load:.0f} ms = {start + load:.0f} ms "
               f"(target: under 1500 ms)")
     if not opts.keep:
-        subprocess.run(["rm", "-rf", root])
+        shutil.rmtree(root, ignore_errors=True)
     return 0 if worst <= 0.10 else 1
 
 

@@ -1,6 +1,11 @@
-# Debian package of the CLI and (when built) the GUI: `cpack -G DEB` in the build folder. The compile worker
+# Debian package of the CLI, the benchmark worker and (when built) the GUI: `cpack -G DEB` in the build folder. The compile worker
 # goes to <prefix>/share/aotiscope/workers, where the installed binaries look for it.
 install(FILES ${PROJECT_SOURCE_DIR}/workers/compile_worker.py DESTINATION share/aotiscope/workers)
+# The benchmark worker sits beside aotiscope-cli, where the core looks for it first; it keeps its RPATH to
+# the libtorch it was built against (the user's torch install).
+if(TARGET aotiscope-bench-worker)
+    install(TARGETS aotiscope-bench-worker RUNTIME DESTINATION bin)
+endif()
 set(CPACK_PACKAGE_NAME "aotiscope")
 set(CPACK_PACKAGE_VENDOR "AOTIScope")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Inspect, lint and manage PyTorch's AOTI-eager kernel cache")
