@@ -96,7 +96,7 @@ int cmdBench(const CliOptions& o, std::ostream& out, std::ostream& err) {
         out << nlohmann::json{{"schema", "aotiscope.bench/1"}, {"root", root}, {"results", results}}.dump(2) << "\n";
     } else {
         fmt::print(out, "{:<30} {:<22} {:>9} {:<23} {:>9} {:>8} {:>9} {:>7}\n", "entry", "verdict", "aoti", "[p20 - p80]",
-                   "eager", "speedup", "GB/s", "ceiling");
+                   "eager", "speedup", "GB/s", "%ceil");
         for (const auto& r : outcomes) printRow(out, r);
         if (!outcomes.empty() && outcomes.front().ok) {
             const auto& j = outcomes.front().result;
