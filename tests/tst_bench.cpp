@@ -9,6 +9,9 @@
 #include <QProcess>
 #include <QtTest>
 
+#include <QElapsedTimer>
+
+#include <atomic>
 #include <filesystem>
 
 using namespace aotiscope;
@@ -59,6 +62,7 @@ private slots:
     void crashingLibrariesFailAloneWithTheSignal();
     void libraryOutsideRootIsRefused();
     void missingWorkerIsExplained();
+    void cancelStopsTheWorkerAndTheRest();
     void compareUsesP20P80Overlap();
     void cliBenchJson();
 };
@@ -189,6 +193,26 @@ void TestBench::missingWorkerIsExplained() {
     auto outcomes = run(jobs, options);
     QVERIFY(!outcomes[0].ok);
     QVERIFY2(outcomes[0].message.find("/nonexistent/aotiscope-bench-worker") != std::string::npos, outcomes[0].message.c_str());
+}
+
+void TestBench::cancelStopsTheWorkerAndTheRest() {
+    // Cancelled while the first job samples (a 30 s cap): it stops at once, the next never starts.
+    auto jobs = benchJobsForEntries(scanCache(realCache()), "abs", {});
+    QCOMPARE(jobs.size(), std::size_t(2));
+    auto options = quick();
+    options.maxMs = 30000;
+    options.minSamples = 1000000;
+    std::atomic<bool> cancel{false};
+    QElapsedTimer clock;
+    clock.start();
+    auto outcomes = runBenchJobs(jobs, options, [&](const BenchJob&, const json& e) {
+        if (e.value("event", "") == "progress" && e.value("stage", "") == "outputs match eager") cancel = true;
+    }, &cancel);
+    QVERIFY(clock.elapsed() < 20000);
+    QCOMPARE(outcomes.size(), std::size_t(2));
+    QVERIFY(!outcomes[0].ok);
+    QVERIFY2(outcomes[0].message.starts_with("cancelled"), outcomes[0].message.c_str());
+    QCOMPARE(outcomes[1].message, std::string("cancelled before it started"));
 }
 
 void TestBench::compareUsesP20P80Overlap() {
