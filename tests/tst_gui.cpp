@@ -76,6 +76,7 @@ private slots:
     void newEntryDialogCompiles();
     void benchmarkPanel();
     void benchmarkWithoutHistory();
+    void benchmarkAllEntries();
     void screenshot();
 };
 
@@ -410,6 +411,26 @@ void TestGui::benchmarkWithoutHistory() {
     QVERIFY(idle.wait(120000));
     QVERIFY(panel.model()->row(0).state == BenchRow::State::Done);
     QCOMPARE(panel.model()->row(0).runId, qint64(0));
+}
+
+void TestGui::benchmarkAllEntries() {
+    // Entry > Benchmark all entries: every entry of every op, one batch, charted when done.
+    MainWindow w;
+    QVERIFY(openAndWait(w, realCache()));
+    auto* panel = w.benchmarks();
+    panel->findChild<QSpinBox*>(QStringLiteral("benchMaxMs"))->setValue(50);
+    panel->options().minSamples = 5;
+    panel->options().warmupMs = 2;
+    QSignalSpy idle(panel, &BenchPanel::allIdle);
+    w.benchmarkAll();
+    QCOMPARE(panel->model()->rowCount(), 6);
+    QVERIFY(idle.wait(180000));
+    for (int i = 0; i < 6; ++i) {
+        QVERIFY2(panel->model()->row(i).state == BenchRow::State::Done, panel->model()->row(i).outcome.message.c_str());
+    }
+    auto series = panel->charts()->timeChart()->series();
+    QCOMPARE(series.size(), 2);
+    QCOMPARE(static_cast<QBoxPlotSeries*>(series[0])->count(), 6);
 }
 
 void TestGui::demoCacheBuiltInBackground() {

@@ -34,6 +34,8 @@ BenchPanel::BenchPanel(const QString& historyPath, QWidget* parent)
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->horizontalHeader()->setStretchLastSection(true);
     table_->verticalHeader()->hide();
+    table_->setWordWrap(false);
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
 
     mode_->addItem(tr("Auto (cold on GPUs, warm on CPU)"));
     mode_->addItem(tr("Warm: back-to-back runs"));
@@ -69,6 +71,8 @@ BenchPanel::BenchPanel(const QString& historyPath, QWidget* parent)
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(table_);
     split->addWidget(charts_);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 2);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addLayout(bar);

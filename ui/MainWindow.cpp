@@ -45,6 +45,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <set>
 #include <tuple>
 
 namespace aotiscope::ui {
@@ -263,6 +264,7 @@ void MainWindow::createActions() {
     entryMenu_->addSeparator();
     entryMenu_->addAction(tr("Re&compile"), this, &MainWindow::recompileSelected)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
     entryMenu_->addAction(tr("Bench&mark against eager"), this, &MainWindow::benchmarkSelected)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    entryMenu_->addAction(tr("Benchmark &all entries"), this, &MainWindow::benchmarkAll)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
     auto* del = entryMenu_->addAction(tr("&Delete entries…"), this, &MainWindow::deleteSelectedEntries);
     del->setShortcut(QKeySequence::Delete);
     entryMenu_->addAction(tr("&Repair op…"), this, &MainWindow::repairCurrentOp)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
@@ -526,6 +528,27 @@ void MainWindow::benchmarkSelected() {
     auto jobs = jobsForSelection<BenchJob>(benchJobsForEntries);
     if (jobs.empty()) {
         statusBar()->showMessage(tr("Select entries or ops to benchmark"), 4000);
+        return;
+    }
+    bench_->enqueue(jobs);
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("benchDock"))) dock->raise();
+}
+
+void MainWindow::benchmarkAll() {
+    if (!result_) return;
+    std::vector<BenchJob> jobs;
+    std::set<std::string> seen;
+    for (const auto& ns : result_->snapshot.namespaces) {
+        for (const auto& dev : ns.devices) {
+            for (const auto& op : dev.ops()) {
+                if (!seen.insert(op.name).second) continue; // benchJobsForEntries covers every folder holding it
+                auto more = benchJobsForEntries(result_->snapshot, op.name, {});
+                jobs.insert(jobs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+            }
+        }
+    }
+    if (jobs.empty()) {
+        statusBar()->showMessage(tr("No entries to benchmark"), 4000);
         return;
     }
     bench_->enqueue(jobs);

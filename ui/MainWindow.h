@@ -57,6 +57,7 @@ public:
     // Benchmarks: the selected entries (or every entry of selected ops) timed against eager in the isolated
     // worker, shown in the benchmarks panel.
     void benchmarkSelected();
+    void benchmarkAll(); // every entry of the open cache
     BenchPanel* benchmarks() const { return bench_; }
     // Asks the user to confirm a plan; tests replace it.
     std::function<bool(const QString& title, const QString& details)> confirm;

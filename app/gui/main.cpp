@@ -1,6 +1,7 @@
 // aotiscope: the desktop application. Opens the cache given on the command line, else the root PyTorch
 // would use.
 #include "core/CacheLocator.h"
+#include "ui/BenchPanel.h"
 #include "ui/MainWindow.h"
 #include "ui/JobsPanel.h"
 #include "ui/ScanController.h"
@@ -9,6 +10,8 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QTreeView>
+
+#include <utility>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -36,22 +39,36 @@ int main(int argc, char** argv) {
                             QStringLiteral("build a demo cache in DIR with PyTorch, in the background (jobs panel), and open it"),
                             QStringLiteral("dir"));
     parser.addOption(demo);
+    QCommandLineOption benchmark(QStringLiteral("benchmark"),
+                                 QStringLiteral("after the first scan, benchmark the entry given with --select, or every entry; "
+                                                "with --screenshot, the picture is taken when the benchmarks are done"));
+    parser.addOption(benchmark);
     parser.process(app);
 
     aotiscope::ui::MainWindow window;
     window.resize(1400, 860);
     window.show();
     auto root = parser.positionalArguments().value(0, QString::fromStdString(aotiscope::locateCacheRoot().root));
+    auto takeScreenshot = [&] {
+        QMetaObject::invokeMethod(&window, [&] {
+            window.grab().save(parser.value(screenshot));
+            app.quit();
+        }, Qt::QueuedConnection);
+    };
+    bool firstScan = true;
     QObject::connect(window.controller(), &aotiscope::ui::ScanController::finished, &window, [&] {
+        if (!std::exchange(firstScan, false)) return;
         if (parser.isSet(select)) {
             window.treeView()->expandAll();
             window.selectEntry(parser.value(select));
         }
-        if (parser.isSet(screenshot)) {
-            QMetaObject::invokeMethod(&window, [&] {
-                window.grab().save(parser.value(screenshot));
-                app.quit();
-            }, Qt::QueuedConnection);
+        if (parser.isSet(benchmark)) {
+            if (parser.isSet(screenshot)) {
+                QObject::connect(window.benchmarks(), &aotiscope::ui::BenchPanel::allIdle, &window, takeScreenshot);
+            }
+            parser.isSet(select) ? window.benchmarkSelected() : window.benchmarkAll();
+        } else if (parser.isSet(screenshot)) {
+            takeScreenshot();
         }
     });
     if (parser.isSet(demo)) {
