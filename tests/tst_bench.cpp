@@ -62,6 +62,7 @@ private slots:
     void crashingLibrariesFailAloneWithTheSignal();
     void libraryOutsideRootIsRefused();
     void missingWorkerIsExplained();
+    void deviceThisMachineLacksIsExplained();
     void cancelStopsTheWorkerAndTheRest();
     void compareUsesP20P80Overlap();
     void cliBenchJson();
@@ -213,6 +214,31 @@ void TestBench::cancelStopsTheWorkerAndTheRest() {
     QVERIFY(!outcomes[0].ok);
     QVERIFY2(outcomes[0].message.starts_with("cancelled"), outcomes[0].message.c_str());
     QCOMPARE(outcomes[1].message, std::string("cancelled before it started"));
+}
+
+void TestBench::deviceThisMachineLacksIsExplained() {
+    // A cuda entry on a machine (and a torch) without CUDA: one sentence, no worker crash, the batch goes on.
+    QTemporaryDir dir;
+    auto root = copyTree(realCache(), dir);
+    auto entry = absEntry(root);
+    for (auto& m : entry["meta_info"]) {
+        m["device_type"] = "cuda";
+        m["device_index"] = 0;
+    }
+    auto cudaDir = root + "/aoti_eager/aten/cuda";
+    fs::create_directories(cudaDir + "/lib/k");
+    fs::copy_file(root + "/aoti_eager/aten/cpu/" + entry["kernel_path"].get<std::string>(), cudaDir + "/lib/k/k.so");
+    entry["kernel_path"] = "lib/k/k.so";
+    writeText(cudaDir + "/abs.json", json::array({entry}).dump(4));
+    auto jobs = benchJobsForEntries(scanCache(root), "abs", {});
+    std::stable_partition(jobs.begin(), jobs.end(), [](const BenchJob& j) { return j.device == "cuda"; });
+    QCOMPARE(jobs.size(), std::size_t(3));
+    QCOMPARE(jobs[0].device, std::string("cuda"));
+    auto outcomes = run(jobs, quick());
+    QVERIFY(!outcomes[0].ok);
+    QVERIFY2(outcomes[0].message.find("cuda") != std::string::npos && outcomes[0].message.size() < 200,
+             outcomes[0].message.c_str());
+    QVERIFY2(outcomes[1].ok && outcomes[2].ok, outcomes[1].message.c_str());
 }
 
 void TestBench::compareUsesP20P80Overlap() {

@@ -7,6 +7,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <c10/core/impl/DeviceGuardImplInterface.h>
 #include <ATen/core/grad_mode.h>
 #include <torch/csrc/inductor/aoti_runner/model_container_runner.h>
 
@@ -39,6 +40,22 @@ std::string checkedLibrary(const std::string& library, const std::string& root) 
                                  ", outside the cache root " + base.string());
     }
     return lib.string();
+}
+
+// Before anything is built on it: a device this process cannot use gets one sentence, not c10's list of
+// backends an operator exists for.
+void requireDevice(const c10::Device& device) {
+    if (device.is_cpu()) return;
+    auto name = c10::DeviceTypeName(device.type(), /*lower_case=*/true);
+    if (!c10::impl::hasDeviceGuardImpl(device.type())) {
+        throw std::runtime_error("this libtorch has no " + name + " support (a CPU-only build?): the entry needs " +
+                                 device.str() + "; benchmark it where torch has " + name + " and a GPU");
+    }
+    auto count = c10::impl::getDeviceGuardImpl(device.type())->deviceCount();
+    if (device.index() >= count) {
+        throw std::runtime_error("no " + device.str() + " here (" + std::to_string(count) + " " + name +
+                                 " device(s) visible): the entry needs it");
+    }
 }
 
 std::unique_ptr<torch::inductor::AOTIModelContainerRunner> loadRunner(const std::string& library, const c10::Device& device) {
@@ -105,6 +122,7 @@ void runBenchJob(const json& request, const EventSink& emit) {
     std::string deviceText = request.value("device", "cpu");
     c10::Device device(deviceText);
     if (!device.is_cpu() && !device.has_index()) device.set_index(0);
+    requireDevice(device);
     auto options = samplerOptions(request.value("options", json::object()));
     if (int threads = request.value("options", json::object()).value("threads", 0); threads > 0) at::set_num_threads(threads);
 
