@@ -31,6 +31,7 @@
 #include <QPlainTextEdit>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTreeView>
 #include <QTreeWidget>
 #include <QtTest>
@@ -382,6 +383,14 @@ void TestGui::benchmarkPanel() {
     QCOMPARE(m->rowCount(), 2);
     QCOMPARE(panel->history().runs(key).size(), before + 1);
     auto change = m->index(1, BenchResultsModel::BaselineColumn).data().toString();
+    // The history beside the table: this entry's runs, newest first, the baseline starred.
+    panel->table()->selectRow(0);
+    auto* hist = panel->historyView();
+    QCOMPARE(hist->rowCount(), int(before + 1));
+    int starred = 0;
+    for (int i = 0; i < hist->rowCount(); ++i) starred += hist->item(i, 0)->text().startsWith(QStringLiteral("★"));
+    QCOMPARE(starred, 1);
+    QVERIFY(!hist->item(0, 0)->text().startsWith(QStringLiteral("★"))); // the newest is the second run
     QVERIFY2(change.contains(QStringLiteral("faster")) || change.contains(QStringLiteral("slower")) ||
                  change == QStringLiteral("no significant change"), qPrintable(change));
     // Export.

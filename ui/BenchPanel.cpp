@@ -16,6 +16,7 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTableView>
+#include <QTableWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -24,7 +25,8 @@
 namespace aotiscope::ui {
 
 BenchPanel::BenchPanel(const QString& historyPath, QWidget* parent)
-    : QWidget(parent), model_(new BenchResultsModel(this)), table_(new QTableView), charts_(new BenchCharts),
+    : QWidget(parent), model_(new BenchResultsModel(this)), table_(new QTableView), historyView_(new QTableWidget),
+      charts_(new BenchCharts),
       status_(new QLabel), mode_(new QComboBox), maxMs_(new QSpinBox), history_(std::make_unique<BenchHistory>(historyPath)) {
     auto* proxy = new QSortFilterProxyModel(this);
     proxy->setSourceModel(model_);
@@ -68,11 +70,23 @@ BenchPanel::BenchPanel(const QString& historyPath, QWidget* parent)
     bar->addWidget(exportButton);
     bar->addWidget(clear);
     bar->addWidget(status_, 1);
+    historyView_->setColumnCount(5);
+    historyView_->setHorizontalHeaderLabels({tr("Run"), tr("Verdict"), tr("AOTI median"), tr("AOTI p20 – p80"), tr("Eager median")});
+    historyView_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    historyView_->verticalHeader()->hide();
+    historyView_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    historyView_->setToolTip(tr("Earlier runs of the selected entry (★: its baseline)"));
+    connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &BenchPanel::showHistoryOfCurrent);
+    auto* top = new QSplitter(Qt::Horizontal);
+    top->addWidget(table_);
+    top->addWidget(historyView_);
+    top->setStretchFactor(0, 3);
+    top->setStretchFactor(1, 2);
     auto* split = new QSplitter(Qt::Vertical);
-    split->addWidget(table_);
+    split->addWidget(top);
     split->addWidget(charts_);
     split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 2);
+    split->setStretchFactor(1, 1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addLayout(bar);
@@ -158,6 +172,7 @@ void BenchPanel::onEvent(const std::string& jobId, const nlohmann::json& event) 
             spdlog::warn("{}: {}", row.job.title(), row.outcome.message);
         }
         charts_->setRows(model_->rows());
+        showHistoryOfCurrent(); // a new run of the shown entry joins its history
         emit jobFinished(QString::fromStdString(jobId), row.outcome.ok);
     }
     model_->changed(i);
@@ -182,7 +197,32 @@ void BenchPanel::pinSelectedAsBaseline() {
         if (history_->pinBaseline(QString::fromStdString(row.job.key), row.runId)) {
             row.vsBaseline = RunComparison{}; // itself: no change
             model_->changed(source.row());
+            showHistoryOfCurrent();
             spdlog::info("{}: this run is now its baseline", row.job.id);
+        }
+    }
+}
+
+void BenchPanel::showHistoryOfCurrent() {
+    historyView_->setRowCount(0);
+    auto current = table_->currentIndex();
+    if (!current.isValid()) return;
+    const auto& row = model_->row(static_cast<QSortFilterProxyModel*>(table_->model())->mapToSource(current).row());
+    auto key = QString::fromStdString(row.job.key);
+    auto baseline = history_->baseline(key);
+    auto runs = history_->runs(key);
+    historyView_->setRowCount(int(runs.size()));
+    for (int i = 0; i < int(runs.size()); ++i) {
+        const auto& run = runs[std::size_t(i)];
+        const auto& r = run.result;
+        bool isBaseline = baseline && baseline->id == run.id;
+        auto cell = [&](int column, const QString& text) { historyView_->setItem(i, column, new QTableWidgetItem(text)); };
+        cell(0, (isBaseline ? QStringLiteral("★ ") : QString()) + run.at);
+        cell(1, QString::fromStdString(r.value("verdict", "")));
+        if (r.contains("aoti")) {
+            cell(2, formatMicros(r["aoti"].value("median_us", 0.0)));
+            cell(3, formatMicros(r["aoti"].value("p20_us", 0.0)) + QStringLiteral(" – ") + formatMicros(r["aoti"].value("p80_us", 0.0)));
+            cell(4, formatMicros(r["eager"].value("median_us", 0.0)));
         }
     }
 }

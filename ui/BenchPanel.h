@@ -14,6 +14,7 @@ class QComboBox;
 class QLabel;
 class QSpinBox;
 class QTableView;
+class QTableWidget;
 
 namespace aotiscope::ui {
 
@@ -38,6 +39,7 @@ public:
     BenchCharts* charts() const { return charts_; }
     BenchHistory& history() const { return *history_; }
     QTableView* table() const { return table_; }
+    QTableWidget* historyView() const { return historyView_; } // runs of the current row's entry, newest first
     BenchOptions& options() { return options_; }
 
 signals:
@@ -49,9 +51,11 @@ private:
     void onEvent(const std::string& jobId, const nlohmann::json& event);
     void applyOptionWidgets();
     void chooseExport();
+    void showHistoryOfCurrent();
 
     BenchResultsModel* model_;
     QTableView* table_;
+    QTableWidget* historyView_;
     BenchCharts* charts_;
     QLabel* status_;
     QComboBox* mode_;

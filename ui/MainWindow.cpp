@@ -531,7 +531,15 @@ void MainWindow::benchmarkSelected() {
         return;
     }
     bench_->enqueue(jobs);
-    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("benchDock"))) dock->raise();
+    showBenchmarks();
+}
+
+void MainWindow::showBenchmarks() {
+    auto* dock = findChild<QDockWidget*>(QStringLiteral("benchDock"));
+    if (!dock) return;
+    dock->raise();
+    // Table, history and charts need room: at least half the window's height.
+    if (dock->height() < height() / 2) resizeDocks({dock}, {height() / 2}, Qt::Vertical);
 }
 
 void MainWindow::benchmarkAll() {
@@ -552,7 +560,7 @@ void MainWindow::benchmarkAll() {
         return;
     }
     bench_->enqueue(jobs);
-    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("benchDock"))) dock->raise();
+    showBenchmarks();
 }
 
 void MainWindow::newEntry() {

@@ -91,6 +91,7 @@ private:
     void showTreeContextMenu(const QPoint& pos);
     void goToFinding(const QModelIndex& proxyIndex);
     void chooseRoot();
+    void showBenchmarks();
     void chooseCompareRoot();
     void rememberRecent(const QString& root);
     void rebuildRecentMenu();
