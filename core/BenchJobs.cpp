@@ -95,13 +95,9 @@ std::string defaultBenchWorker() {
 std::vector<BenchJob> benchJobsForEntries(const CacheSnapshot& snap, const std::string& op, const std::vector<int>& indices) {
     std::vector<BenchJob> out;
     std::set<int> wanted(indices.begin(), indices.end());
-    for (const auto& ns : snap.namespaces) {
-        for (const auto& dev : ns.devices) {
-            for (const auto& file : dev.ops()) {
-                if (file.name == op) addJobsFor(snap, ns, dev, file, wanted, out);
-            }
-        }
-    }
+    forEachOp(snap, [&](const NamespaceDir& ns, const DeviceDir& dev, const OpFile& file) {
+        if (file.name == op) addJobsFor(snap, ns, dev, file, wanted, out);
+    });
     return out;
 }
 

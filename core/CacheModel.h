@@ -184,4 +184,14 @@ struct CacheSnapshot {
     std::size_t entryCount() const;
 };
 
+// Calls fn(namespace, device, op file) for every op file of the snapshot, in scan order.
+template <typename Fn>
+void forEachOp(const CacheSnapshot& snap, Fn&& fn) {
+    for (const auto& ns : snap.namespaces) {
+        for (const auto& dev : ns.devices) {
+            for (const auto& op : dev.ops()) fn(ns, dev, op);
+        }
+    }
+}
+
 } // namespace aotiscope

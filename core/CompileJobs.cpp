@@ -55,13 +55,9 @@ nlohmann::json JobOutcome::toJson() const {
 std::vector<CompileJob> jobsForEntries(const CacheSnapshot& snap, const std::string& opName, const std::vector<int>& indices) {
     std::vector<CompileJob> out;
     std::set<int> wanted(indices.begin(), indices.end());
-    for (const auto& ns : snap.namespaces) {
-        for (const auto& dev : ns.devices) {
-            for (const auto& op : dev.ops()) {
-                if (op.name == opName) addJobsFor(ns, dev, op, wanted, snap.root, out);
-            }
-        }
-    }
+    forEachOp(snap, [&](const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op) {
+        if (op.name == opName) addJobsFor(ns, dev, op, wanted, snap.root, out);
+    });
     return out;
 }
 
@@ -75,15 +71,11 @@ std::vector<CompileJob> jobsForStale(const CacheSnapshot& snap, const std::vecto
         }
     }
     std::vector<CompileJob> out;
-    for (const auto& ns : snap.namespaces) {
-        for (const auto& dev : ns.devices) {
-            for (const auto& op : dev.ops()) {
-                if (auto it = stale.find({ns.name, dev.name, op.name}); it != stale.end()) {
-                    addJobsFor(ns, dev, op, it->second, snap.root, out);
-                }
-            }
+    forEachOp(snap, [&](const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op) {
+        if (auto it = stale.find({ns.name, dev.name, op.name}); it != stale.end()) {
+            addJobsFor(ns, dev, op, it->second, snap.root, out);
         }
-    }
+    });
     return out;
 }
 

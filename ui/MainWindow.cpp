@@ -546,15 +546,11 @@ void MainWindow::benchmarkAll() {
     if (!result_) return;
     std::vector<BenchJob> jobs;
     std::set<std::string> seen;
-    for (const auto& ns : result_->snapshot.namespaces) {
-        for (const auto& dev : ns.devices) {
-            for (const auto& op : dev.ops()) {
-                if (!seen.insert(op.name).second) continue; // benchJobsForEntries covers every folder holding it
-                auto more = benchJobsForEntries(result_->snapshot, op.name, {});
-                jobs.insert(jobs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
-            }
-        }
-    }
+    forEachOp(result_->snapshot, [&](const NamespaceDir&, const DeviceDir&, const OpFile& op) {
+        if (!seen.insert(op.name).second) return; // benchJobsForEntries covers every folder holding it
+        auto more = benchJobsForEntries(result_->snapshot, op.name, {});
+        jobs.insert(jobs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    });
     if (jobs.empty()) {
         statusBar()->showMessage(tr("No entries to benchmark"), 4000);
         return;
