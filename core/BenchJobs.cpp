@@ -28,7 +28,7 @@ void addJobsFor(const CacheSnapshot& snap, const NamespaceDir& ns, const DeviceD
     for (const auto& e : op.entries) {
         if (!wanted.empty() && !wanted.contains(e.index)) continue;
         BenchJob job;
-        job.id = fmt::format("{}/{}/{}#{}", ns.name, dev.name, op.name, e.index);
+        job.id = entryId(ns.name, dev.name, op.name, e.index);
         job.key = fmt::format("{}/{}/{}/{:016x}", ns.name, dev.name, op.name, entryGuardHash(e));
         job.root = snap.root;
         job.ns = ns.name;

@@ -29,6 +29,10 @@ const char* libraryRoleName(LibraryRole role) {
     return "unknown";
 }
 
+std::string entryId(const std::string& ns, const std::string& device, const std::string& op, int entry) {
+    return ns + "/" + device + "/" + op + "#" + std::to_string(entry);
+}
+
 std::size_t CacheSnapshot::opCount() const {
     std::size_t n = 0;
     for (const auto& ns : namespaces) {

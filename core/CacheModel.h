@@ -184,6 +184,9 @@ struct CacheSnapshot {
     std::size_t entryCount() const;
 };
 
+// "aten/cpu/abs#1": how an entry is named across the tools (job ids, the window's selection keys).
+std::string entryId(const std::string& ns, const std::string& device, const std::string& op, int entry);
+
 // Calls fn(namespace, device, op file) for every op file of the snapshot, in scan order.
 template <typename Fn>
 void forEachOp(const CacheSnapshot& snap, Fn&& fn) {

@@ -22,7 +22,7 @@ void addJobsFor(const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op, 
         if (std::size_t(e.index) >= entries.size()) continue;
         const auto& entry = entries[std::size_t(e.index)];
         if (!entry.is_object() || !entry.contains("meta_info")) continue;
-        out.push_back({fmt::format("{}/{}/{}#{}", ns.name, dev.name, op.name, e.index), root, ns.name, dev.name, op.name,
+        out.push_back({entryId(ns.name, dev.name, op.name, e.index), root, ns.name, dev.name, op.name,
                        entry["meta_info"], e.index});
     }
 }

@@ -13,8 +13,7 @@
 namespace aotiscope::ui {
 
 QString entryKey(const std::string& ns, const std::string& device, const std::string& op, int entry) {
-    return QStringLiteral("%1/%2/%3#%4").arg(QString::fromStdString(ns), QString::fromStdString(device),
-                                             QString::fromStdString(op)).arg(entry);
+    return QString::fromStdString(aotiscope::entryId(ns, device, op, entry));
 }
 
 QString formatBytes(qint64 bytes) { return QString::fromStdString(humanBytes(std::uint64_t(bytes))); }
