@@ -25,17 +25,24 @@ import sys
 import tempfile
 import time
 
-TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824"
+TUNABLES = "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1073741824"
+
+
+OPS = ("abs", "add.Tensor", "sigmoid")
 
 
 def entry_specs(torch):
     gen = torch.Generator().manual_seed(0)
-    n = 1 << 22  # 16 MB per tensor: a millisecond-scale kernel, so that Python's call overhead in Timer stays small
+    # 64 MB per tensor: a few milliseconds per call, so Python's call overhead in Timer stays negligible, and
+    # every working set far beyond the last-level cache (32 MB here), whose hit rate would otherwise swing with
+    # where the buffers land and with the neighbours sharing it.
+    n = 1 << 24
     aten = torch.ops.aten
     x, y = torch.rand(n, generator=gen), torch.rand(n, generator=gen)
     todo = [("abs", aten.abs.default, (x,), {}),
             ("add.Tensor", aten.add.Tensor, (x, y), {"alpha": 2}),
-            ("sigmoid", aten.sigmoid.default, (torch.rand(2048, 2048, generator=gen),), {})]
+            ("sigmoid", aten.sigmoid.default, (torch.rand(4096, 4096, generator=gen),), {})]
+    assert tuple(name for name, *_ in todo) == OPS
     return todo
 
 
@@ -47,6 +54,48 @@ def compile_entries(torch):
         path = aoti_compile_with_persistent_cache("aten", name, "cpu", False, op, args, kwargs)
         print(f"compiled {name} in {time.monotonic() - t0:.1f} s -> {os.path.basename(path)}", file=sys.stderr)
     return todo
+
+
+def timer_child(root, eager_only):
+    """One round of torch.utils.benchmark.Timer in this fresh process: {op: {t_aoti, t_eager, loop}} as JSON."""
+    import torch
+    from torch.utils.benchmark import Timer
+    torch.set_num_threads(1)
+    device_dir = os.path.join(root, "aoti_eager", "aten", "cpu")
+    # The worker's inputs: floats uniform in [0, 1) from a CPU generator seeded with 0, in argument order.
+    gen = torch.Generator().manual_seed(0)
+
+    def timer(stmt, env):
+        timer = Timer(stmt=stmt, globals=env, num_threads=1)
+        # Warm up by time as the worker does (25 ms, at least 3 calls): in a fresh process the first calls grow
+        # the heap by a whole output buffer, page faults that blocked_autorange would otherwise partly time.
+        start, calls = time.perf_counter(), 0
+        while calls < 3 or time.perf_counter() - start < 0.025:
+            timer.timeit(1)
+            calls += 1
+        return timer.blocked_autorange(min_run_time=0.3).median * 1e6
+
+    def plain_loop(runner, inputs, calls=50):
+        """Median of single calls timed with perf_counter: a third opinion, in Timer's process."""
+        times = []
+        for _ in range(calls):
+            t0 = time.perf_counter()
+            runner.run(inputs)
+            times.append(time.perf_counter() - t0)
+        return statistics.median(times) * 1e6
+
+    figures = {}
+    for name, op, args, kwargs in entry_specs(torch):
+        entry = json.load(open(os.path.join(device_dir, name + ".json")))[0]
+        inputs = [torch.rand(m["sizes"], generator=gen) for m in entry["meta_info"] if "sizes" in m]
+        eager_args = tuple(inputs[i] if isinstance(a, torch.Tensor) else a for i, a in enumerate(args))
+        figures[name] = {"t_eager": timer("op(*args, **kwargs)", {"op": op, "args": eager_args, "kwargs": kwargs})}
+        if not eager_only:
+            runner = torch._C._aoti.AOTIModelContainerRunnerCpu(os.path.join(device_dir, entry["kernel_path"]), 1)
+            figures[name]["t_aoti"] = timer("runner.run(inputs)", {"runner": runner, "inputs": inputs})
+            figures[name]["loop"] = plain_loop(runner, inputs)
+    print(json.dumps(figures))
+    return 0
 
 
 def worker_run(opts, root, ops, extra=()):
@@ -94,6 +143,7 @@ def main():
                              "(torch 2.11's AOTIModelContainerRunnerCpu segfaults in its constructor on some machines)")
     parser.add_argument("--keep", help="compile into this folder and keep it")
     parser.add_argument("--compile-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--timer-child", action="store_true", help=argparse.SUPPRESS)
     opts = parser.parse_args()
     if os.environ.get("GLIBC_TUNABLES") != TUNABLES:
         os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "GLIBC_TUNABLES": TUNABLES})
@@ -103,52 +153,31 @@ def main():
         import torch
         compile_entries(torch)
         return 0
+    if opts.timer_child:
+        return timer_child(root, opts.eager_only)
     # Compile in a child: inductor leaves compile workers and threads behind, which would share this
     # 2-core machine with Timer's measurements.
     subprocess.run([sys.executable, os.path.abspath(__file__), "--compile-only", "--keep", root], check=True)
-    import torch
-    from torch.utils.benchmark import Timer
-    todo = entry_specs(torch)
-    torch.set_num_threads(1)
-    device_dir = os.path.join(root, "aoti_eager", "aten", "cpu")
-    # The worker's inputs: floats uniform in [0, 1) from a CPU generator seeded with 0, in argument order.
-    gen = torch.Generator().manual_seed(0)
-    prepared = {}
-    for name, op, args, kwargs in todo:
-        entry = json.load(open(os.path.join(device_dir, name + ".json")))[0]
-        runner = None if opts.eager_only else torch._C._aoti.AOTIModelContainerRunnerCpu(
-            os.path.join(device_dir, entry["kernel_path"]), 1)
-        inputs = [torch.rand(m["sizes"], generator=gen) for m in entry["meta_info"] if "sizes" in m]
-        eager_args = tuple(inputs[i] if isinstance(a, torch.Tensor) else a for i, a in enumerate(args))
-        prepared[name] = (runner, inputs, op, eager_args, kwargs)
-
-    def plain_loop(runner, inputs, calls=100):
-        """Median of single calls timed with perf_counter: a third opinion, in this process."""
-        times = []
-        for _ in range(calls):
-            t0 = time.perf_counter()
-            runner.run(inputs)
-            times.append(time.perf_counter() - t0)
-        return statistics.median(times) * 1e6
-
-    def timer(stmt, env):
-        return Timer(stmt=stmt, globals=env, num_threads=1).blocked_autorange(min_run_time=0.3).median * 1e6
-
-    ops = [name for name, *_ in todo]
+    ops = list(OPS)
     samples = {name: {"w_aoti": [], "w_eager": [], "t_aoti": [], "t_eager": [], "loop": []} for name in ops}
-    for _ in range(opts.rounds):
-        for name in ops:
-            results = worker_run(opts, root, [name], ("--max-ms", "300"))
-            r = results[name]
-            if not r["ok"] or "aoti" not in r["result"]:
-                sys.exit(f"{name}: the worker failed: {r['message'] or r['result'].get('verdict')}")
-            samples[name]["w_aoti"].append(r["result"]["aoti"]["median_us"])
-            samples[name]["w_eager"].append(r["result"]["eager"]["median_us"])
-            runner, inputs, op, eager_args, kwargs = prepared[name]
-            if runner is not None:
-                samples[name]["t_aoti"].append(timer("runner.run(inputs)", {"runner": runner, "inputs": inputs}))
-                samples[name]["loop"].append(plain_loop(runner, inputs))
-            samples[name]["t_eager"].append(timer("op(*args, **kwargs)", {"op": op, "args": eager_args, "kwargs": kwargs}))
+    for round_index in range(opts.rounds):
+        # Both sides start a fresh process every round, so that each round draws new memory pages for both
+        # (a kernel's speed here depends on where its buffers land), and take turns going first against drift.
+        sides = ["worker", "timer"] if round_index % 2 == 0 else ["timer", "worker"]
+        for side in sides:
+            if side == "worker":
+                for name, r in worker_run(opts, root, ops, ("--max-ms", "300")).items():
+                    if not r["ok"] or "aoti" not in r["result"]:
+                        sys.exit(f"{name}: the worker failed: {r['message'] or r['result'].get('verdict')}")
+                    samples[name]["w_aoti"].append(r["result"]["aoti"]["median_us"])
+                    samples[name]["w_eager"].append(r["result"]["eager"]["median_us"])
+            else:
+                argv = [sys.executable, os.path.abspath(__file__), "--timer-child", "--keep", root]
+                out = subprocess.run(argv + (["--eager-only"] if opts.eager_only else []),
+                                     check=True, capture_output=True, text=True).stdout
+                for name, figures in json.loads(out.strip().splitlines()[-1]).items():
+                    for key, value in figures.items():
+                        samples[name][key].append(value)
 
     print(f"medians over {opts.rounds} alternating rounds, one thread, warm samples; ratio: median of the rounds' "
           f"worker/Timer ratios")

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <numeric>
 
+#include <sys/resource.h>
+
 namespace aotiscope::bench {
 
 namespace {
@@ -82,6 +84,13 @@ private:
     std::int64_t fill_ = 0;
 };
 
+// Minor and major page faults of the whole process so far (kernel threads included).
+long pageFaults() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_minflt + usage.ru_majflt;
+}
+
 SampleStats summarize(std::vector<double> xs, int runsPerSample, bool converged) {
     SampleStats s;
     std::sort(xs.begin(), xs.end());
@@ -118,7 +127,7 @@ double percentile(const std::vector<double>& sorted, double q) {
 nlohmann::json SampleStats::toJson() const {
     return {{"median_us", medianUs}, {"p20_us", p20Us}, {"p80_us", p80Us}, {"min_us", minUs}, {"max_us", maxUs},
             {"mean_us", meanUs}, {"rel_iqr", relIqr}, {"samples", samples}, {"runs_per_sample", runsPerSample},
-            {"converged", converged}};
+            {"converged", converged}, {"page_faults_per_run", pageFaultsPerRun}};
 }
 
 std::unique_ptr<DeviceTimer> makeTimer(const c10::Device& device) {
@@ -143,6 +152,7 @@ SampleStats sample(const std::function<void()>& run, DeviceTimer& timer, const S
     std::vector<double> xs;
     bool converged = false;
     t0 = Clock::now();
+    long faultsBefore = pageFaults();
     for (;;) {
         if (options.cold) timer.flush();
         timer.synchronize();
@@ -158,7 +168,10 @@ SampleStats sample(const std::function<void()>& run, DeviceTimer& timer, const S
         // The cap ends sampling once the minimum count is there; a very slow kernel still stops at 10x the cap.
         if ((elapsed >= options.maxMs && n >= options.minSamples) || elapsed >= 10 * options.maxMs) break;
     }
-    return summarize(std::move(xs), runsPerSample, converged);
+    long faults = pageFaults() - faultsBefore;
+    auto stats = summarize(std::move(xs), runsPerSample, converged);
+    stats.pageFaultsPerRun = double(faults) / double(std::max(1, stats.samples * runsPerSample));
+    return stats;
 }
 
 } // namespace aotiscope::bench

@@ -28,6 +28,9 @@ struct SampleStats {
     int samples = 0;
     int runsPerSample = 1; // warm blocks: several runs per sample, each sample divided by this
     bool converged = false; // relIqr reached the target before the cap
+    // Page faults the process took per timed run: above zero, the allocator handed memory back between runs
+    // and the times include faulting it in again, which the kernel itself does not cost.
+    double pageFaultsPerRun = 0;
     nlohmann::json toJson() const;
 };
 

@@ -43,8 +43,10 @@ std::string firstLine(const std::string& s) {
 int main() {
     // Keep freed memory mapped (a long-running process's heap is warm): otherwise glibc returns a kernel's
     // output buffer to the system after each call and the next call pays page faults the kernel does not cause.
+    // Every block comes from the heap (no mmap at all: glibc's threshold cannot exceed 32 MiB, and a 64 MiB
+    // output would be mapped and faulted in afresh on every call), and the heap is not trimmed below 1 GiB.
     // bench/bench_accuracy.py runs torch.utils.benchmark.Timer under the same settings (GLIBC_TUNABLES).
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_MMAP_MAX, 0);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
     // Keep stdout for the protocol: libraries and libtorch may print, and they print to fd 1.
     protocolOut = fdopen(dup(1), "w");
