@@ -2,9 +2,10 @@
 """The benchmark worker's timing against torch.utils.benchmark.Timer, and its start-up overhead, in one run.
 
 Compiles a few CPU kernels large enough to time well (through PyTorch's own AOTI-eager writer, into a fresh
-cache), then for each entry, in many short alternating rounds (a shared machine's speed drifts by tens of
-per cent within seconds, so each round's pair is compared and the median of the paired ratios is reported):
-  - `aotiscope-cli bench --json --warm --kernel-threads 1`: the worker, per-call steady clock, IQR-stopped;
+cache), then, in each of many rounds, starts a fresh worker and a fresh Timer process and has them time each
+entry back to back, taking turns going first (a shared machine's speed drifts by tens of per cent within
+seconds, so each pair is compared and the median of the paired ratios is reported):
+  - aotiscope-bench-worker (warm samples, one thread): per-call steady clock, IQR-stopped;
   - torch.utils.benchmark.Timer(num_threads=1).blocked_autorange on the same library loaded with PyTorch's own
     runner (torch._C._aoti.AOTIModelContainerRunnerCpu) and on the eager op, with the same shapes and values.
 Both run with the same allocator settings (the worker sets them with mallopt; this script re-executes itself
@@ -12,7 +13,7 @@ with GLIBC_TUNABLES), so neither pays page faults the other does not. Prints the
 their ratio (target: within 10 %), and what starting the worker and loading the first library cost per batch
 (target: under 1.5 s).
 
-usage: .venv/bin/python bench/bench_accuracy.py [--cli build/app/cli/aotiscope-cli | --worker PATH] [--rounds 10]
+usage: .venv/bin/python bench/bench_accuracy.py [--cli build/app/cli/aotiscope-cli | --worker PATH] [--rounds 12]
                                                  [--keep DIR]
 """
 import argparse
@@ -57,13 +58,13 @@ def compile_entries(torch):
 
 
 def timer_child(root, eager_only):
-    """One round of torch.utils.benchmark.Timer in this fresh process: {op: {t_aoti, t_eager, loop}} as JSON."""
+    """torch.utils.benchmark.Timer in this fresh process: for each op name read from stdin, one JSON line
+    {t_eager, t_aoti, loop} on stdout."""
     import torch
     from torch.utils.benchmark import Timer
     torch.set_num_threads(1)
     device_dir = os.path.join(root, "aoti_eager", "aten", "cpu")
-    # The worker's inputs: floats uniform in [0, 1) from a CPU generator seeded with 0, in argument order.
-    gen = torch.Generator().manual_seed(0)
+    specs = {name: (op, args, kwargs) for name, op, args, kwargs in entry_specs(torch)}
 
     def timer(stmt, env):
         timer = Timer(stmt=stmt, globals=env, num_threads=1)
@@ -84,18 +85,68 @@ def timer_child(root, eager_only):
             times.append(time.perf_counter() - t0)
         return statistics.median(times) * 1e6
 
-    figures = {}
-    for name, op, args, kwargs in entry_specs(torch):
+    print("ready", flush=True)
+    for line in sys.stdin:
+        name = line.strip()
+        op, args, kwargs = specs[name]
         entry = json.load(open(os.path.join(device_dir, name + ".json")))[0]
+        # The worker's inputs: floats uniform in [0, 1) from a CPU generator seeded with 0, in argument order.
+        gen = torch.Generator().manual_seed(0)
         inputs = [torch.rand(m["sizes"], generator=gen) for m in entry["meta_info"] if "sizes" in m]
         eager_args = tuple(inputs[i] if isinstance(a, torch.Tensor) else a for i, a in enumerate(args))
-        figures[name] = {"t_eager": timer("op(*args, **kwargs)", {"op": op, "args": eager_args, "kwargs": kwargs})}
+        figures = {"t_eager": timer("op(*args, **kwargs)", {"op": op, "args": eager_args, "kwargs": kwargs})}
         if not eager_only:
             runner = torch._C._aoti.AOTIModelContainerRunnerCpu(os.path.join(device_dir, entry["kernel_path"]), 1)
-            figures[name]["t_aoti"] = timer("runner.run(inputs)", {"runner": runner, "inputs": inputs})
-            figures[name]["loop"] = plain_loop(runner, inputs)
-    print(json.dumps(figures))
+            figures["t_aoti"] = timer("runner.run(inputs)", {"runner": runner, "inputs": inputs})
+            figures["loop"] = plain_loop(runner, inputs)
+        print(json.dumps(figures), flush=True)
     return 0
+
+
+class WorkerSession:
+    """One aotiscope-bench-worker process, spoken to directly (the JSON-lines protocol the CLI uses)."""
+
+    def __init__(self, path, root):
+        self.root, self.dev = root, os.path.join(root, "aoti_eager", "aten", "cpu")
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen([path], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        ready = json.loads(self.proc.stdout.readline())
+        assert ready["event"] == "ready", ready
+        self.start_ms = (time.monotonic() - t0) * 1000
+
+    def bench(self, name, options):
+        entry = json.load(open(os.path.join(self.dev, name + ".json")))[0]
+        self.proc.stdin.write(json.dumps({"type": "bench", "id": name, "root": self.root, "ns": "aten", "op": name,
+                                          "device": "cpu", "library": os.path.join(self.dev, entry["kernel_path"]),
+                                          "meta_info": entry["meta_info"], "options": options}) + "\n")
+        self.proc.stdin.flush()
+        while True:
+            e = json.loads(self.proc.stdout.readline())
+            if e["event"] in ("finished", "failed"):
+                return {"ok": e["event"] == "finished", "message": e.get("message", ""), "result": e.get("result", {})}
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+class TimerSession:
+    """This script's --timer-child: Timer in a fresh Python process."""
+
+    def __init__(self, root, eager_only):
+        argv = [sys.executable, os.path.abspath(__file__), "--timer-child", "--keep", root]
+        self.proc = subprocess.Popen(argv + (["--eager-only"] if eager_only else []), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    def time(self, name):
+        self.proc.stdin.write(name + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
 
 
 def worker_run(opts, root, ops, extra=()):
@@ -108,27 +159,10 @@ def worker_run(opts, root, ops, extra=()):
     options = {"cold": False, "threads": 1}
     for flag, value in zip(extra[::2], extra[1::2]):
         options[{"--max-ms": "max_ms", "--min-samples": "min_samples"}[flag]] = float(value) if flag == "--max-ms" else int(value)
-    dev = os.path.join(root, "aoti_eager", "aten", "cpu")
-    t0 = time.monotonic()
-    p = subprocess.Popen([opts.worker], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    ready = json.loads(p.stdout.readline())
-    assert ready["event"] == "ready", ready
-    start_ms = (time.monotonic() - t0) * 1000
-    results = {}
-    for name in ops:
-        entry = json.load(open(os.path.join(dev, name + ".json")))[0]
-        p.stdin.write(json.dumps({"type": "bench", "id": name, "root": root, "ns": "aten", "op": name, "device": "cpu",
-                                  "library": os.path.join(dev, entry["kernel_path"]), "meta_info": entry["meta_info"],
-                                  "options": options}) + "\n")
-        p.stdin.flush()
-        while True:
-            e = json.loads(p.stdout.readline())
-            if e["event"] in ("finished", "failed"):
-                results[name] = {"ok": e["event"] == "finished", "message": e.get("message", ""),
-                                 "result": e.get("result", {}), "worker_start_ms": start_ms if not results else 0}
-                break
-    p.stdin.close()
-    p.wait()
+    worker = WorkerSession(opts.worker, root)
+    results = {name: dict(worker.bench(name, options), worker_start_ms=0) for name in ops}
+    results[ops[0]]["worker_start_ms"] = worker.start_ms
+    worker.close()
     return results
 
 
@@ -137,7 +171,7 @@ def main():
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     parser.add_argument("--cli", default=os.path.join(here, "build/app/cli/aotiscope-cli"))
     parser.add_argument("--worker", help="talk to this aotiscope-bench-worker directly instead of through the CLI")
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--eager-only", action="store_true",
                         help="compare the eager timings only: for a torch whose Python AOTI runner binding crashes "
                              "(torch 2.11's AOTIModelContainerRunnerCpu segfaults in its constructor on some machines)")
@@ -160,27 +194,34 @@ def main():
     subprocess.run([sys.executable, os.path.abspath(__file__), "--compile-only", "--keep", root], check=True)
     ops = list(OPS)
     samples = {name: {"w_aoti": [], "w_eager": [], "t_aoti": [], "t_eager": [], "loop": []} for name in ops}
+    # The CLI's build folder holds the worker at workers/bench (build/app/cli/aotiscope-cli -> build/).
+    build_dir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(opts.cli))))
+    worker_path = opts.worker or os.path.join(build_dir, "workers", "bench", "aotiscope-bench-worker")
+    options = {"cold": False, "threads": 1, "max_ms": 300}
     for round_index in range(opts.rounds):
-        # Both sides start a fresh process every round, so that each round draws new memory pages for both
-        # (a kernel's speed here depends on where its buffers land), and take turns going first against drift.
-        sides = ["worker", "timer"] if round_index % 2 == 0 else ["timer", "worker"]
-        for side in sides:
-            if side == "worker":
-                for name, r in worker_run(opts, root, ops, ("--max-ms", "300")).items():
+        # Fresh processes on both sides every round, so that each round draws new memory pages for both (a
+        # kernel's speed here depends on where its buffers land); within a round the two time the same op back
+        # to back.
+        worker, timer = WorkerSession(worker_path, root), TimerSession(root, opts.eager_only)
+        for op_index, name in enumerate(ops):
+            # Two pairs per entry in mirrored order (worker, Timer, Timer, worker or the reverse): a drift in
+            # the machine's speed over the four measurements falls on both sides alike.
+            first, second = ["worker", "timer"] if (round_index + op_index) % 2 == 0 else ["timer", "worker"]
+            for side in (first, second, second, first):
+                if side == "worker":
+                    r = worker.bench(name, options)
                     if not r["ok"] or "aoti" not in r["result"]:
                         sys.exit(f"{name}: the worker failed: {r['message'] or r['result'].get('verdict')}")
                     samples[name]["w_aoti"].append(r["result"]["aoti"]["median_us"])
                     samples[name]["w_eager"].append(r["result"]["eager"]["median_us"])
-            else:
-                argv = [sys.executable, os.path.abspath(__file__), "--timer-child", "--keep", root]
-                out = subprocess.run(argv + (["--eager-only"] if opts.eager_only else []),
-                                     check=True, capture_output=True, text=True).stdout
-                for name, figures in json.loads(out.strip().splitlines()[-1]).items():
-                    for key, value in figures.items():
+                else:
+                    for key, value in timer.time(name).items():
                         samples[name][key].append(value)
+        worker.close()
+        timer.close()
 
-    print(f"medians over {opts.rounds} alternating rounds, one thread, warm samples; ratio: median of the rounds' "
-          f"worker/Timer ratios")
+    print(f"medians over {opts.rounds} rounds of two mirrored pairs, one thread, warm samples; ratio: median of the "
+          f"pairs' worker/Timer ratios")
     print(f"{'entry':<12} {'worker AOTI':>12} {'Timer AOTI':>12} {'ratio':>6}   {'worker eager':>12} {'Timer eager':>12} {'ratio':>6}")
     worst = 0.0
     for name in ops:
