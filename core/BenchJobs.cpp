@@ -22,6 +22,15 @@ double msSince(Clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
+// What the scan read from the library's sidecars, when the library is one of the folder's files.
+const LibraryArtifacts* artifactsOf(const DeviceDir& dev, const std::string& libraryPath) {
+    auto prefix = dev.path + "/";
+    if (!libraryPath.starts_with(prefix)) return nullptr;
+    auto rel = libraryPath.substr(prefix.size());
+    auto it = std::ranges::lower_bound(dev.libFiles, rel, {}, &LibraryFile::relPath);
+    return it != dev.libFiles.end() && it->relPath == rel ? it->artifacts.get() : nullptr;
+}
+
 void addJobsFor(const CacheSnapshot& snap, const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op,
                 const std::set<int>& wanted, std::vector<BenchJob>& out) {
     auto entries = readOpEntries(op.path);
@@ -43,6 +52,7 @@ void addJobsFor(const CacheSnapshot& snap, const NamespaceDir& ns, const DeviceD
         } else {
             auto where = resolveKernelPath(snap.root, dev.path, *e.kernelPath);
             job.library = where.exists ? where.resolved : where.joined;
+            if (const auto* artifacts = artifactsOf(dev, where.joined)) job.kernelThreads = artifacts->kernelThreads;
             if (where.escapesRoot) {
                 job.refusal = fmt::format("refused: kernel_path {} leaves the cache root ({}); loading it would run code "
                                           "from outside the cache", *e.kernelPath, where.escapeReason);
@@ -182,6 +192,8 @@ std::vector<BenchOutcome> runBenchJobs(const std::vector<BenchJob>& jobs, const 
                 onEvent(job, *e);
             } else if (kind == "finished") {
                 outcome.result = e->value("result", nlohmann::json::object());
+                // The worker sets eager's threads; a kernel with a fixed count runs that many regardless.
+                if (job.kernelThreads > 0) outcome.result["kernel_threads"] = job.kernelThreads;
                 finish(true, {});
                 break;
             } else if (kind == "failed") {

@@ -36,6 +36,7 @@ struct BenchJob {
     std::string library;   // absolute path
     nlohmann::json metaInfo;
     std::string refusal;   // non-empty: never sent to a worker (missing library, path outside the root)
+    int kernelThreads = 0; // fixed in the kernel at compile time (LibraryArtifacts::kernelThreads); 0: not fixed
     std::string title() const;
 };
 

@@ -113,6 +113,9 @@ struct LibraryArtifacts {
     std::string computeCapability; // AOTI_COMPUTE_CAPABILITY
     std::string platform, machine, deviceKey;
     std::string torchDir;        // torch install named by the compile/link command (-I<dir>/include)
+    // The thread count inductor wrote into the kernel's parallel loops ("#pragma omp parallel num_threads(N)");
+    // 0 where it left the count to the OpenMP runtime (and so to torch.set_num_threads).
+    int kernelThreads = 0;
 };
 
 // What the ELF header of a library says, read without loading it.

@@ -3,6 +3,7 @@
 #include "core/FileUtil.h"
 #include "core/Subprocess.h"
 
+#include <sched.h>
 #include <sys/utsname.h>
 
 #include <algorithm>
@@ -127,6 +128,9 @@ std::optional<TorchInstall> detectTorch() {
 
 HostInfo HostInfo::detect() {
     HostInfo h;
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    h.cpuCount = ::sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? unsigned(CPU_COUNT(&cpus)) : 0;
     utsname u{};
     if (::uname(&u) == 0) {
         h.machine = u.machine;

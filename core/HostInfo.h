@@ -21,6 +21,7 @@ struct HostInfo {
     std::optional<std::vector<std::string>> cudaComputeCapabilities; // e.g. {"90"}; nullopt: no NVIDIA driver
     std::optional<TorchInstall> torch;
     std::vector<std::string> librarySearchPath; // LD_LIBRARY_PATH, ld.so.conf folders, system defaults
+    unsigned cpuCount = 0;               // CPUs this process may run on (its affinity mask)
 
     // Detects everything. The active torch is the one `python` imports (AOTISCOPE_PYTHON, else the
     // project's .venv, else python3 on PATH), found without importing it; AOTISCOPE_TORCH_DIR overrides.

@@ -70,6 +70,19 @@ std::string torchDirFromCommand(const std::string& command) {
     return {};
 }
 
+int fixedOpenMpThreads(std::string_view source) {
+    static constexpr std::string_view pragma = "#pragma omp parallel num_threads(";
+    int most = 0;
+    for (auto at = source.find(pragma); at != std::string_view::npos; at = source.find(pragma, at + 1)) {
+        int n = 0;
+        for (auto i = at + pragma.size(); i < source.size() && source[i] >= '0' && source[i] <= '9' && n < 1000000; ++i) {
+            n = n * 10 + (source[i] - '0');
+        }
+        most = std::max(most, n);
+    }
+    return most;
+}
+
 SiblingIndex indexSiblings(const std::vector<std::string>& names) {
     SiblingIndex index;
     for (const auto& n : names) {
@@ -135,6 +148,13 @@ LibraryArtifacts readLibraryArtifacts(const std::string& libraryPath, const Sibl
                 a.others.push_back(path);
             }
         }
+    }
+    // Inductor fixes the kernel's thread count at compile time unless it equals the compiling machine's cores
+    // (torch 2.13; torch 2.11 always fixes it). Kernels are in the .kernel.cpp (2.5+) or the wrapper (2.4).
+    std::vector<std::string> sources = a.kernelSources;
+    if (!a.wrapperSource.empty()) sources.push_back(a.wrapperSource);
+    for (const auto& source : sources) {
+        a.kernelThreads = std::max(a.kernelThreads, fixedOpenMpThreads(readFileTail(source, 4 << 20)));
     }
     // The wrapper's metadata is authoritative; a kernel's metadata is the fallback.
     std::ranges::sort(a.metadataFiles, [&](const std::string& x, const std::string& y) {

@@ -5,6 +5,7 @@
 #include "core/CacheModel.h"
 
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -18,6 +19,9 @@ SiblingIndex indexSiblings(const std::vector<std::string>& names);
 // Returns the artifacts of the library and, in `owned`, the names of its folder's files that belong to it.
 LibraryArtifacts readLibraryArtifacts(const std::string& libraryPath, const SiblingIndex& siblings,
                                       std::vector<std::string>& owned);
+
+// The largest N of "#pragma omp parallel num_threads(N)" in generated C++ source; 0 when there is none.
+int fixedOpenMpThreads(std::string_view source);
 
 // "<dir>/torch" from "-I<dir>/torch/include" or "-L<dir>/torch/lib" in a compile or link command.
 std::string torchDirFromCommand(const std::string& command);

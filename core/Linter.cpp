@@ -269,6 +269,15 @@ private:
                                                        f.relPath, a.cpuIsa, fmt::join(lacking, ", ")));
             }
         }
+        if (a.kernelThreads > 0 && host_.cpuCount > 0 && unsigned(a.kernelThreads) != host_.cpuCount) {
+            auto effect = unsigned(a.kernelThreads) > host_.cpuCount
+                              ? std::string("it oversubscribes them")
+                              : fmt::format("it leaves {} of them idle", host_.cpuCount - unsigned(a.kernelThreads));
+            here(rules::KernelThreadsFixed,
+                 fmt::format("{} runs its parallel loops on {} threads, fixed when it was compiled (num_threads({})); "
+                             "this process may use {} CPUs: {}, and torch.set_num_threads does not change it",
+                             f.relPath, a.kernelThreads, a.kernelThreads, host_.cpuCount, effect));
+        }
         if (!a.computeCapability.empty()) {
             if (!host_.cudaComputeCapabilities) {
                 here(rules::ComputeCapability,

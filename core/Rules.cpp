@@ -61,6 +61,10 @@ constexpr std::array kRules{
     Rule{rules::SymlinkOutOfRoot, "symlink-out-of-root", Severity::Error,
          "A file under lib/ is a symlink leading outside the cache root: whatever loads or deletes through it "
          "acts outside the cache."},
+    Rule{rules::KernelThreadsFixed, "kernel-threads-fixed", Severity::Warning,
+         "Inductor writes its thread count into a CPU kernel's parallel loops (num_threads(N)) unless it equals "
+         "the compiling machine's core count (torch 2.11: always); the kernel then runs N threads whatever "
+         "torch.set_num_threads says, oversubscribing a machine with fewer cores or leaving cores idle."},
 };
 
 } // namespace

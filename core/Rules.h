@@ -38,6 +38,7 @@ inline constexpr std::string_view DispatchKeyMismatch = "AOTI016";
 inline constexpr std::string_view UnknownField = "AOTI017";
 inline constexpr std::string_view UnreadableFile = "AOTI018";
 inline constexpr std::string_view SymlinkOutOfRoot = "AOTI019";
+inline constexpr std::string_view KernelThreadsFixed = "AOTI020";
 } // namespace rules
 
 std::span<const Rule> allRules();

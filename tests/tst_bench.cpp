@@ -67,6 +67,7 @@ private slots:
     void compareUsesP20P80Overlap();
     void cliBenchJson();
     void largeOutputsPayNoPageFaults();
+    void kernelWithFixedThreadsIsNoted();
 };
 
 void TestBench::realKernelsMatchEagerAndAreTimed() {
@@ -304,6 +305,38 @@ void TestBench::largeOutputsPayNoPageFaults() {
         double faults = r[side]["page_faults_per_run"].get<double>();
         QVERIFY2(faults < 1.0, (std::string(side) + ": " + std::to_string(faults) + " page faults per run").c_str());
     }
+}
+
+void TestBench::kernelWithFixedThreadsIsNoted() {
+    // A kernel whose loops inductor fixed at 7 threads (torch 2.11 on a 16-core machine wrote num_threads(16)
+    // and timed a 16-thread kernel against one-thread eager): the result and the CLI say so.
+    QTemporaryDir dir;
+    auto root = copyTree(realCache(), dir);
+    auto snap = scanCache(root);
+    std::string source;
+    for (const auto& f : snap.namespaces[0].devices[0].libFiles) {
+        if (f.role == LibraryRole::Kernel && snap.namespaces[0].devices[0].ops()[f.referencedBy[0].op].name == "div.Tensor_mode")
+            source = f.artifacts->kernelSources.at(0);
+    }
+    QVERIFY(!source.empty());
+    writeText(source, "void kernel() {\n    #pragma omp parallel num_threads(7)\n    {}\n}\n" + readText(source));
+    QProcess p;
+    p.start(QString::fromStdString(cliPath()), {"bench", "div.Tensor_mode", "--root", QString::fromStdString(root),
+                                               "--kernel-threads", "1", "--max-ms", "50", "--min-samples", "5"});
+    QVERIFY(p.waitForFinished(120000));
+    auto out = p.readAllStandardOutput();
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY2(out.contains("note: aten/cpu/div.Tensor_mode#0: the kernel runs 7 threads, fixed when it was compiled; eager ran on 1"),
+             out.constData());
+
+    auto jobs = benchJobsForEntries(scanCache(root), "div.Tensor_mode", {});
+    QCOMPARE(jobs.at(0).kernelThreads, 7);
+    auto outcomes = run(jobs, quick());
+    QVERIFY2(outcomes[0].ok, outcomes[0].message.c_str());
+    QCOMPARE(outcomes[0].result["kernel_threads"].get<int>(), 7);
+    // Kernels that leave the count to the runtime say nothing.
+    auto plain = run(benchJobsForEntries(scanCache(realCache()), "div.Tensor_mode", {}), quick());
+    QVERIFY(!plain[0].result.contains("kernel_threads"));
 }
 
 QTEST_GUILESS_MAIN(TestBench)

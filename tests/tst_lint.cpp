@@ -54,6 +54,18 @@ std::string firstWrapperMetadata(const std::string& root, const std::string& op)
     return {};
 }
 
+// The generated kernel source of the op's first library (a .kernel.cpp beside it).
+std::string firstKernelSource(const std::string& root, const std::string& op) {
+    auto snap = scanCache(root);
+    for (const auto& f : snap.namespaces[0].devices[0].libFiles) {
+        if (f.role == LibraryRole::Kernel && snap.namespaces[0].devices[0].ops()[f.referencedBy[0].op].name == op &&
+            !f.artifacts->kernelSources.empty()) {
+            return f.artifacts->kernelSources.at(0);
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 class TestLint : public QObject {
@@ -67,6 +79,7 @@ private slots:
     void cpuIsaMissing();
     void computeCapability();
     void foreignTorch();
+    void kernelThreadsFixed();
     void unresolvedDependency();
     void missingRunnerSymbols();
     void dispatchKeyMismatch();
@@ -174,6 +187,35 @@ void TestLint::foreignTorch() {
     host.torch->dir = "/opt/other-env/lib/python3.11/site-packages/torch";
     auto fs = lintRoot(realCache(), host);
     QCOMPARE(std::count_if(fs.begin(), fs.end(), [](auto& f) { return f.ruleId == "AOTI012"; }), 6);
+}
+
+void TestLint::kernelThreadsFixed() {
+    // The real cache's kernels leave the thread count to the runtime: no finding. A kernel whose loops inductor
+    // fixed at 7 threads (as torch 2.11 writes "#pragma omp parallel num_threads(16)" on a 16-core machine):
+    // a warning on any machine with another CPU count, saying which way it is wrong.
+    auto host = thisHost();
+    QVERIFY(host.cpuCount > 0);
+    QVERIFY(!has(lintRoot(realCache(), host), "AOTI020"));
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto source = firstKernelSource(root, "add.Tensor");
+    QVERIFY(!source.empty());
+    writeText(source, "#include <omp.h>\nvoid kernel() {\n    #pragma omp parallel num_threads(7)\n    {}\n}\n" + readText(source));
+    host.cpuCount = 2;
+    auto fs = lintRoot(root, host);
+    auto it = std::find_if(fs.begin(), fs.end(), [](auto& f) { return f.ruleId == "AOTI020"; });
+    QVERIFY2(it != fs.end(), dump(fs).c_str());
+    QCOMPARE(it->op, std::string("add.Tensor"));
+    QCOMPARE(it->severity, Severity::Warning);
+    QVERIFY2(it->message.find("on 7 threads") != std::string::npos && it->message.find("oversubscribes") != std::string::npos,
+             it->message.c_str());
+    host.cpuCount = 16;
+    fs = lintRoot(root, host);
+    it = std::find_if(fs.begin(), fs.end(), [](auto& f) { return f.ruleId == "AOTI020"; });
+    QVERIFY(it != fs.end());
+    QVERIFY2(it->message.find("leaves 9 of them idle") != std::string::npos, it->message.c_str());
+    host.cpuCount = 7;
+    QVERIFY(!has(lintRoot(root, host), "AOTI020"));
 }
 
 void TestLint::unresolvedDependency() {
