@@ -102,6 +102,13 @@ std::string defaultBenchWorker() {
 #endif
 }
 
+std::string threadMismatchNote(const nlohmann::json& result) {
+    int fixed = result.value("kernel_threads", 0), eager = result.value("threads", 0);
+    if (fixed <= 0 || fixed == eager) return {};
+    return fmt::format("the kernel runs {} threads, fixed when it was compiled; eager ran on {}, so its speedup "
+                       "compares different thread counts (rule AOTI020)", fixed, eager);
+}
+
 std::vector<BenchJob> benchJobsForEntries(const CacheSnapshot& snap, const std::string& op, const std::vector<int>& indices) {
     std::vector<BenchJob> out;
     std::set<int> wanted(indices.begin(), indices.end());

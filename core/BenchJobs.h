@@ -53,6 +53,10 @@ struct BenchOutcome {
 std::string defaultBenchWorker(); // $AOTISCOPE_BENCH_WORKER, beside this program, else the build's
 
 // Entries of an op (all when indices is empty), across namespaces and devices that hold it.
+// Empty, or why a result's speedup compares different thread counts: a kernel whose count inductor fixed at
+// compile time (kernel_threads) against eager on the worker's threads.
+std::string threadMismatchNote(const nlohmann::json& result);
+
 std::vector<BenchJob> benchJobsForEntries(const CacheSnapshot& snap, const std::string& op, const std::vector<int>& indices);
 
 using BenchEventSink = std::function<void(const BenchJob& job, const nlohmann::json& event)>;

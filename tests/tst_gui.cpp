@@ -366,6 +366,18 @@ void TestGui::benchmarkPanel() {
     QVERIFY2(!verdict.isEmpty() && verdict != QStringLiteral("wrong results"), qPrintable(verdict));
     QVERIFY(m->index(0, BenchResultsModel::AotiColumn).data().toString().contains(QStringLiteral("s")));
     QVERIFY(m->index(0, BenchResultsModel::SpeedupColumn).data(BenchResultsModel::SortRole).toDouble() > 0);
+    QVERIFY(!m->index(0, BenchResultsModel::SpeedupColumn).data().toString().contains(QStringLiteral("†")));
+    {
+        // A kernel whose thread count inductor fixed (rule AOTI020): the speedup is marked and explained.
+        BenchRow fixed = m->row(0);
+        fixed.outcome.result["kernel_threads"] = 7;
+        fixed.outcome.result["threads"] = 1;
+        BenchResultsModel marked;
+        marked.row(marked.add(fixed.job)) = fixed;
+        QVERIFY(marked.index(0, BenchResultsModel::SpeedupColumn).data().toString().endsWith(QStringLiteral(" †")));
+        QVERIFY(marked.index(0, BenchResultsModel::SpeedupColumn).data(Qt::ToolTipRole).toString().contains(
+            QStringLiteral("the kernel runs 7 threads, fixed when it was compiled; eager ran on 1")));
+    }
     // Charts: AOTI and eager boxes, bandwidth bars with the ceiling line.
     auto series = panel->charts()->timeChart()->series();
     QCOMPARE(series.size(), 2);

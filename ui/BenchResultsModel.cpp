@@ -54,7 +54,11 @@ QVariant BenchResultsModel::data(const QModelIndex& index, int role) const {
         case RangeColumn:
             return times ? formatMicros(figure(r, "aoti", "p20_us")) + QStringLiteral(" – ") + formatMicros(figure(r, "aoti", "p80_us")) : QVariant();
         case EagerColumn: return times ? formatMicros(figure(r, "eager", "median_us")) : QVariant();
-        case SpeedupColumn: return times ? QString::number(r.value("speedup", 0.0), 'f', 2) + QStringLiteral("×") : QVariant();
+        case SpeedupColumn:
+            // A dagger where the kernel ran another thread count than eager (the tooltip says why).
+            return times ? QString::number(r.value("speedup", 0.0), 'f', 2) + QStringLiteral("×") +
+                               (threadMismatchNote(r).empty() ? QString() : QStringLiteral(" †"))
+                         : QVariant();
         case BandwidthColumn: return times ? QString::number(r.value("gbps", 0.0), 'f', 2) : QVariant();
         case CeilingColumn: return times ? QString::number(r.value("fraction_of_ceiling", 0.0) * 100.0, 'f', 1) + QStringLiteral(" %") : QVariant();
         case BaselineColumn: return row.vsBaseline ? QString::fromStdString(row.vsBaseline->text()) : QVariant();
@@ -85,6 +89,10 @@ QVariant BenchResultsModel::data(const QModelIndex& index, int role) const {
     }
     if (role == Qt::ToolTipRole && index.column() == VerdictColumn && row.state == BenchRow::State::Done) {
         return QString::fromStdString(r.contains("check") ? r["check"].value("message", "") : "");
+    }
+    if (role == Qt::ToolTipRole && index.column() == SpeedupColumn && times) {
+        auto note = threadMismatchNote(r);
+        return note.empty() ? QVariant() : QVariant(QString::fromStdString(note));
     }
     return {};
 }

@@ -105,11 +105,8 @@ int cmdBench(const CliOptions& o, std::ostream& out, std::ostream& err) {
                        j.contains("ceiling") ? j["ceiling"].value("gbps", 0.0) : 0.0);
         }
         for (const auto& r : outcomes) {
-            int fixed = r.ok ? r.result.value("kernel_threads", 0) : 0;
-            if (fixed > 0 && fixed != r.result.value("threads", 0)) {
-                fmt::print(out, "note: {}: the kernel runs {} threads, fixed when it was compiled; eager ran on {}, so its "
-                                "speedup compares different thread counts (rule AOTI020)\n",
-                           r.id, fixed, r.result.value("threads", 0));
+            if (auto note = r.ok ? threadMismatchNote(r.result) : std::string(); !note.empty()) {
+                fmt::print(out, "note: {}: {}\n", r.id, note);
             }
         }
     }
