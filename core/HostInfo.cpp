@@ -37,6 +37,23 @@ std::set<std::string> parseCpuFlags(const std::string& cpuinfo) {
     return flags;
 }
 
+unsigned countPhysicalCores(const std::string& cpuinfo) {
+    std::set<std::pair<std::string, std::string>> cores;
+    std::istringstream in(cpuinfo);
+    std::string line, package;
+    auto value = [](const std::string& l) {
+        auto colon = l.find(':');
+        auto v = colon == std::string::npos ? std::string() : l.substr(colon + 1);
+        v.erase(0, v.find_first_not_of(" \t"));
+        return v;
+    };
+    while (std::getline(in, line)) {
+        if (line.starts_with("physical id")) package = value(line);
+        else if (line.starts_with("core id")) cores.emplace(package, value(line));
+    }
+    return unsigned(cores.size());
+}
+
 std::vector<std::string> parseComputeCapabilities(const std::string& smiOutput) {
     std::vector<std::string> out;
     std::istringstream in(smiOutput);
@@ -138,6 +155,7 @@ HostInfo HostInfo::detect() {
     std::string cpuinfo;
     if (readWholeFile("/proc/cpuinfo", cpuinfo).empty()) {
         h.cpuFlags = parseCpuFlags(cpuinfo);
+        h.physicalCores = countPhysicalCores(cpuinfo);
     }
     auto smi = runProcess({"nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"}, 5000);
     if (smi.exitCode == 0) {

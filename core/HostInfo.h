@@ -22,6 +22,7 @@ struct HostInfo {
     std::optional<TorchInstall> torch;
     std::vector<std::string> librarySearchPath; // LD_LIBRARY_PATH, ld.so.conf folders, system defaults
     unsigned cpuCount = 0;               // CPUs this process may run on (its affinity mask)
+    unsigned physicalCores = 0;          // distinct (physical id, core id) in /proc/cpuinfo; 0: not listed
 
     // Detects everything. The active torch is the one `python` imports (AOTISCOPE_PYTHON, else the
     // project's .venv, else python3 on PATH), found without importing it; AOTISCOPE_TORCH_DIR overrides.
@@ -32,6 +33,9 @@ struct HostInfo {
 std::string readTorchVersion(const std::string& torchDir);
 std::optional<TorchInstall> detectTorch();
 std::set<std::string> parseCpuFlags(const std::string& cpuinfo);
+// Distinct (physical id, core id) pairs: the cores without their SMT siblings, which is what torch's default
+// thread count (and so inductor's) is. 0 when /proc/cpuinfo does not say.
+unsigned countPhysicalCores(const std::string& cpuinfo);
 // "9.0\n8.0\n" (nvidia-smi --query-gpu=compute_cap) -> {"90", "80"}
 std::vector<std::string> parseComputeCapabilities(const std::string& smiOutput);
 // The /proc/cpuinfo flags an AOTI_CPU_ISA word needs ("AVX512" -> avx512f, avx512bw, avx512vl, avx512dq).

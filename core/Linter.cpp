@@ -269,7 +269,9 @@ private:
                                                        f.relPath, a.cpuIsa, fmt::join(lacking, ", ")));
             }
         }
-        if (a.kernelThreads > 0 && host_.cpuCount > 0 && unsigned(a.kernelThreads) != host_.cpuCount) {
+        // Either count is what inductor would pick here: the CPUs, or torch's default of one thread per core.
+        if (a.kernelThreads > 0 && host_.cpuCount > 0 && unsigned(a.kernelThreads) != host_.cpuCount &&
+            unsigned(a.kernelThreads) != host_.physicalCores) {
             auto effect = unsigned(a.kernelThreads) > host_.cpuCount
                               ? std::string("it oversubscribes them")
                               : fmt::format("it leaves {} of them idle", host_.cpuCount - unsigned(a.kernelThreads));

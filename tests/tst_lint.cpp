@@ -80,6 +80,7 @@ private slots:
     void computeCapability();
     void foreignTorch();
     void kernelThreadsFixed();
+    void physicalCoresFromCpuinfo();
     void unresolvedDependency();
     void missingRunnerSymbols();
     void dispatchKeyMismatch();
@@ -202,6 +203,7 @@ void TestLint::kernelThreadsFixed() {
     QVERIFY(!source.empty());
     writeText(source, "#include <omp.h>\nvoid kernel() {\n    #pragma omp parallel num_threads(7)\n    {}\n}\n" + readText(source));
     host.cpuCount = 2;
+    host.physicalCores = 2;
     auto fs = lintRoot(root, host);
     auto it = std::find_if(fs.begin(), fs.end(), [](auto& f) { return f.ruleId == "AOTI020"; });
     QVERIFY2(it != fs.end(), dump(fs).c_str());
@@ -210,12 +212,29 @@ void TestLint::kernelThreadsFixed() {
     QVERIFY2(it->message.find("on 7 threads") != std::string::npos && it->message.find("oversubscribes") != std::string::npos,
              it->message.c_str());
     host.cpuCount = 16;
+    host.physicalCores = 8;
     fs = lintRoot(root, host);
     it = std::find_if(fs.begin(), fs.end(), [](auto& f) { return f.ruleId == "AOTI020"; });
     QVERIFY(it != fs.end());
     QVERIFY2(it->message.find("leaves 9 of them idle") != std::string::npos, it->message.c_str());
     host.cpuCount = 7;
     QVERIFY(!has(lintRoot(root, host), "AOTI020"));
+    // 14 CPUs in 7 cores: torch's default is 7 threads there, the count inductor fixes on that very machine.
+    host.cpuCount = 14;
+    host.physicalCores = 7;
+    QVERIFY(!has(lintRoot(root, host), "AOTI020"));
+}
+
+void TestLint::physicalCoresFromCpuinfo() {
+    // Two packages of two cores, each core with two SMT siblings; then a VM that lists no topology.
+    std::string cpuinfo;
+    for (int package = 0; package < 2; ++package)
+        for (int core = 0; core < 2; ++core)
+            for (int sibling = 0; sibling < 2; ++sibling)
+                cpuinfo += "processor\t: x\nphysical id\t: " + std::to_string(package) + "\ncore id\t\t: " +
+                           std::to_string(core) + "\nflags\t\t: sse2\n\n";
+    QCOMPARE(countPhysicalCores(cpuinfo), 4u);
+    QCOMPARE(countPhysicalCores("processor\t: 0\nflags\t: sse2\n"), 0u);
 }
 
 void TestLint::unresolvedDependency() {
