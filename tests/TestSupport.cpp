@@ -1,5 +1,7 @@
 #include "TestSupport.h"
 
+#include "core/CacheScanner.h"
+
 #include <QtTest>
 
 #include <cstdlib>
@@ -54,6 +56,18 @@ const aotiscope::OpFile* findOp(const aotiscope::CacheSnapshot& snap, const std:
         }
     }
     return nullptr;
+}
+
+std::string firstKernelSource(const std::string& root, const std::string& op) {
+    auto snap = aotiscope::scanCache(root);
+    const auto& dev = snap.namespaces.at(0).devices.at(0);
+    for (const auto& f : dev.libFiles) {
+        if (f.role == aotiscope::LibraryRole::Kernel && dev.ops()[f.referencedBy[0].op].name == op && f.artifacts &&
+            !f.artifacts->kernelSources.empty()) {
+            return f.artifacts->kernelSources.front();
+        }
+    }
+    return {};
 }
 
 } // namespace testsupport

@@ -18,5 +18,7 @@ std::string copyTree(const std::string& from, QTemporaryDir& into);
 std::string readText(const std::string& path);
 void writeText(const std::string& path, const std::string& text);
 const aotiscope::OpFile* findOp(const aotiscope::CacheSnapshot& snap, const std::string& name);
+// The generated kernel source (.kernel.cpp) of the op's first library in the cache at root; empty if none.
+std::string firstKernelSource(const std::string& root, const std::string& op);
 
 } // namespace testsupport

@@ -312,12 +312,7 @@ void TestBench::kernelWithFixedThreadsIsNoted() {
     // and timed a 16-thread kernel against one-thread eager): the result and the CLI say so.
     QTemporaryDir dir;
     auto root = copyTree(realCache(), dir);
-    auto snap = scanCache(root);
-    std::string source;
-    for (const auto& f : snap.namespaces[0].devices[0].libFiles) {
-        if (f.role == LibraryRole::Kernel && snap.namespaces[0].devices[0].ops()[f.referencedBy[0].op].name == "div.Tensor_mode")
-            source = f.artifacts->kernelSources.at(0);
-    }
+    auto source = firstKernelSource(root, "div.Tensor_mode");
     QVERIFY(!source.empty());
     writeText(source, "void kernel() {\n    #pragma omp parallel num_threads(7)\n    {}\n}\n" + readText(source));
     QProcess p;

@@ -54,18 +54,6 @@ std::string firstWrapperMetadata(const std::string& root, const std::string& op)
     return {};
 }
 
-// The generated kernel source of the op's first library (a .kernel.cpp beside it).
-std::string firstKernelSource(const std::string& root, const std::string& op) {
-    auto snap = scanCache(root);
-    for (const auto& f : snap.namespaces[0].devices[0].libFiles) {
-        if (f.role == LibraryRole::Kernel && snap.namespaces[0].devices[0].ops()[f.referencedBy[0].op].name == op &&
-            !f.artifacts->kernelSources.empty()) {
-            return f.artifacts->kernelSources.at(0);
-        }
-    }
-    return {};
-}
-
 } // namespace
 
 class TestLint : public QObject {
