@@ -113,8 +113,13 @@ LibraryArtifacts readLibraryArtifacts(const std::string& libraryPath, const Sibl
     }
     // Files named by the link command in the same folder (torch 2.5+: "<other>.kernel.o") belong too.
     std::vector<std::string> stems{stem};
+    // Generated sources are read once, up to 4 MiB from their end: the commands are in their last lines, and
+    // the wrapper's text is searched again below for fixed thread counts (torch 2.4 keeps kernels in it).
+    constexpr std::size_t sourceLimit = std::size_t(4) << 20;
+    std::string wrapperText;
     if (!a.wrapperSource.empty()) {
-        auto tail = readFileTail(a.wrapperSource, 16384);
+        wrapperText = readFileTail(a.wrapperSource, sourceLimit);
+        const auto& tail = wrapperText;
         a.compileCommand = commandAfter(tail, "Compile cmd");
         a.linkCommand = commandAfter(tail, "Link cmd");
         a.torchDir = torchDirFromCommand(a.compileCommand);
@@ -151,10 +156,9 @@ LibraryArtifacts readLibraryArtifacts(const std::string& libraryPath, const Sibl
     }
     // Inductor fixes the kernel's thread count at compile time unless it equals the compiling machine's cores
     // (torch 2.13; torch 2.11 always fixes it). Kernels are in the .kernel.cpp (2.5+) or the wrapper (2.4).
-    std::vector<std::string> sources = a.kernelSources;
-    if (!a.wrapperSource.empty()) sources.push_back(a.wrapperSource);
-    for (const auto& source : sources) {
-        a.kernelThreads = std::max(a.kernelThreads, fixedOpenMpThreads(readFileTail(source, 4 << 20)));
+    a.kernelThreads = fixedOpenMpThreads(wrapperText);
+    for (const auto& source : a.kernelSources) {
+        a.kernelThreads = std::max(a.kernelThreads, fixedOpenMpThreads(readFileTail(source, sourceLimit)));
     }
     // The wrapper's metadata is authoritative; a kernel's metadata is the fallback.
     std::ranges::sort(a.metadataFiles, [&](const std::string& x, const std::string& y) {
