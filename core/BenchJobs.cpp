@@ -32,12 +32,12 @@ const LibraryArtifacts* artifactsOf(const DeviceDir& dev, const std::string& lib
 }
 
 void addJobsFor(const CacheSnapshot& snap, const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op,
-                const std::set<int>& wanted, std::vector<BenchJob>& out) {
+                const std::set<std::string>& wanted, std::vector<BenchJob>& out) {
     auto entries = readOpEntries(op.path);
     for (const auto& e : op.entries) {
-        if (!wanted.empty() && !wanted.contains(e.index)) continue;
+        if (!wanted.empty() && !wanted.contains(e.key)) continue;
         BenchJob job;
-        job.id = entryId(ns.name, dev.name, op.name, e.index);
+        job.id = entryId(ns.name, dev.name, op.name, e.key);
         job.key = fmt::format("{}/{}/{}/{:016x}", ns.name, dev.name, op.name, entryGuardHash(e));
         job.root = snap.root;
         job.ns = ns.name;
@@ -109,11 +109,17 @@ std::string threadMismatchNote(const nlohmann::json& result) {
                        "compares different thread counts (rule AOTI020)", fixed, eager);
 }
 
-std::vector<BenchJob> benchJobsForEntries(const CacheSnapshot& snap, const std::string& op, const std::vector<int>& indices) {
+std::vector<BenchJob> benchJobsForEntries(const CacheSnapshot& snap, const std::string& op, const std::vector<int>& indices,
+                                          const std::vector<std::string>& keys) {
     std::vector<BenchJob> out;
-    std::set<int> wanted(indices.begin(), indices.end());
     forEachOp(snap, [&](const NamespaceDir& ns, const DeviceDir& dev, const OpFile& file) {
-        if (file.name == op) addJobsFor(snap, ns, dev, file, wanted, out);
+        if (file.name != op) return;
+        std::set<std::string> wanted(keys.begin(), keys.end()); // positions of this snapshot, named by identity here
+        for (int i : indices) {
+            if (i >= 0 && std::size_t(i) < file.entries.size()) wanted.insert(file.entries[std::size_t(i)].key);
+        }
+        if (wanted.empty() && (!indices.empty() || !keys.empty())) return;
+        addJobsFor(snap, ns, dev, file, wanted, out);
     });
     return out;
 }
@@ -127,6 +133,7 @@ std::vector<BenchOutcome> runBenchJobs(const std::vector<BenchJob>& jobs, const 
         BenchOutcome outcome;
         outcome.id = job.id;
         outcome.key = job.key;
+        outcome.position = entryPosition(job.ns, job.device, job.op, job.entry);
         auto started = Clock::now();
         auto finish = [&](bool ok, std::string message) {
             outcome.ok = ok;

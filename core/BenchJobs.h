@@ -29,7 +29,7 @@ struct BenchOptions {
 };
 
 struct BenchJob {
-    std::string id;     // "aten/cpu/abs#0"
+    std::string id;     // entryId: "aten/cpu/abs@<entry key>"
     std::string key;    // the entry's identity across rescans and recompiles (op + guard hash), for history
     std::string root, ns, device, op;
     int entry = -1;
@@ -42,6 +42,7 @@ struct BenchJob {
 
 struct BenchOutcome {
     std::string id, key;
+    std::string position; // "aten/cpu/abs #0": the entry's place when the job was planned, for people
     bool ok = false;         // a result came back (which may still say "wrong results")
     std::string message;     // why there is no result, in words
     nlohmann::json result = nlohmann::json::object(); // the worker's figures (docs/json-schema.md, "bench")
@@ -57,7 +58,8 @@ std::string defaultBenchWorker(); // $AOTISCOPE_BENCH_WORKER, beside this progra
 // compile time (kernel_threads) against eager on the worker's threads.
 std::string threadMismatchNote(const nlohmann::json& result);
 
-std::vector<BenchJob> benchJobsForEntries(const CacheSnapshot& snap, const std::string& op, const std::vector<int>& indices);
+std::vector<BenchJob> benchJobsForEntries(const CacheSnapshot& snap, const std::string& op, const std::vector<int>& indices,
+                                          const std::vector<std::string>& keys = {});
 
 using BenchEventSink = std::function<void(const BenchJob& job, const nlohmann::json& event)>;
 std::vector<BenchOutcome> runBenchJobs(const std::vector<BenchJob>& jobs, const BenchOptions& options,

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,8 +18,9 @@ namespace aotiscope {
 
 struct PlannedEntryRemoval {
     std::string ns, device, op;
-    int index = -1;
-    nlohmann::ordered_json entry; // as read when planning; matched by content when applying
+    int index = -1;               // its position when planned, for people
+    std::string key;              // its identity (EntryKey.h): what applying looks for
+    nlohmann::ordered_json entry; // as read when planning
     std::string reason;
 };
 
@@ -41,10 +43,14 @@ struct EditPlan {
 };
 
 // The snapshot must come from a scan with inspectLibraries on (sidecars are planned with their library).
-// Entries by index; an empty list plans nothing (deleting a whole op is planDeleteOp: never by accident).
+// Entries by identity (entry keys, or positions "#N" of this snapshot, turned into keys here); an empty list
+// plans nothing (deleting a whole op is planDeleteOp: never by accident).
 EditPlan planDeleteEntries(const CacheSnapshot& snap, const std::string& ns, const std::string& device,
-                           const std::string& op, const std::vector<int>& indices);
-// Every entry of the op (in each namespace and device, unless narrowed), its file, and their libraries.
+                           const std::string& op, const std::vector<std::string>& keys);
+EditPlan planDeleteEntriesAt(const CacheSnapshot& snap, const std::string& ns, const std::string& device,
+                             const std::string& op, const std::vector<int>& indices, const std::vector<std::string>& alsoKeys = {});
+// Every entry of the op (in each namespace and device, unless narrowed), its file, and their libraries. An op
+// file that cannot be read or parsed is moved whole (PyTorch ignores it; the libraries it may name stay).
 EditPlan planDeleteOp(const CacheSnapshot& snap, const std::string& ns, const std::string& device, const std::string& op);
 // Orphan kernel libraries (and their sidecars) no younger than `minAge`: PyTorch writes the library before
 // the entry that names it, so a fresh orphan may be a compile in progress.
@@ -65,6 +71,25 @@ struct ApplyResult {
 };
 
 ApplyResult applyPlan(const EditPlan& plan, std::chrono::milliseconds lockTimeout);
+
+// Takes entries out of one op file under PyTorch's locks into a new trash record (restorable, in place, with
+// restoreTrash). `select` sees the entries and their keys as they are now, under the locks, and fills the
+// positions to take out, or returns why it refuses (then nothing changes).
+struct TakeOut {
+    std::string trashId;
+    std::vector<nlohmann::ordered_json> removed;
+    std::vector<std::string> removedKeys;
+    std::string successorKey; // the entry that followed the first removed one and stays; empty: none
+    std::string error;
+};
+using TakeOutSelector = std::function<std::string(const nlohmann::ordered_json& entries, const std::vector<std::string>& keys,
+                                                  std::vector<std::size_t>& positions)>;
+TakeOut takeOutEntries(const std::string& root, const std::string& ns, const std::string& device, const std::string& op,
+                       const std::string& operation, const TakeOutSelector& select, std::chrono::milliseconds lockTimeout);
+// Moves files (inside the root) into an existing trash record, or a new one when trashId is empty. A library
+// (.so) goes with its sidecars, and only while no entry of its folder names it.
+ApplyResult trashFiles(const std::string& root, const std::string& trashId, const std::string& operation,
+                       const std::vector<std::string>& paths);
 
 struct TrashRecord {
     std::string id;

@@ -29,8 +29,13 @@ const char* libraryRoleName(LibraryRole role) {
     return "unknown";
 }
 
-std::string entryId(const std::string& ns, const std::string& device, const std::string& op, int entry) {
-    return ns + "/" + device + "/" + op + "#" + std::to_string(entry);
+std::string entryId(const std::string& ns, const std::string& device, const std::string& op, const std::string& key) {
+    auto id = ns + "/" + device + "/" + op;
+    return key.empty() ? id : id + "@" + key;
+}
+
+std::string entryPosition(const std::string& ns, const std::string& device, const std::string& op, int index) {
+    return ns + "/" + device + "/" + op + " #" + std::to_string(index);
 }
 
 std::size_t CacheSnapshot::opCount() const {

@@ -75,7 +75,8 @@ struct ParseIssue {
 };
 
 struct Entry {
-    int index = 0; // position in the op file: the first match wins
+    int index = 0; // position in the op file: the first match wins (a position, never a name: see key)
+    std::string key; // identity from the content (EntryKey.h): how jobs, plans and selections name it
     std::vector<Arg> args;
     std::optional<std::string> kernelPath; // as written, relative to the device folder
     std::vector<RawField> unknown;
@@ -187,8 +188,11 @@ struct CacheSnapshot {
     std::size_t entryCount() const;
 };
 
-// "aten/cpu/abs#1": how an entry is named across the tools (job ids, the window's selection keys).
-std::string entryId(const std::string& ns, const std::string& device, const std::string& op, int entry);
+// "aten/cpu/abs@1f0c...": how an entry is named across the tools (job ids, the window's selection keys,
+// benchmark runs); "aten/cpu/abs" for the op itself (an empty key).
+std::string entryId(const std::string& ns, const std::string& device, const std::string& op, const std::string& key);
+// "aten/cpu/abs #1": the entry's position, for people (changes when entries before it go).
+std::string entryPosition(const std::string& ns, const std::string& device, const std::string& op, int index);
 
 // Calls fn(namespace, device, op file) for every op file of the snapshot, in scan order.
 template <typename Fn>

@@ -1,11 +1,13 @@
 #include "core/JsonReport.h"
 
+#include "core/CacheSizes.h"
 #include "core/FileUtil.h"
 #include "core/TorchNames.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 #include <unordered_map>
@@ -171,12 +173,29 @@ json libraryToJson(const LibraryFile* lib, const std::string& joinedPath) {
     return j;
 }
 
-json findingToJson(const Finding& f) {
+json findingToJson(const Finding& f, const std::string& entryKey) {
     const Rule& r = ruleById(f.ruleId);
     return json{{"rule", f.ruleId},     {"name", r.name},      {"severity", severityName(f.severity)},
                 {"message", f.message}, {"explanation", r.pytorchBehaviour},
                 {"namespace", f.ns},    {"device", f.device},  {"op", f.op},
-                {"entry", f.entry},     {"arg", f.arg},        {"path", f.path}};
+                {"entry", f.entry},     {"entry_key", entryKey.empty() ? json() : json(entryKey)},
+                {"arg", f.arg},         {"path", f.path}};
+}
+
+const std::string& entryKeyOfFinding(const CacheSnapshot& snap, const Finding& f) {
+    static const std::string none;
+    if (f.entry < 0) return none;
+    for (const auto& ns : snap.namespaces) {
+        if (ns.name != f.ns) continue;
+        for (const auto& dev : ns.devices) {
+            if (dev.name != f.device) continue;
+            auto it = std::ranges::lower_bound(dev.ops(), f.op, {}, &OpFile::name);
+            if (it != dev.ops().end() && it->name == f.op && std::size_t(f.entry) < it->entries.size()) {
+                return it->entries[std::size_t(f.entry)].key;
+            }
+        }
+    }
+    return none;
 }
 
 json locateToJson(const LocateResult& r) {
@@ -195,30 +214,23 @@ json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings)
     for (const auto& ns : snap.namespaces) {
         json devices = json::array();
         for (const auto& dev : ns.devices) {
-            std::unordered_map<std::string, std::uint64_t> opBytes;
-            std::uint64_t orphanBytes = 0, libBytes = 0;
+            auto sizes = deviceSizes(dev);
             std::size_t orphans = 0, helpers = 0;
             for (const auto& f : dev.libFiles) {
-                libBytes += f.stat.size;
-                if (f.role == LibraryRole::OrphanKernel) {
-                    ++orphans;
-                    orphanBytes += f.stat.size + f.artifactBytes;
-                } else if (f.role == LibraryRole::HelperBuild) {
-                    ++helpers;
-                }
-                for (const auto& ref : f.referencedBy) {
-                    opBytes[dev.ops()[ref.op].name] += f.stat.size + f.artifactBytes;
-                }
+                orphans += f.role == LibraryRole::OrphanKernel;
+                helpers += f.role == LibraryRole::HelperBuild;
             }
+            auto libBytes = sizes.total;
             totalBytes += libBytes;
             json ops = json::array();
             std::size_t entries = 0;
-            for (const auto& op : dev.ops()) {
+            for (std::size_t o = 0; o < dev.ops().size(); ++o) {
+                const auto& op = dev.ops()[o];
                 auto it = byOp.find({ns.name, dev.name, op.name});
                 entries += op.entries.size();
                 ops.push_back({{"name", op.name},
                                {"entries", op.entries.size()},
-                               {"bytes", opBytes[op.name]},
+                               {"bytes", sizes.opBytes[o]},
                                {"json_bytes", op.stat.size},
                                {"mtime", op.stat.mtime},
                                {"status", statusOf(it == byOp.end() ? nullptr : &it->second)},
@@ -230,9 +242,11 @@ json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings)
                                {"op_count", dev.ops().size()},
                                {"entries", entries},
                                {"lib_bytes", libBytes},
+                               {"referenced_bytes", sizes.referenced},
+                               {"other_bytes", sizes.other},
                                {"lib_files", dev.libFiles.size()},
                                {"orphan_libraries", orphans},
-                               {"orphan_bytes", orphanBytes},
+                               {"orphan_bytes", sizes.orphan},
                                {"helper_builds", helpers}});
         }
         namespaces.push_back({{"name", ns.name}, {"devices", devices}});
@@ -274,10 +288,10 @@ json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findin
                     json fs = json::array();
                     if (auto it = byEntry.find({ns.name, dev.name, op.name, e.index}); it != byEntry.end()) {
                         for (const auto* f : it->second) {
-                            fs.push_back(findingToJson(*f));
+                            fs.push_back(findingToJson(*f, e.key));
                         }
                     }
-                    json entry{{"index", e.index}, {"kernel_path", optionalJson(e.kernelPath)}, {"args", args}, {"findings", fs}};
+                    json entry{{"index", e.index}, {"entry_key", e.key}, {"kernel_path", optionalJson(e.kernelPath)}, {"args", args}, {"findings", fs}};
                     if (e.kernelPath) {
                         auto joined = absolutePath(e.kernelPath->starts_with('/') ? *e.kernelPath : dev.path + "/" + *e.kernelPath);
                         entry["library"] = libraryToJson(e.library >= 0 ? &dev.libFiles[std::size_t(e.library)] : nullptr, joined);
@@ -302,7 +316,7 @@ json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findin
 json lintToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings) {
     json list = json::array();
     for (const auto& f : findings) {
-        list.push_back(findingToJson(f));
+        list.push_back(findingToJson(f, entryKeyOfFinding(snap, f)));
     }
     auto c = countFindings(findings);
     return json{{"schema", "aotiscope.lint/1"},

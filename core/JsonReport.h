@@ -14,7 +14,9 @@ namespace aotiscope {
 nlohmann::json tensorToJson(const TensorMeta& t, const DispatchKeyDecoder* decoder);
 nlohmann::json argToJson(const Arg& a, int index, const DispatchKeyDecoder* decoder);
 nlohmann::json libraryToJson(const LibraryFile* lib, const std::string& joinedPath);
-nlohmann::json findingToJson(const Finding& f);
+// entryKey: the identity of the entry the finding is about (entryKeyOfFinding), empty when none.
+nlohmann::json findingToJson(const Finding& f, const std::string& entryKey = {});
+const std::string& entryKeyOfFinding(const CacheSnapshot& snap, const Finding& f);
 nlohmann::json locateToJson(const LocateResult& r);
 // ls: the tree with counts, sizes and worst status per op.
 nlohmann::json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings);

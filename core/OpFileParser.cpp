@@ -1,10 +1,14 @@
 #include "core/OpFileParser.h"
 
+#include "core/EntryKey.h"
 #include "core/FileUtil.h"
 #include "core/TorchNames.h"
 
 #include <fmt/format.h>
+
 #include <simdjson.h>
+
+#include <algorithm>
 
 namespace aotiscope {
 
@@ -365,6 +369,55 @@ struct EntryReader {
     }
 };
 
+// The canonical text of a value for its entry key (EntryKey.h): the same text EntryKey's nlohmann writer gives.
+void appendCanonical(std::string& out, dom::element v) {
+    switch (v.type()) {
+    case dom::element_type::OBJECT: {
+        std::vector<std::pair<std::string_view, dom::element>> items;
+        for (auto [k, x] : dom::object(v)) items.emplace_back(k, x);
+        std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        out += '{';
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            if (i) out += ',';
+            canonical::appendString(out, items[i].first);
+            out += ':';
+            appendCanonical(out, items[i].second);
+        }
+        out += '}';
+        break;
+    }
+    case dom::element_type::ARRAY: {
+        out += '[';
+        bool first = true;
+        for (dom::element x : dom::array(v)) {
+            if (!first) out += ',';
+            first = false;
+            appendCanonical(out, x);
+        }
+        out += ']';
+        break;
+    }
+    case dom::element_type::STRING: canonical::appendString(out, std::string_view(v)); break;
+    case dom::element_type::BOOL: out += bool(v) ? "true" : "false"; break;
+    case dom::element_type::INT64: canonical::appendInteger(out, std::int64_t(v)); break;
+    case dom::element_type::UINT64: canonical::appendUnsigned(out, std::uint64_t(v)); break;
+    case dom::element_type::DOUBLE: canonical::appendFloat(out, double(v)); break;
+    case dom::element_type::NULL_VALUE: out += "null"; break;
+    }
+}
+
+std::string entryKeyOfElement(dom::element el, const Entry& entry) {
+    std::string text;
+    dom::element meta;
+    if (el.type() == dom::element_type::OBJECT && !dom::object(el)["meta_info"].get(meta)) {
+        appendCanonical(text, meta);
+        return entryKeyFromCanonical(text, entry.kernelPath);
+    }
+    text = "\x02";
+    appendCanonical(text, el);
+    return entryKeyFromCanonical(text, std::nullopt);
+}
+
 } // namespace
 
 struct OpFileParser::Impl {
@@ -409,8 +462,14 @@ void OpFileParser::parseText(std::string_view text, OpFile& op) {
         Entry entry;
         entry.index = int(op.entries.size());
         EntryReader{entry}.read(el);
+        entry.key = entryKeyOfElement(el, entry);
         op.entries.push_back(std::move(entry));
     }
+    std::vector<std::string> keys;
+    keys.reserve(op.entries.size());
+    for (const auto& e : op.entries) keys.push_back(e.key);
+    numberDuplicateKeys(keys);
+    for (std::size_t i = 0; i < keys.size(); ++i) op.entries[i].key = std::move(keys[i]);
 }
 
 std::optional<std::string> quotePythonNonFinite(std::string_view text, std::string_view marker) {

@@ -1,5 +1,6 @@
 #include "core/OpFileWriter.h"
 
+#include "core/EntryKey.h"
 #include "core/FileLock.h"
 #include "core/FileUtil.h"
 #include "core/OpFileParser.h"
@@ -18,8 +19,6 @@
 namespace aotiscope {
 
 namespace {
-
-constexpr std::string_view kNonFiniteMarker = "__aotiscope_nonfinite__:";
 
 std::string writeAll(int fd, const std::string& data) {
     std::size_t done = 0;
@@ -98,7 +97,7 @@ std::string dumpOpJson(const nlohmann::ordered_json& entries) {
     return text;
 }
 
-std::string rewriteOpFile(const OpLocation& where, const std::function<void(nlohmann::ordered_json&)>& edit,
+std::string rewriteOpFile(const OpLocation& where, const std::function<std::string(nlohmann::ordered_json&)>& edit,
                           std::chrono::milliseconds lockTimeout, bool removeWhenEmpty, const std::string& removedCopyPath) {
     // Writer's lock first, then the readers': PyTorch never holds both, so no order of theirs can deadlock us.
     FileLock writer, reader;
@@ -122,7 +121,9 @@ std::string rewriteOpFile(const OpLocation& where, const std::function<void(nloh
                                parseError.empty() ? "unexpected structure" : parseError);
         }
     }
-    edit(entries);
+    if (auto refused = edit(entries); !refused.empty()) {
+        return refused;
+    }
     if (entries.empty() && removeWhenEmpty) {
         std::error_code ec;
         if (!removedCopyPath.empty()) {

@@ -24,8 +24,9 @@ struct OpLocation {
 
 // Reads the op's entries (an empty list when the file does not exist) under both locks, lets `edit` change
 // them, and writes the result as PyTorch does (json.dump, indent 4) — or removes the file when `edit` leaves
-// it empty and `removeWhenEmpty`. Returns "" on success, else what went wrong (nothing is changed then).
-std::string rewriteOpFile(const OpLocation& where, const std::function<void(nlohmann::ordered_json& entries)>& edit,
+// it empty and `removeWhenEmpty`. `edit` returns "" to go on, or why it refuses (nothing is written then).
+// Returns "" on success, else what went wrong (nothing is changed then).
+std::string rewriteOpFile(const OpLocation& where, const std::function<std::string(nlohmann::ordered_json& entries)>& edit,
                           std::chrono::milliseconds lockTimeout, bool removeWhenEmpty = false,
                           const std::string& removedCopyPath = {});
 

@@ -2,6 +2,7 @@
 
 #include "core/CacheScanner.h"
 
+#include <QProcess>
 #include <QtTest>
 
 #include <cstdlib>
@@ -68,6 +69,69 @@ std::string firstKernelSource(const std::string& root, const std::string& op) {
         }
     }
     return {};
+}
+
+QString named(const std::string& root, const QString& position) {
+    auto hash = position.lastIndexOf(QLatin1Char('#'));
+    auto parts = position.left(hash).split(QLatin1Char('/'));
+    if (hash < 0 || parts.size() != 3) return position;
+    if (position.mid(hash + 1).toInt() < 0) return position.left(hash); // the op itself
+    aotiscope::ScanOptions fast;
+    fast.inspectLibraries = false;
+    auto snap = aotiscope::scanCache(root, fast);
+    auto index = std::size_t(position.mid(hash + 1).toInt());
+    QString id;
+    aotiscope::forEachOp(snap, [&](const aotiscope::NamespaceDir& ns, const aotiscope::DeviceDir& dev, const aotiscope::OpFile& op) {
+        if (QString::fromStdString(ns.name) == parts[0] && QString::fromStdString(dev.name) == parts[1] &&
+            QString::fromStdString(op.name) == parts[2] && index < op.entries.size()) {
+            id = QString::fromStdString(aotiscope::entryId(ns.name, dev.name, op.name, op.entries[index].key));
+        }
+    });
+    return id.isEmpty() ? position + QStringLiteral(" (no such entry)") : id;
+}
+
+QStringList named(const std::string& root, const QStringList& positions) {
+    QStringList out;
+    for (const auto& p : positions) out << named(root, p);
+    return out;
+}
+
+CliRun runCli(const QStringList& args, const QStringList& env) {
+    QProcess p;
+    auto environment = QProcessEnvironment::systemEnvironment();
+    for (const auto& kv : env) environment.insert(kv.section(QLatin1Char('='), 0, 0), kv.section(QLatin1Char('='), 1));
+    p.setProcessEnvironment(environment);
+    p.start(QString::fromStdString(cliPath()), args);
+    p.waitForFinished(900000);
+    return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
+}
+
+nlohmann::json pytorchLoads(const std::string& root, const QStringList& ops, const std::string& ns, const std::string& device) {
+    static const char* script = R"(
+import json, sys
+import torch
+from torch._inductor.aoti_eager import load_aoti_eager_cache
+ns, device = sys.argv[1], sys.argv[2]
+out = {}
+for op in sys.argv[3:]:
+    out[op] = [{"kernel_path": e["kernel_path"], "meta_info": e["meta_info"]} for e in load_aoti_eager_cache(ns, op, device)]
+print(json.dumps(out, default=str))
+)";
+    QProcess p;
+    auto environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("TORCHINDUCTOR_CACHE_DIR"), QString::fromStdString(root));
+    p.setProcessEnvironment(environment);
+    QStringList args{QStringLiteral("-c"), QString::fromUtf8(script), QString::fromStdString(ns), QString::fromStdString(device)};
+    args << ops;
+    p.start(QString::fromStdString(env("AOTISCOPE_PYTHON")), args);
+    p.waitForFinished(300000);
+    auto text = p.readAllStandardOutput();
+    auto j = nlohmann::json::parse(text.toStdString(), nullptr, false);
+    if (p.exitCode() != 0 || j.is_discarded()) {
+        qWarning("PyTorch's loader failed: %s", p.readAllStandardError().constData());
+        return nlohmann::json::object();
+    }
+    return j;
 }
 
 } // namespace testsupport

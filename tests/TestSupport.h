@@ -4,6 +4,9 @@
 #include "core/CacheModel.h"
 
 #include <QString>
+#include <QStringList>
+
+#include <nlohmann/json.hpp>
 #include <QTemporaryDir>
 
 #include <string>
@@ -20,5 +23,22 @@ void writeText(const std::string& path, const std::string& text);
 const aotiscope::OpFile* findOp(const aotiscope::CacheSnapshot& snap, const std::string& name);
 // The generated kernel source (.kernel.cpp) of the op's first library in the cache at root; empty if none.
 std::string firstKernelSource(const std::string& root, const std::string& op);
+
+// The entryId ("aten/cpu/abs@<entry key>") of the entry a position names ("aten/cpu/abs#1") in the cache at
+// root, scanned now: tests say which entry they mean by position, the tools name it by identity.
+QString named(const std::string& root, const QString& position);
+QStringList named(const std::string& root, const QStringList& positions);
+
+struct CliRun {
+    int code;
+    QByteArray out, err;
+};
+// Runs aotiscope-cli with these arguments (and extra environment variables) and waits for it.
+CliRun runCli(const QStringList& args, const QStringList& env = {});
+// What PyTorch's own loader (torch._inductor.aoti_eager.load_aoti_eager_cache) returns for each op of one
+// namespace and device of the cache at root: {op: [{"kernel_path": ..., "meta_info": [...]}, ...]}, dtypes as
+// strings. Asked in a fresh Python process with the tests' torch.
+nlohmann::json pytorchLoads(const std::string& root, const QStringList& ops, const std::string& ns = "aten",
+                            const std::string& device = "cpu");
 
 } // namespace testsupport

@@ -321,7 +321,7 @@ void TestBench::kernelWithFixedThreadsIsNoted() {
     QVERIFY(p.waitForFinished(120000));
     auto out = p.readAllStandardOutput();
     QCOMPARE(p.exitCode(), 0);
-    QVERIFY2(out.contains("note: aten/cpu/div.Tensor_mode#0: the kernel runs 7 threads, fixed when it was compiled; eager ran on 1"),
+    QVERIFY2(out.contains("note: aten/cpu/div.Tensor_mode #0: the kernel runs 7 threads, fixed when it was compiled; eager ran on 1"),
              out.constData());
 
     auto jobs = benchJobsForEntries(scanCache(root), "div.Tensor_mode", {});

@@ -50,6 +50,8 @@ class TestEdit : public QObject {
     Q_OBJECT
 private slots:
     void deleteEntryAndRestore();
+    void restoreKeepsFirstMatchOrder();
+    void unreadableOpFileBesideHealthyOnes();
     void deleteWholeOp();
     void noIndicesPlansNothing();
     void pruneOrphans();
@@ -71,7 +73,7 @@ void TestEdit::deleteEntryAndRestore() {
     auto absJson = root + "/aoti_eager/aten/cpu/abs.json";
     auto original = readText(absJson);
     auto snap = scanCache(root);
-    auto plan = planDeleteEntries(snap, "", "", "abs", {1});
+    auto plan = planDeleteEntriesAt(snap, "", "", "abs", {1});
     QCOMPARE(plan.entries.size(), 1u);
     QVERIFY(plan.files.size() >= 2); // the library and its sidecars
     QVERIFY(plan.bytes() > 1000000);
@@ -92,6 +94,68 @@ void TestEdit::deleteEntryAndRestore() {
     QCOMPARE(readText(absJson), original); // byte for byte what PyTorch wrote
     QVERIFY(fs::exists(root + "/aoti_eager/aten/cpu/" + library));
     QVERIFY(listTrash(root).empty());
+}
+
+void TestEdit::restoreKeepsFirstMatchOrder() {
+    // The first entry goes, then comes back where it stood (PyTorch matches in file order), by identity.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto absJson = root + "/aoti_eager/aten/cpu/abs.json";
+    auto original = readText(absJson);
+    auto snap = scanCache(root);
+    auto key = findOp(snap, "abs")->entries[0].key;
+    auto plan = planDeleteEntries(snap, "", "", "abs", {key});
+    QCOMPARE(plan.entries.size(), 1u);
+    QCOMPARE(plan.entries[0].key, key);
+    QCOMPARE(QString::fromStdString(plan.toJson().dump()).count(QString::fromStdString(key)), 1);
+    auto r = applyPlan(plan, 5s);
+    QVERIFY(r.errors.empty());
+    auto manifest = nlohmann::json::parse(readText(trashDir(root) + "/" + r.trashId + "/manifest.json"));
+    QCOMPARE(manifest["entries"][0]["entry_key"].get<std::string>(), key);
+    QCOMPARE(findOp(scanCache(root), "abs")->entries[0].index, 0); // the other entry is #0 now
+    auto back = restoreTrash(root, r.trashId, 5s);
+    QVERIFY(back.errors.empty());
+    QCOMPARE(readText(absJson), original);
+    QCOMPARE(pytorchLoads(root, {"abs"})["abs"].size(), 2u);
+}
+
+void TestEdit::unreadableOpFileBesideHealthyOnes() {
+    // An op file that does not parse may name any library: the plan says up front which libraries stay and
+    // why, announces only the bytes that go, and the unreadable file itself can go to the trash and come back.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto broken = root + "/aoti_eager/aten/cpu/neg.json";
+    writeText(broken, "[{\"meta_info\": [ torn by a crash");
+    auto snap = scanCache(root);
+    auto plan = planDeleteEntriesAt(snap, "", "", "abs", {1});
+    QCOMPARE(plan.entries.size(), 1u);
+    QCOMPARE(plan.files.size(), 0u);
+    QCOMPARE(plan.bytes(), 0u);
+    QVERIFY(std::ranges::any_of(plan.notes, [&](const std::string& n) { return n.find(broken) != std::string::npos && n.find("kept 1 library") != std::string::npos; }));
+    auto cli = runCli({"rm", "abs", "--entry", "1", "--dry-run", "--root", QString::fromStdString(root)});
+    QVERIFY2(cli.out.contains("kept 1 library") && cli.out.contains("neg.json"), cli.out.constData());
+    auto r = applyPlan(plan, 5s);
+    QVERIFY(r.errors.empty());
+    QCOMPARE(r.bytes, plan.bytes());
+    QCOMPARE(r.entriesRemoved, 1u);
+
+    // rm neg: the whole unreadable file, with its bytes; restore brings it back as it was.
+    auto text = readText(broken);
+    auto rmNeg = runCli({"rm", "neg", "--json", "--root", QString::fromStdString(root)});
+    QVERIFY2(rmNeg.code == 0, rmNeg.err.constData());
+    auto applied = nlohmann::json::parse(rmNeg.out.toStdString());
+    QCOMPARE(applied["plan"]["files"].size(), 1u);
+    QCOMPARE(applied["plan"]["bytes"].get<std::uint64_t>(), std::uint64_t(text.size()));
+    QCOMPARE(applied["bytes"].get<std::uint64_t>(), std::uint64_t(text.size()));
+    QVERIFY(!fs::exists(broken));
+    // With it gone, the library kept before is an orphan that prune takes.
+    auto prune = planPrune(scanCache(root), 0s);
+    QCOMPARE(prune.files.empty(), false);
+    auto restored = runCli({"restore", applied["trash_id"].get<std::string>().c_str(), "--root", QString::fromStdString(root)});
+    QVERIFY2(restored.code == 0, restored.err.constData());
+    QCOMPARE(readText(broken), text);
+    QCOMPARE(pytorchLoads(root, {"abs", "add.Tensor"})["abs"].size(), 1u);
+    QCOMPARE(pytorchLoads(root, {"add.Tensor"})["add.Tensor"].size(), 1u);
 }
 
 void TestEdit::deleteWholeOp() {
@@ -199,7 +263,7 @@ void TestEdit::concurrentAppendPreserved() {
     QTemporaryDir tmp;
     auto root = copyTree(realCache(), tmp);
     auto absJson = root + "/aoti_eager/aten/cpu/abs.json";
-    auto plan = planDeleteEntries(scanCache(root), "", "", "abs", {0});
+    auto plan = planDeleteEntriesAt(scanCache(root), "", "", "abs", {0});
     // PyTorch appends an entry between the plan and its application.
     std::string error;
     auto entries = parseOpJson(readText(absJson), error);
@@ -229,7 +293,7 @@ void TestEdit::nonFiniteNumbersKept() {
     entries.push_back(other);
     writeText(addJson, dumpOpJson(entries));
     QVERIFY(readText(addJson).find("\"scalar_value\": NaN") != std::string::npos);
-    QVERIFY(applyPlan(planDeleteEntries(scanCache(root), "", "", "add.Tensor", {1}), 5s).errors.empty());
+    QVERIFY(applyPlan(planDeleteEntriesAt(scanCache(root), "", "", "add.Tensor", {1}), 5s).errors.empty());
     QVERIFY(readText(addJson).find("\"scalar_value\": NaN") != std::string::npos); // as Python wrote it
 }
 
@@ -238,7 +302,7 @@ void TestEdit::lockTimeoutChangesNothing() {
     auto root = copyTree(realCache(), tmp);
     auto absJson = root + "/aoti_eager/aten/cpu/abs.json";
     auto original = readText(absJson);
-    auto plan = planDeleteEntries(scanCache(root), "", "", "abs", {1});
+    auto plan = planDeleteEntriesAt(scanCache(root), "", "", "abs", {1});
     FileLock held;
     QCOMPARE(held.acquire(OpLocation{root, "aten", "cpu", "abs"}.writerLock(), 1s), std::string());
     auto r = applyPlan(plan, 300ms);
@@ -263,7 +327,7 @@ void TestEdit::pythonLockMakesUsWait() {
     QCOMPARE(py.readAllStandardOutput().trimmed(), QByteArray("locked"));
     QElapsedTimer clock;
     clock.start();
-    auto r = applyPlan(planDeleteEntries(scanCache(root), "", "", "abs", {1}), 10s);
+    auto r = applyPlan(planDeleteEntriesAt(scanCache(root), "", "", "abs", {1}), 10s);
     QVERIFY(r.errors.empty());
     QVERIFY2(clock.elapsed() >= 1000, qPrintable(QString::number(clock.elapsed())));
     QVERIFY(py.waitForFinished(30000));
@@ -316,7 +380,7 @@ void TestEdit::concurrentWithPyTorchWriter() {
                 victims.push_back(e.index);
             }
         }
-        auto plan = planDeleteEntries(snap, "", "", "abs", victims); // no victims: an empty plan
+        auto plan = planDeleteEntriesAt(snap, "", "", "abs", victims); // no victims: an empty plan
         auto r = applyPlan(plan, 30s);
         keptLibraries += r.errors.size(); // libraries kept because PyTorch was rewriting an op file
         for (const auto& e : plan.entries) {

@@ -89,7 +89,7 @@ void TestFuzzCorpus::deepNestingRefusedByWriter() {
     QTemporaryDir tmp;
     fs::create_directories(tmp.path().toStdString() + "/aoti_eager/aten/cpu");
     writeText(tmp.path().toStdString() + "/aoti_eager/aten/cpu/abs.json", deep);
-    auto refused = rewriteOpFile(OpLocation{tmp.path().toStdString(), "aten", "cpu", "abs"}, [](auto&) {}, std::chrono::seconds(1));
+    auto refused = rewriteOpFile(OpLocation{tmp.path().toStdString(), "aten", "cpu", "abs"}, [](auto&) { return std::string(); }, std::chrono::seconds(1));
     QVERIFY2(refused.find("refusing to rewrite") != std::string::npos, refused.c_str());
 }
 

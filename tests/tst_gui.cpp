@@ -91,7 +91,7 @@ void TestGui::opensRealCacheAndShowsDetails() {
     QVERIFY(openAndWait(w, realCache()));
     QCOMPARE(w.treeModel()->rowCount(), 1);
     QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("5 ops, 6 entries")));
-    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#1")));
+    QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#1"))));
     auto* args = w.details()->argumentsView();
     QCOMPARE(args->topLevelItemCount(), 1);
     QCOMPARE(column(args, 0, 1), QStringLiteral("tensor"));
@@ -106,7 +106,7 @@ void TestGui::opensRealCacheAndShowsDetails() {
     QVERIFY2(joined.contains(QStringLiteral("compile command=g++")), qPrintable(joined));
     QVERIFY(joined.contains(QStringLiteral("built by torch=")));
 
-    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/cat#0")));
+    QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/cat#0"))));
     QCOMPARE(w.details()->argumentsView()->topLevelItem(0)->childCount(), 2); // the two tensors of the list
     QTRY_VERIFY(w.findChild<QPlainTextEdit*>(QStringLiteral("logPanel"))->toPlainText().contains(QStringLiteral("scanned")));
 }
@@ -128,9 +128,9 @@ void TestGui::entryDiff() {
     MainWindow w;
     w.show();
     QVERIFY(openAndWait(w, realCache()));
-    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#1")));
+    QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#1"))));
     w.setDiffLeft();
-    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#0")));
+    QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#0"))));
     w.compareWithLeft();
     QCOMPARE(w.tabs()->currentWidget(), static_cast<QWidget*>(w.diffView()));
     QVERIFY2(w.diffView()->verdictLabel()->text().contains(QStringLiteral("differ only in dtype")), qPrintable(w.diffView()->verdictLabel()->text()));
@@ -176,7 +176,7 @@ void TestGui::healthPanelSelectsEntry() {
             break;
         }
     }
-    QCOMPARE(currentKey(w), QStringLiteral("aten/cpu/shadowed#1"));
+    QCOMPARE(currentKey(w), named(fixture("caches/hostile"), QStringLiteral("aten/cpu/shadowed#1")));
     QCOMPARE(w.details()->findingsView()->topLevelItemCount(), 1);
     QCOMPARE(column(w.details()->findingsView(), 0, 1), QStringLiteral("AOTI006"));
 }
@@ -187,7 +187,7 @@ void TestGui::autoRefreshKeepsSelection() {
     MainWindow w;
     w.show();
     QVERIFY(openAndWait(w, root));
-    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#1")));
+    QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#1"))));
     // PyTorch-like write: the whole file rewritten in place, here with a duplicate of its only entry.
     auto path = root + "/aoti_eager/aten/cpu/cat.json";
     auto text = readText(path);
@@ -195,7 +195,7 @@ void TestGui::autoRefreshKeepsSelection() {
     QSignalSpy rescanned(w.controller(), &ScanController::finished);
     writeText(path, "[\n    " + body + ",\n    " + body + "\n]");
     QVERIFY(rescanned.wait(10000));
-    QCOMPARE(currentKey(w), QStringLiteral("aten/cpu/abs#1"));
+    QCOMPARE(currentKey(w), named(realCache(), QStringLiteral("aten/cpu/abs#1")));
     QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("7 entries")));
     QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("1 warnings")));
 }
@@ -218,10 +218,10 @@ void TestGui::entryDiffAcrossCaches() {
     MainWindow w;
     w.show();
     QVERIFY(openAndWait(w, realCache()));
-    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#0")));
+    QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#0"))));
     w.setDiffLeft();
     QVERIFY(openAndWait(w, other));
-    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#0")));
+    QVERIFY(w.selectEntry(named(other, QStringLiteral("aten/cpu/abs#0")))); // another entry: its content changed
     w.compareWithLeft();
     QVERIFY2(w.diffView()->verdictLabel()->text().contains(QStringLiteral("differ only in requires_grad")),
              qPrintable(w.diffView()->verdictLabel()->text()));
@@ -278,7 +278,7 @@ void TestGui::deleteAskThenUndo() {
     MainWindow w;
     w.show();
     QVERIFY(openAndWait(w, root));
-    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/abs#1")));
+    QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#1"))));
     QString asked, details;
     w.confirm = [&](const QString& summary, const QString& lines) {
         asked = summary;
@@ -333,7 +333,7 @@ void TestGui::recompileInJobsPanel() {
     MainWindow w;
     w.show();
     QVERIFY(openAndWait(w, root));
-    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/add.Tensor#0")));
+    QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/add.Tensor#0"))));
     QSignalSpy finished(w.jobs(), &JobsPanel::jobFinished);
     w.recompileSelected();
     QCOMPARE(w.jobs()->model()->rowCount(), 1);
@@ -355,7 +355,7 @@ void TestGui::benchmarkPanel() {
     panel->findChild<QSpinBox*>(QStringLiteral("benchMaxMs"))->setValue(100);
     panel->options().minSamples = 10;
     panel->options().warmupMs = 5;
-    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/add.Tensor#0")));
+    QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/add.Tensor#0"))));
     QSignalSpy idle(panel, &BenchPanel::allIdle);
     w.benchmarkSelected();
     QCOMPARE(panel->model()->rowCount(), 1);
@@ -415,7 +415,7 @@ void TestGui::benchmarkPanel() {
     QVERIFY(panel->exportTo(dir.filePath(QStringLiteral("b.csv")), error));
     auto csv = QString::fromStdString(readText(dir.filePath(QStringLiteral("b.csv")).toStdString())).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     QCOMPARE(csv.size(), 3);
-    QVERIFY(csv[1].startsWith(QStringLiteral("aten/cpu/add.Tensor#0,")));
+    QVERIFY(csv[1].startsWith(named(realCache(), QStringLiteral("aten/cpu/add.Tensor#0")) + QLatin1Char(',')));
     QVERIFY(!panel->exportTo(QStringLiteral("/nonexistent-dir/b.csv"), error));
     QVERIFY(error.contains(QStringLiteral("/nonexistent-dir/b.csv")));
 }
@@ -510,7 +510,7 @@ void TestGui::screenshot() {
     w.show();
     QVERIFY(openAndWait(w, std::getenv("AOTISCOPE_SCREENSHOT_ROOT") ? std::getenv("AOTISCOPE_SCREENSHOT_ROOT") : realCache()));
     w.treeView()->expandAll();
-    w.selectEntry(QStringLiteral("aten/cpu/abs#1"));
+    w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#1")));
     QVERIFY(w.grab().save(QString::fromUtf8(out)));
 }
 

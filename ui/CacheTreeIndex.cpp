@@ -1,5 +1,7 @@
 #include "ui/CacheTreeIndex.h"
 
+#include "core/CacheSizes.h"
+
 #include "core/TorchNames.h"
 
 #include <QHash>
@@ -73,6 +75,7 @@ CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const std::vector<Findi
             int devNode = add(TreeNode(TreeNodeKind::Device, nsNode, int(at(nsNode).children.size()), nsi, di));
             at(devNode).name = QString::fromStdString(dev.name);
             at(nsNode).children.push_back(devNode);
+            auto sizes = deviceSizes(dev); // counted as `ls` counts them (CacheSizes.h)
             for (int oi = 0; oi < int(dev.ops().size()); ++oi) {
                 const auto& op = dev.ops()[std::size_t(oi)];
                 int opNode = add(TreeNode(TreeNodeKind::Op, devNode, int(at(devNode).children.size()), nsi, di, oi));
@@ -92,11 +95,8 @@ CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const std::vector<Findi
                 for (int ei = 0; ei < int(op.entries.size()); ++ei) {
                     const auto& e = op.entries[std::size_t(ei)];
                     TreeNode en(TreeNodeKind::Entry, opNode, ei, nsi, di, oi, ei);
-                    if (e.library >= 0) {
-                        const auto& lib = dev.libFiles[std::size_t(e.library)];
-                        en.bytes = qint64(lib.stat.size + lib.artifactBytes);
-                        en.mtime = lib.stat.mtime;
-                    }
+                    en.bytes = qint64(entryBytes(dev, e));
+                    if (e.library >= 0) en.mtime = dev.libFiles[std::size_t(e.library)].stat.mtime;
                     if (!byEntry.empty()) {
                         if (auto it = byEntry.find(opKey + "#" + std::to_string(e.index)); it != byEntry.end()) {
                             en.status = it->second.status;
@@ -120,18 +120,18 @@ CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const std::vector<Findi
                     }
                     en.dtypes = interner.intern(dtypes);
                     en.kinds = interner.intern(kinds);
-                    at(opNode).bytes += en.bytes;
                     int enNode = add(std::move(en));
                     at(opNode).children.push_back(enNode);
                 }
                 auto& o = at(opNode);
+                o.bytes = qint64(sizes.opBytes[std::size_t(oi)]);
                 auto& d = at(devNode);
                 d.entries += o.entries;
-                d.bytes += o.bytes;
                 d.status = std::max(d.status, o.status);
                 d.mtime = std::max(d.mtime, o.mtime);
             }
             auto& d = at(devNode);
+            d.bytes = qint64(sizes.total);
             if (auto it = byDevice.find(ns.name + "/" + dev.name); it != byDevice.end()) {
                 d.status = std::max(d.status, it->second.status);
                 d.rules = it->second.rules;

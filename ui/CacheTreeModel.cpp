@@ -12,8 +12,8 @@
 
 namespace aotiscope::ui {
 
-QString entryKey(const std::string& ns, const std::string& device, const std::string& op, int entry) {
-    return QString::fromStdString(aotiscope::entryId(ns, device, op, entry));
+QString entryKey(const std::string& ns, const std::string& device, const std::string& op, const std::string& key) {
+    return QString::fromStdString(aotiscope::entryId(ns, device, op, key));
 }
 
 QString formatBytes(qint64 bytes) { return QString::fromStdString(humanBytes(std::uint64_t(bytes))); }
@@ -165,8 +165,8 @@ QVariant CacheTreeModel::data(const QModelIndex& index, int role) const {
         return s;
     }
     case EntryKeyRole:
-        if (n.kind == TreeNodeKind::Entry) return entryKey(ref.ns->name, ref.device->name, ref.op->name, ref.entry->index);
-        if (n.kind == TreeNodeKind::Op) return entryKey(ref.ns->name, ref.device->name, ref.op->name, -1);
+        if (n.kind == TreeNodeKind::Entry) return entryKey(ref.ns->name, ref.device->name, ref.op->name, ref.entry->key);
+        if (n.kind == TreeNodeKind::Op) return entryKey(ref.ns->name, ref.device->name, ref.op->name, {});
         return {};
     default: break;
     }
@@ -174,6 +174,11 @@ QVariant CacheTreeModel::data(const QModelIndex& index, int role) const {
 }
 
 QVariant CacheTreeModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole && section == SizeColumn) {
+        return tr("Entry: its library and the library's sidecars. Op: the libraries its entries name, each once. "
+                  "Device: every file under lib/ (named libraries, orphan libraries and the compiler's own files), "
+                  "as aotiscope-cli ls counts them.");
+    }
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) {
         return {};
     }
@@ -187,33 +192,36 @@ QVariant CacheTreeModel::headerData(int section, Qt::Orientation orientation, in
     return {};
 }
 
-QModelIndex CacheTreeModel::indexForLocation(const std::string& ns, const std::string& device, const std::string& op, int entry) const {
+QModelIndex CacheTreeModel::indexForLocation(const std::string& ns, const std::string& device, const std::string& op,
+                                             const std::string& key) const {
     if (!result_) {
         return {};
     }
     const auto& nodes = result_->tree.nodes;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const TreeNode& n = nodes[i];
-        if ((entry >= 0 && n.kind != TreeNodeKind::Entry) || (entry < 0 && n.kind != TreeNodeKind::Op)) {
+        if ((!key.empty() && n.kind != TreeNodeKind::Entry) || (key.empty() && n.kind != TreeNodeKind::Op)) {
             continue;
         }
         const auto& nsd = result_->snapshot.namespaces[std::size_t(n.ns)];
         const auto& dev = nsd.devices[std::size_t(n.device)];
         const auto& o = dev.ops()[std::size_t(n.op)];
-        if (nsd.name == ns && dev.name == device && o.name == op && (entry < 0 || o.entries[std::size_t(n.entry)].index == entry)) {
+        if (nsd.name == ns && dev.name == device && o.name == op && (key.empty() || o.entries[std::size_t(n.entry)].key == key)) {
             return createIndex(n.row, 0, quintptr(i));
         }
     }
     return {};
 }
 
-QModelIndex CacheTreeModel::indexForEntryKey(const QString& key) const {
-    auto hash = key.lastIndexOf(QLatin1Char('#'));
-    auto parts = key.left(hash).split(QLatin1Char('/'));
-    if (hash < 0 || parts.size() != 3 || !result_) {
+QModelIndex CacheTreeModel::indexForEntryKey(const QString& id) const {
+    // entryId's form: "<ns>/<device>/<op>" for an op, "...@<entry key>" for an entry (op names hold no '@').
+    auto at = id.indexOf(QLatin1Char('@'));
+    auto parts = id.left(at).split(QLatin1Char('/'));
+    if (parts.size() != 3 || !result_) {
         return {};
     }
-    return indexForLocation(parts[0].toStdString(), parts[1].toStdString(), parts[2].toStdString(), key.mid(hash + 1).toInt());
+    return indexForLocation(parts[0].toStdString(), parts[1].toStdString(), parts[2].toStdString(),
+                            at < 0 ? std::string() : id.mid(at + 1).toStdString());
 }
 
 } // namespace aotiscope::ui

@@ -28,7 +28,7 @@ public:
         ArgKindsRole,    // QStringList
         RulesRole,       // QStringList of rule IDs of the node's findings
         SearchTextRole,  // what free text is matched against
-        EntryKeyRole,    // "ns/device/op#index": stable across rescans
+        EntryKeyRole,    // entryId: "ns/device/op@<entry key>", the entry's identity across rescans and edits
     };
 
     explicit CacheTreeModel(QObject* parent = nullptr);
@@ -46,7 +46,8 @@ public:
 
     // Locating things for the views.
     QModelIndex indexForEntryKey(const QString& key) const;
-    QModelIndex indexForLocation(const std::string& ns, const std::string& device, const std::string& op, int entry) const;
+    // An entry by its identity (EntryKey.h), or the op when key is empty.
+    QModelIndex indexForLocation(const std::string& ns, const std::string& device, const std::string& op, const std::string& key) const;
     // The entry behind an index (nullptr above entries), with its device and op.
     struct EntryRef {
         const NamespaceDir* ns = nullptr;
@@ -65,7 +66,7 @@ private:
     qint64 now_ = 0;
 };
 
-QString entryKey(const std::string& ns, const std::string& device, const std::string& op, int entry);
+QString entryKey(const std::string& ns, const std::string& device, const std::string& op, const std::string& key);
 QString formatBytes(qint64 bytes);
 QString formatAge(qint64 seconds);
 

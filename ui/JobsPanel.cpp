@@ -1,5 +1,7 @@
 #include "ui/JobsPanel.h"
 
+#include "core/FileLock.h"
+
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -150,6 +152,15 @@ JobsPanel::~JobsPanel() {
 void JobsPanel::setConcurrency(int workers) { concurrency_->setValue(workers); }
 
 void JobsPanel::enqueue(const std::vector<CompileJob>& jobs) {
+    if (running_ > 0) {
+        // Into the running worker: it takes them after its current job, without a new process's start-up.
+        std::lock_guard lock(feed_->mutex);
+        for (const auto& j : jobs) {
+            model_->add(j);
+            feed_->jobs.push_back(j);
+        }
+        return;
+    }
     for (const auto& j : jobs) {
         pending_.push_back(model_->add(j));
     }
@@ -171,15 +182,32 @@ void JobsPanel::startPending() {
         QPointer<JobsPanel> self(this);
         auto cancel = cancel_;
         auto config = config_;
-        (void)QtConcurrent::run([self, jobs, cancel, config] {
+        auto feed = feed_;
+        (void)QtConcurrent::run([self, jobs, cancel, config, feed] {
+            auto more = [feed] {
+                std::lock_guard lock(feed->mutex);
+                std::vector<CompileJob> taken(feed->jobs.begin(), feed->jobs.end());
+                feed->jobs.clear();
+                return taken;
+            };
             runCompileJobs(jobs, config, [self](const CompileJob& job, const nlohmann::json& event) {
                 QMetaObject::invokeMethod(self.data(), [self, id = job.id, event] {
                     if (self) self->onEvent(id, event);
                 }, Qt::QueuedConnection);
-            }, cancel.get());
+            }, cancel.get(), FileLock::defaultTimeout(), more);
             QMetaObject::invokeMethod(self.data(), [self] {
                 if (!self) return;
-                if (--self->running_ == 0) emit self->allIdle();
+                --self->running_;
+                // Jobs queued after the batch took its last ones start a new batch.
+                std::vector<CompileJob> late;
+                {
+                    std::lock_guard lock(self->feed_->mutex);
+                    late.assign(self->feed_->jobs.begin(), self->feed_->jobs.end());
+                    self->feed_->jobs.clear();
+                }
+                for (const auto& j : late) self->pending_.push_back(self->model_->rowOf(j.id));
+                if (!self->pending_.empty() && self->running_ == 0) self->startPending();
+                else if (self->running_ == 0) emit self->allIdle();
             }, Qt::QueuedConnection);
         });
     }
@@ -219,6 +247,11 @@ void JobsPanel::onEvent(const std::string& jobId, const nlohmann::json& event) {
 
 void JobsPanel::cancelAll() {
     if (cancel_) cancel_->store(true);
+    {
+        std::lock_guard lock(feed_->mutex);
+        for (const auto& j : feed_->jobs) pending_.push_back(model_->rowOf(j.id));
+        feed_->jobs.clear();
+    }
     for (int r : pending_) {
         model_->row(r).state = JobRow::State::Cancelled;
         model_->changed(r);
@@ -253,7 +286,6 @@ std::vector<CompileJob> demoJobs(const std::string& root, std::string& error) {
     for (const auto& spec : specs.is_array() ? specs : nlohmann::json::array()) {
         auto job = jobFromSpec(root, spec, error);
         if (!error.empty()) return {};
-        job.id += "#" + std::to_string(jobs.size());
         jobs.push_back(std::move(job));
     }
     return jobs;

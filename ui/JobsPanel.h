@@ -1,4 +1,5 @@
-// The jobs panel: compile jobs queued from the window, run in long-lived workers off the GUI thread, with
+// The jobs panel: compile jobs queued from the window, run in long-lived workers off the GUI thread (jobs queued
+// while one runs go into that worker), with
 // state, progress, elapsed time and an estimate, a log per job, cancel, retry and a concurrency setting.
 #pragma once
 
@@ -9,6 +10,8 @@
 #include <QWidget>
 
 #include <atomic>
+#include <deque>
+#include <mutex>
 #include <memory>
 
 class QPlainTextEdit;
@@ -77,6 +80,12 @@ private:
     QSpinBox* concurrency_;
     CompileWorkerConfig config_;
     std::shared_ptr<std::atomic<bool>> cancel_;
+    // Jobs queued while a batch runs, taken by its worker between jobs (runCompileJobs' JobSource).
+    struct Feed {
+        std::mutex mutex;
+        std::deque<CompileJob> jobs;
+    };
+    std::shared_ptr<Feed> feed_ = std::make_shared<Feed>();
     int running_ = 0; // batches in flight
     std::vector<int> pending_;
 };

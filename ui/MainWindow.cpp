@@ -2,8 +2,10 @@
 
 #include "core/CacheLocator.h"
 #include "core/CacheScanner.h"
+#include "core/CacheSizes.h"
 #include "core/EntryDiff.h"
 #include "core/FileLock.h"
+#include "core/JsonReport.h"
 #include "ui/CacheFilterProxy.h"
 #include "ui/CacheTreeModel.h"
 #include "ui/DiffWidget.h"
@@ -225,16 +227,19 @@ void MainWindow::createActions() {
     file->addAction(tr("&Prune orphan libraries…"), this, &MainWindow::pruneOrphans)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
     file->addAction(tr("&Evict oldest entries…"), this, [this] {
         if (!result_) return;
-        qint64 bytes = 0;
+        qint64 named = 0, all = 0;
         for (const auto& n : result_->snapshot.namespaces) {
             for (const auto& d : n.devices) {
-                for (const auto& f : d.libFiles) bytes += qint64(f.stat.size);
+                auto sizes = deviceSizes(d); // as the tree and `ls` count
+                named += qint64(sizes.referenced);
+                all += qint64(sizes.total);
             }
         }
         bool ok = false;
         int mb = QInputDialog::getInt(this, tr("Evict oldest entries"),
-                                      tr("Keep the libraries under (MiB); now %1:").arg(formatBytes(bytes)),
-                                      int(bytes / 2 / (1 << 20)), 0, 1 << 30, 1, &ok);
+                                      tr("The libraries entries name, with their sidecars, take %1 (of %2 in lib/ folders).\n"
+                                         "Evict the oldest entries until they take at most (MiB):").arg(formatBytes(named), formatBytes(all)),
+                                      int(named / 2 / (1 << 20)), 0, 1 << 30, 1, &ok);
         if (ok) evictToSize(std::uint64_t(mb) << 20);
     });
     file->addAction(tr("&Undo last removal"), this, &MainWindow::undoLastRemoval)->setShortcut(QKeySequence::Undo);
@@ -333,7 +338,7 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
 bool MainWindow::selectEntry(const QString& entryKey) {
     auto src = model_->indexForEntryKey(entryKey);
     if (!src.isValid()) {
-        src = model_->indexForEntryKey(entryKey.left(entryKey.lastIndexOf(QLatin1Char('#'))) + QStringLiteral("#-1"));
+        src = model_->indexForEntryKey(entryKey.left(entryKey.indexOf(QLatin1Char('@')))); // gone: its op
     }
     auto idx = proxy_->mapFromSource(src);
     if (!idx.isValid()) {
@@ -428,7 +433,7 @@ void MainWindow::runEdit(const QString& title, std::function<EditPlan(const Cach
         return;
     }
     QStringList lines;
-    for (const auto& e : plan.entries) lines << QStringLiteral("entry %1/%2/%3 #%4 — %5").arg(q(e.ns), q(e.device), q(e.op)).arg(e.index).arg(q(e.reason));
+    for (const auto& e : plan.entries) lines << QStringLiteral("entry %1/%2/%3 #%4 (%5) — %6").arg(q(e.ns), q(e.device), q(e.op)).arg(e.index).arg(q(e.key), q(e.reason));
     for (const auto& f : plan.files) lines << QStringLiteral("file %1 (%2)").arg(q(f.path), formatBytes(qint64(f.bytes)));
     for (const auto& n : plan.notes) lines << QStringLiteral("note: %1").arg(q(n));
     auto summary = q(plan.summary()) + tr(". It can be undone (File > Undo last removal).");
@@ -458,14 +463,14 @@ void MainWindow::runEdit(const QString& title, std::function<EditPlan(const Cach
 
 void MainWindow::deleteSelectedEntries() {
     // Every selected entry (or op) of the tree, grouped per op file.
-    std::map<std::tuple<std::string, std::string, std::string>, std::vector<int>> byOp;
+    std::map<std::tuple<std::string, std::string, std::string>, std::vector<std::string>> byOp; // entry keys
     std::vector<std::tuple<std::string, std::string, std::string>> wholeOps;
     for (const auto& idx : tree_->selectionModel()->selectedRows()) {
         auto ref = model_->entryAt(proxy_->mapToSource(idx));
         if (!ref.op) continue;
         const std::string& ns = ref.ns->name;
         if (ref.entry) {
-            byOp[{ns, ref.device->name, ref.op->name}].push_back(ref.entry->index);
+            byOp[{ns, ref.device->name, ref.op->name}].push_back(ref.entry->key);
         } else {
             wholeOps.emplace_back(ns, ref.device->name, ref.op->name);
         }
@@ -477,7 +482,7 @@ void MainWindow::deleteSelectedEntries() {
             all.files.insert(all.files.end(), p.files.begin(), p.files.end());
             all.notes.insert(all.notes.end(), p.notes.begin(), p.notes.end());
         };
-        for (const auto& [key, indices] : byOp) merge(planDeleteEntries(snap, std::get<0>(key), std::get<1>(key), std::get<2>(key), indices));
+        for (const auto& [where, keys] : byOp) merge(planDeleteEntries(snap, std::get<0>(where), std::get<1>(where), std::get<2>(where), keys));
         for (const auto& [ns, dev, op] : wholeOps) merge(planDeleteOp(snap, ns, dev, op));
         return all;
     });
@@ -504,7 +509,8 @@ std::vector<Job> MainWindow::jobsForSelection(MakeJobs makeJobs) const {
     for (const auto& idx : tree_->selectionModel()->selectedRows()) {
         auto ref = model_->entryAt(proxy_->mapToSource(idx));
         if (!ref.op) continue;
-        auto more = makeJobs(result_->snapshot, ref.op->name, ref.entry ? std::vector<int>{ref.entry->index} : std::vector<int>{});
+        auto more = makeJobs(result_->snapshot, ref.op->name, std::vector<int>{},
+                             ref.entry ? std::vector<std::string>{ref.entry->key} : std::vector<std::string>{});
         for (auto& j : more) {
             if (j.device == ref.device->name && std::none_of(jobs.begin(), jobs.end(), [&](const Job& k) { return k.id == j.id; })) {
                 jobs.push_back(std::move(j));
@@ -548,7 +554,7 @@ void MainWindow::benchmarkAll() {
     std::set<std::string> seen;
     forEachOp(result_->snapshot, [&](const NamespaceDir&, const DeviceDir&, const OpFile& op) {
         if (!seen.insert(op.name).second) return; // benchJobsForEntries covers every folder holding it
-        auto more = benchJobsForEntries(result_->snapshot, op.name, {});
+        auto more = benchJobsForEntries(result_->snapshot, op.name, {}, {});
         jobs.insert(jobs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
     });
     if (jobs.empty()) {
@@ -627,7 +633,7 @@ void MainWindow::goToFinding(const QModelIndex& proxyIndex) {
         return;
     }
     filter_->clear();
-    selectEntry(entryKey(f->ns, f->device, f->op, f->entry));
+    selectEntry(result_ ? entryKey(f->ns, f->device, f->op, entryKeyOfFinding(result_->snapshot, *f)) : QString());
 }
 
 void MainWindow::chooseRoot() {

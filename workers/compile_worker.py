@@ -8,6 +8,7 @@ Protocol: JSON lines. Requests on stdin, events on stdout (everything else PyTor
   events   {"event": "ready", "torch": "2.13.0+cpu", "python": "3.11.7"}   once, at start
            {"id", "event": "started"} | {"id", "event": "progress", "fraction", "stage"}
            {"id", "event": "log", "message"} | {"id", "event": "finished", "library", "seconds", "meta_info"}
+           (meta_info: what PyTorch's writer recorded, or compared with an equal entry when it appended nothing)
            {"id", "event": "failed", "message", "traceback"}
 Inputs are rebuilt from meta_info for every argument kind; the op is resolved from its overload-qualified
 name; the entry is written by torch._inductor.aoti_eager.aoti_compile_with_persistent_cache, so the result is
@@ -156,6 +157,32 @@ def place_arguments(overload, values):
     return tuple(args), kwargs
 
 
+def recorded_meta_info(torch, aoti_eager, device, args, kwargs):
+    """The meta_info PyTorch's writer records for these inputs (the loop of aoti_compile_with_persistent_cache, with
+    its own extract_* functions): what it compares with the entries already there before it appends."""
+    items = []
+    for idx, value in enumerate(list(args) + list(kwargs.values())):
+        if isinstance(value, torch.Tensor):
+            meta = aoti_eager.extract_tensor_metadata(False, value)
+        elif isinstance(value, list):
+            meta = aoti_eager.extract_tensor_list_metadata(False, value)
+        elif isinstance(value, aoti_eager.supported_scalar_types()):
+            meta = aoti_eager.extract_scalar_metadata(device, value)
+        elif isinstance(value, str):
+            meta = aoti_eager.extract_string_metadata(value)
+        elif isinstance(value, torch.dtype):
+            meta = aoti_eager.extract_dtype_metadata(value)
+        elif isinstance(value, torch.device):
+            meta = aoti_eager.extract_device_metadata(value)
+        elif isinstance(value, torch.layout):
+            meta = aoti_eager.extract_layout_metadata(value)
+        else:
+            return None
+        meta["arg_order"] = idx
+        items.append(meta)
+    return json.loads(json.dumps(items))  # as json.load reads it back
+
+
 def compile_one(torch, aoti_eager, request, logs):
     job = request["id"]
     started = time.monotonic()
@@ -177,7 +204,14 @@ def compile_one(torch, aoti_eager, request, logs):
     if not path:
         raise RuntimeError("aoti_compile_with_persistent_cache failed (see the log events)")
     emit(id=job, event="progress", fraction=1.0, stage="written")
-    emit(id=job, event="finished", library=path, seconds=round(time.monotonic() - started, 3))
+    try:
+        recorded = recorded_meta_info(torch, aoti_eager, request.get("device", "cpu"), args, kwargs)
+    except Exception:  # an older torch without these helpers: the requested meta_info stands in
+        recorded = None
+    event = dict(id=job, event="finished", library=path, seconds=round(time.monotonic() - started, 3))
+    if recorded is not None:
+        event["meta_info"] = recorded
+    emit(**event)
 
 
 def main():

@@ -23,19 +23,19 @@ std::string timeText(double us) {
 
 void printRow(std::ostream& out, const BenchOutcome& r) {
     if (!r.ok) {
-        fmt::print(out, "{:<30} FAILED: {}\n", r.id, r.message);
+        fmt::print(out, "{:<30} FAILED: {}\n", r.position, r.message);
         return;
     }
     const auto& j = r.result;
     auto verdict = j.value("verdict", "");
     if (!j.contains("aoti")) {
-        fmt::print(out, "{:<30} {}: {}\n", r.id, verdict, j["check"].value("message", ""));
+        fmt::print(out, "{:<30} {}: {}\n", r.position, verdict, j["check"].value("message", ""));
         return;
     }
     const auto& k = j["aoti"];
     const auto& e = j["eager"];
     auto range = fmt::format("[{} - {}]", timeText(k.value("p20_us", 0.0)), timeText(k.value("p80_us", 0.0)));
-    fmt::print(out, "{:<30} {:<22} {:>9} {:<23} {:>9} {:>7.2f}x {:>9.2f} {:>6.1f}%\n", r.id, verdict,
+    fmt::print(out, "{:<30} {:<22} {:>9} {:<23} {:>9} {:>7.2f}x {:>9.2f} {:>6.1f}%\n", r.position, verdict,
                timeText(k.value("median_us", 0.0)), range,
                timeText(e.value("median_us", 0.0)), j.value("speedup", 0.0), j.value("gbps", 0.0),
                j.value("fraction_of_ceiling", 0.0) * 100.0);
@@ -44,7 +44,7 @@ void printRow(std::ostream& out, const BenchOutcome& r) {
 } // namespace
 
 int cmdBench(const CliOptions& o, std::ostream& out, std::ostream& err) {
-    if (o.positional.empty() || (o.positional.size() > 1 && !o.entries.empty())) {
+    if (o.positional.empty() || (o.positional.size() > 1 && (!o.entries.empty() || !o.entryKeys.empty()))) {
         fmt::print(err, "aotiscope-cli: bench needs ops (or one op and --entry N)\n");
         return kExitUsage;
     }
@@ -56,7 +56,7 @@ int cmdBench(const CliOptions& o, std::ostream& out, std::ostream& err) {
     }
     std::vector<BenchJob> jobs;
     for (const auto& op : o.positional) {
-        auto more = benchJobsForEntries(snap, op, o.entries);
+        auto more = benchJobsForEntries(snap, op, o.entries, o.entryKeys);
         for (auto& j : more) {
             if (o.device.empty() || j.device == o.device) jobs.push_back(std::move(j));
         }
@@ -106,7 +106,7 @@ int cmdBench(const CliOptions& o, std::ostream& out, std::ostream& err) {
         }
         for (const auto& r : outcomes) {
             if (auto note = r.ok ? threadMismatchNote(r.result) : std::string(); !note.empty()) {
-                fmt::print(out, "note: {}: {}\n", r.id, note);
+                fmt::print(out, "note: {}: {}\n", r.position, note);
             }
         }
     }

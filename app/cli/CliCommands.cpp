@@ -108,15 +108,18 @@ int cmdLs(const CliOptions& o, std::ostream& out, std::ostream& err) {
         return 0;
     }
     const auto& t = tree["totals"];
-    fmt::print(out, "{}  ({} ops, {} entries, {} of libraries)\n", l->snap.root, t["ops"].get<std::size_t>(),
+    fmt::print(out, "{}  ({} ops, {} entries, {} in lib/ folders)\n", l->snap.root, t["ops"].get<std::size_t>(),
                t["entries"].get<std::size_t>(), humanBytes(t["lib_bytes"].get<std::uint64_t>()));
     for (const auto& ns : tree["namespaces"]) {
         fmt::print(out, "{}\n", ns["name"].get<std::string>());
         for (const auto& dev : ns["devices"]) {
-            fmt::print(out, "  {}  ({} ops, {} entries, {} in lib/, {} orphan libraries ({}))\n", dev["name"].get<std::string>(),
+            // The same split as the window's tree and evict dialog (CacheSizes.h).
+            fmt::print(out, "  {}  ({} ops, {} entries; {} in lib/: {} named by entries with their sidecars, {} in {} orphan "
+                            "libraries, {} the compiler's own files)\n", dev["name"].get<std::string>(),
                        dev["op_count"].get<std::size_t>(), dev["entries"].get<std::size_t>(),
-                       humanBytes(dev["lib_bytes"].get<std::uint64_t>()), dev["orphan_libraries"].get<std::size_t>(),
-                       humanBytes(dev["orphan_bytes"].get<std::uint64_t>()));
+                       humanBytes(dev["lib_bytes"].get<std::uint64_t>()), humanBytes(dev["referenced_bytes"].get<std::uint64_t>()),
+                       humanBytes(dev["orphan_bytes"].get<std::uint64_t>()), dev["orphan_libraries"].get<std::size_t>(),
+                       humanBytes(dev["other_bytes"].get<std::uint64_t>()));
             for (const auto& op : dev["ops"]) {
                 auto n = op["entries"].get<std::size_t>();
                 auto status = op["status"].get<std::string>();
@@ -303,7 +306,7 @@ int runPlan(const CliOptions& o, const EditPlan& plan, std::ostream& out, std::o
     }
     if (!o.json) {
         for (const auto& e : plan.entries) {
-            fmt::print(out, "  entry  {}/{}/{} #{}  ({})\n", e.ns, e.device, e.op, e.index, e.reason);
+            fmt::print(out, "  entry  {}/{}/{} #{} {}  ({})\n", e.ns, e.device, e.op, e.index, e.key, e.reason);
         }
         for (const auto& f : plan.files) {
             fmt::print(out, "  file   {}  {}  ({})\n", f.path, humanBytes(f.bytes), f.reason);
@@ -349,8 +352,11 @@ int cmdEdit(const CliOptions& o, std::ostream& out, std::ostream& err) {
     }
     EditPlan plan;
     if (o.command == "rm") {
-        plan = o.entries.empty() ? planDeleteOp(snap, o.ns, o.device, o.positional[0])
-                                 : planDeleteEntries(snap, o.ns, o.device, o.positional[0], o.entries);
+        if (o.entries.empty() && o.entryKeys.empty()) {
+            plan = planDeleteOp(snap, o.ns, o.device, o.positional[0]);
+        } else {
+            plan = planDeleteEntriesAt(snap, o.ns, o.device, o.positional[0], o.entries, o.entryKeys);
+        }
         if (plan.empty() && plan.notes.empty()) {
             fmt::print(err, "aotiscope-cli: no op named \"{}\" under {}\n", o.positional[0], snap.root);
             return kExitFindings;
@@ -407,20 +413,23 @@ int cmdRestore(const CliOptions& o, std::ostream& out, std::ostream& err) {
 int cmdCompile(const CliOptions& o, std::ostream& out, std::ostream& err) {
     auto root = absolutePath(rootOf(o));
     std::vector<CompileJob> jobs;
-    if (!o.spec.empty()) {
-        std::string text, error;
-        if (auto e = readWholeFile(o.spec, text); !e.empty()) {
-            fmt::print(err, "aotiscope-cli: {}\n", e);
-            return kExitUsage;
+    if (!o.specs.empty()) {
+        for (const auto& specPath : o.specs) {
+            std::string text, error;
+            if (auto e = readWholeFile(specPath, text); !e.empty()) {
+                fmt::print(err, "aotiscope-cli: {}\n", e);
+                return kExitUsage;
+            }
+            auto more = jobsFromSpecText(root, text, error);
+            if (!error.empty()) {
+                fmt::print(err, "aotiscope-cli: {}: {}\n", specPath, error);
+                return kExitUsage;
+            }
+            jobs.insert(jobs.end(), more.begin(), more.end());
         }
-        auto job = jobFromSpec(root, nlohmann::json::parse(text, nullptr, false), error);
-        if (!error.empty()) {
-            fmt::print(err, "aotiscope-cli: {}: {}\n", o.spec, error);
-            return kExitUsage;
-        }
-        jobs.push_back(job);
     } else {
-        if (!o.stale && (o.positional.empty() || (o.positional.size() > 1 && !o.entries.empty()))) {
+        bool someEntries = !o.entries.empty() || !o.entryKeys.empty();
+        if (!o.stale && (o.positional.empty() || (o.positional.size() > 1 && someEntries))) {
             fmt::print(err, "aotiscope-cli: compile needs ops (or one op and --entry N), --stale or --spec FILE\n");
             return kExitUsage;
         }
@@ -434,7 +443,7 @@ int cmdCompile(const CliOptions& o, std::ostream& out, std::ostream& err) {
             jobs = jobsForStale(snap, lintSnapshot(snap, HostInfo::detect(), decoder.get()));
         } else {
             for (const auto& op : o.positional) {
-                auto more = jobsForEntries(snap, op, o.entries);
+                auto more = jobsForEntries(snap, op, o.entries, o.entryKeys);
                 jobs.insert(jobs.end(), more.begin(), more.end());
             }
         }
@@ -461,7 +470,11 @@ int cmdCompile(const CliOptions& o, std::ostream& out, std::ostream& err) {
         auto prefix = fmt::format("[{}/{}] {}", index, jobs.size(), job.title());
         if (kind == "started") fmt::print(err, "{}: started\n", prefix);
         else if (kind == "progress") fmt::print(err, "{}: {:.0f}% {}\n", prefix, event.value("fraction", 0.0) * 100, event.value("stage", ""));
-        else if (kind == "finished") fmt::print(err, "{}: done in {:.1f} s -> {}\n", prefix, event.value("seconds", 0.0), event.value("library", ""));
+        else if (kind == "finished") {
+            fmt::print(err, "{}: done in {:.1f} s -> {} (entry {})\n", prefix, event.value("seconds", 0.0), event.value("library", ""),
+                       event.value("entry_key", ""));
+            if (auto note = event.value("note", std::string()); !note.empty()) fmt::print(err, "{}: note: {}\n", prefix, note);
+        }
         else if (kind == "failed") fmt::print(err, "{}: FAILED: {}\n", prefix, event.value("message", ""));
         else if (kind == "log" && o.verbose) fmt::print(err, "{}: {}\n", prefix, event.value("message", ""));
         else if (kind == "log" && event.value("stream", "") != "stderr") fmt::print(err, "{}: {}\n", prefix, event.value("message", ""));

@@ -26,7 +26,8 @@ commands:
   restore [id]        undo a removal (the latest when no id is given)
   compile <op>...     recompile the ops' entries (one op: --entry N for some) through PyTorch, all in one worker
   compile --stale     recompile every entry with a missing, unloadable or foreign library
-  compile --spec F    compile a new entry: F holds {"op","ns","device","meta_info"}; progress on stderr,
+  compile --spec F    compile new entries: F holds {"op","ns","device","meta_info"} or a list of them
+                      (--spec repeatable; every spec in one worker); progress on stderr,
                       --json: the worker's events as JSON lines on stdout; --python PY picks the interpreter
   trash               list what removals can be undone
   bench <op>...       time the ops' entries (one op: --entry N for some) against eager in an isolated
@@ -45,7 +46,8 @@ options:
   --format json|csv   export format
   -o, --output FILE   export: write to FILE instead of stdout
   -n, --dry-run       removals: print the plan (what goes, how many bytes) and change nothing
-  --entry N           rm: entry index (repeatable); --ns NS, --device DEV narrow rm to one folder
+  --entry N|KEY       rm, compile, bench: an entry by position (N, as ls shows it) or by its entry_key
+                      (repeatable); --ns NS, --device DEV narrow rm to one folder
   --min-age SECONDS   prune: leave younger orphans (a compile may not have written its entry yet; 600)
   --lock-timeout S    removals: how long to wait for PyTorch's locks (default: PyTorch's, 600 s)
   --device DEV        rm, bench: only this device folder (cpu, cuda)
@@ -118,7 +120,7 @@ CliOptions parseCli(int argc, char** argv) {
         } else if (a == "--stale") {
             o.stale = true;
         } else if (a == "--spec") {
-            o.spec = value();
+            o.specs.emplace_back(value());
         } else if (a == "--python") {
             o.python = value();
         } else if (a == "--cold" || a == "--warm") {
@@ -138,7 +140,11 @@ CliOptions parseCli(int argc, char** argv) {
         } else if (a == "--dry-run" || a == "-n") {
             o.dryRun = true;
         } else if (a == "--entry") {
-            o.entries.push_back(number<int>(a, value()));
+            // A position (#N, as ls shows it) or an identity (entry_key, 16 hex digits and maybe "-2").
+            auto v = std::string(value());
+            if (v.starts_with('#')) v.erase(0, 1);
+            if (v.size() >= 16) o.entryKeys.push_back(v);
+            else o.entries.push_back(number<int>(a, v));
         } else if (a == "--ns") {
             o.ns = value();
         } else if (a == "--device") {

@@ -23,7 +23,8 @@ struct CliOptions {
     unsigned threads = 0;
     // management commands
     bool dryRun = false;
-    std::vector<int> entries;          // rm --entry N
+    std::vector<int> entries;          // rm --entry N: positions
+    std::vector<std::string> entryKeys; // --entry KEY: identities
     std::string ns, device;            // rm --ns/--device: narrow to one folder
     std::int64_t minAgeSeconds = 600;  // prune --min-age
     std::optional<double> olderThanDays; // evict --older-than
@@ -31,7 +32,7 @@ struct CliOptions {
     double lockTimeoutSeconds = -1;    // --lock-timeout (default: PyTorch's)
     // compile
     bool stale = false;
-    std::string spec;   // --spec FILE: a new entry
+    std::vector<std::string> specs; // --spec FILE (repeatable): new entries
     std::string python; // --python: interpreter with torch
     // bench
     std::optional<bool> cold;     // --cold / --warm
