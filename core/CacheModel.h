@@ -127,6 +127,8 @@ struct ElfSummary {
     std::vector<std::string> needed;
     std::vector<std::string> runPaths; // DT_RUNPATH, else DT_RPATH, split on ':'
     std::vector<std::string> aotiSymbols; // exported AOTInductor* symbols
+    std::vector<std::string> neededVersions;  // .gnu.version_r: "libc.so.6:GLIBC_2.38", "libstdc++.so.6:GLIBCXX_3.4.32"
+    std::vector<std::string> definedVersions; // .gnu.version_d: "GLIBC_2.36", ... (what a library offers others)
 };
 
 enum class LibraryRole : std::uint8_t {

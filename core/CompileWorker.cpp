@@ -1,19 +1,18 @@
 #include "core/CompileWorker.h"
 
+#include "core/HostInfo.h"
+
 #include <cstdlib>
 #include <filesystem>
 
 namespace aotiscope {
 
 std::string defaultPython() {
-    if (const char* p = std::getenv("AOTISCOPE_PYTHON"); p && *p) {
-        return p;
+    // The same interpreter whose torch the verdicts are about (HostInfo's detectTorch), else the first there is.
+    if (auto torch = detectTorch(); torch && !torch->python.empty()) return torch->python;
+    for (const auto& [source, py] : pythonCandidates()) {
+        if (py.find('/') == std::string::npos || std::filesystem::exists(py)) return py;
     }
-#ifdef AOTISCOPE_SOURCE_DIR
-    if (std::filesystem::exists(AOTISCOPE_SOURCE_DIR "/.venv/bin/python")) {
-        return AOTISCOPE_SOURCE_DIR "/.venv/bin/python";
-    }
-#endif
     return "python3";
 }
 

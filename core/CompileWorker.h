@@ -13,7 +13,7 @@ struct CompileWorkerConfig {
     int readyTimeoutMs = 120000;
 };
 
-std::string defaultPython();       // $AOTISCOPE_PYTHON, else the project's .venv, else python3
+std::string defaultPython();       // the interpreter of the active torch (HostInfo.h, pythonCandidates)
 std::string defaultWorkerScript(); // $AOTISCOPE_WORKERS_DIR/compile_worker.py, else the source tree's
 
 class CompileWorker : public WorkerProcess {

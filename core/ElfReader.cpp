@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <elf.h>
 #include <fcntl.h>
@@ -139,6 +140,44 @@ ElfSummary readElfSummary(const std::string& path) {
                     break;
                 }
                 start = end + 1;
+            }
+        } else if (sh.sh_type == SHT_GNU_verneed || sh.sh_type == SHT_GNU_verdef) {
+            // Symbol versions: what the loader checks against the libraries it finds ("version `GLIBC_2.38' not
+            // found"). Walked with every offset checked: a hostile file cannot make us read past what we hold.
+            std::vector<char> strtab, data;
+            data.resize(std::size_t(std::min<std::uint64_t>(sh.sh_size, 1u << 24)));
+            if (!linkedStrings(sh, strtab) || !f.read(sh.sh_offset, data.size(), data.data())) {
+                s.error = "ELF symbol version section lies outside the file (truncated?)";
+                return s;
+            }
+            auto fits = [&](std::size_t at, std::size_t n) { return at <= data.size() && n <= data.size() - at; };
+            std::size_t at = 0;
+            for (unsigned i = 0; i < std::min<unsigned>(unsigned(sh.sh_info), 4096) && fits(at, 16); ++i) {
+                if (sh.sh_type == SHT_GNU_verneed) {
+                    Elf64_Verneed vn{};
+                    std::memcpy(&vn, data.data() + at, sizeof vn);
+                    auto file = stringAt(strtab, vn.vn_file);
+                    std::size_t aux = at + vn.vn_aux;
+                    for (unsigned k = 0; k < vn.vn_cnt && fits(aux, sizeof(Elf64_Vernaux)); ++k) {
+                        Elf64_Vernaux va{};
+                        std::memcpy(&va, data.data() + aux, sizeof va);
+                        s.neededVersions.push_back(file + ":" + stringAt(strtab, va.vna_name));
+                        if (va.vna_next == 0) break;
+                        aux += va.vna_next;
+                    }
+                    if (vn.vn_next == 0) break;
+                    at += vn.vn_next;
+                } else {
+                    Elf64_Verdef vd{};
+                    std::memcpy(&vd, data.data() + at, sizeof vd);
+                    if (!(vd.vd_flags & VER_FLG_BASE) && fits(at + vd.vd_aux, sizeof(Elf64_Verdaux))) {
+                        Elf64_Verdaux vda{};
+                        std::memcpy(&vda, data.data() + at + vd.vd_aux, sizeof vda);
+                        s.definedVersions.push_back(stringAt(strtab, vda.vda_name));
+                    }
+                    if (vd.vd_next == 0) break;
+                    at += vd.vd_next;
+                }
             }
         } else if (sh.sh_type == SHT_DYNSYM) {
             std::vector<char> strtab;

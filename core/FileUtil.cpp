@@ -38,10 +38,13 @@ std::string readWholeFile(const std::string& path, std::string& out, std::size_t
     if (!S_ISREG(st.st_mode)) {
         return fmt::format("cannot read {}: not a regular file", path);
     }
-    out.resize(std::size_t(st.st_size) + padding);
+    // Read to the end of the file, not to its size: /proc and /sys files report a size of 0 (or 4096) whatever
+    // they hold, and a file may grow while it is read.
+    out.resize(std::max<std::size_t>(std::size_t(st.st_size), 4096) + padding);
     std::size_t done = 0;
-    while (done < std::size_t(st.st_size)) {
-        auto n = ::read(f.fd, out.data() + done, std::size_t(st.st_size) - done);
+    for (;;) {
+        if (out.size() - padding - done == 0) out.resize(out.size() * 2);
+        auto n = ::read(f.fd, out.data() + done, out.size() - padding - done);
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -49,7 +52,7 @@ std::string readWholeFile(const std::string& path, std::string& out, std::size_t
             return fmt::format("cannot read {}: {}", path, std::strerror(errno));
         }
         if (n == 0) {
-            break; // the file shrank while being read: parse what is there
+            break;
         }
         done += std::size_t(n);
     }

@@ -1,12 +1,18 @@
 #include "core/HostInfo.h"
 
+#include "core/ElfReader.h"
 #include "core/FileUtil.h"
 #include "core/Subprocess.h"
 
 #include <sched.h>
 #include <sys/utsname.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cctype>
+#include <map>
+#include <mutex>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -94,36 +100,64 @@ std::vector<std::string> cpuFlagsForIsa(const std::string& isaWord) {
     return {flag};
 }
 
+std::string readVersionPyField(const std::string& text, const std::string& name) {
+    // `name = '...'` or `name: Optional[str] = '...'` at the start of a line (not the mention in __all__).
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.starts_with(name)) continue;
+        auto rest = line.substr(name.size());
+        auto i = rest.find_first_not_of(" \t");
+        if (i == std::string::npos) continue;
+        if (rest[i] == ':') i = rest.find('=', i); // a type annotation first
+        if (i == std::string::npos || rest[i] != '=') continue;
+        auto value = rest.substr(i + 1);
+        auto q1 = value.find_first_of("'\"");
+        if (q1 == std::string::npos) return {}; // None
+        auto q2 = value.find(value[q1], q1 + 1);
+        return q2 == std::string::npos ? std::string() : value.substr(q1 + 1, q2 - q1 - 1);
+    }
+    return {};
+}
+
 std::string readTorchVersion(const std::string& torchDir) {
     std::string text;
     if (!readWholeFile(torchDir + "/version.py", text).empty()) {
         return {};
     }
-    auto at = text.find("__version__");
-    if (at == std::string::npos) {
-        return {};
+    return readVersionPyField(text, "__version__");
+}
+
+std::vector<std::pair<std::string, std::string>> pythonCandidates() {
+    std::vector<std::pair<std::string, std::string>> out;
+    // A chosen interpreter is the only one: falling back to another torch would judge the cache for a torch
+    // the user did not pick.
+    if (const char* py = std::getenv("AOTISCOPE_PYTHON"); py && *py) return {{"AOTISCOPE_PYTHON", py}};
+#ifdef AOTISCOPE_RECORDED_PYTHON
+    out.emplace_back("recorded at build", AOTISCOPE_RECORDED_PYTHON);
+#endif
+    // An installed AOTIScope records its interpreter beside itself (packaging/): <prefix>/share/aotiscope/python.
+    std::error_code ec;
+    auto exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        std::string text;
+        if (readWholeFile((exe.parent_path().parent_path() / "share/aotiscope/python").string(), text).empty()) {
+            while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+            if (!text.empty()) out.emplace_back("recorded at install", text);
+        }
     }
-    auto q1 = text.find_first_of("'\"", at);
-    if (q1 == std::string::npos) {
-        return {};
-    }
-    auto q2 = text.find(text[q1], q1 + 1);
-    return q2 == std::string::npos ? std::string() : text.substr(q1 + 1, q2 - q1 - 1);
+    out.emplace_back("PATH", "python3");
+    return out;
 }
 
 std::optional<TorchInstall> detectTorch() {
     if (const char* dir = std::getenv("AOTISCOPE_TORCH_DIR"); dir && *dir) {
-        return TorchInstall{absolutePath(dir), readTorchVersion(dir), ""};
+        std::string text;
+        readWholeFile(std::string(dir) + "/version.py", text);
+        return TorchInstall{absolutePath(dir), readVersionPyField(text, "__version__"), "", "AOTISCOPE_TORCH_DIR",
+                            readVersionPyField(text, "cuda")};
     }
-    std::vector<std::string> candidates;
-    if (const char* py = std::getenv("AOTISCOPE_PYTHON"); py && *py) {
-        candidates.emplace_back(py);
-    }
-    if (fs::exists(".venv/bin/python")) {
-        candidates.push_back(absolutePath(".venv/bin/python"));
-    }
-    candidates.emplace_back("python3");
-    for (const auto& py : candidates) {
+    for (const auto& [source, py] : pythonCandidates()) {
+        if (py.find('/') != std::string::npos && !fs::exists(py)) continue;
         // find_spec locates the package without importing it: milliseconds instead of seconds.
         auto r = runProcess({py, "-c",
                              "import importlib.util as u; s = u.find_spec('torch'); "
@@ -137,13 +171,65 @@ std::optional<TorchInstall> detectTorch() {
             dir.pop_back();
         }
         if (!dir.empty()) {
-            return TorchInstall{dir, readTorchVersion(dir), py};
+            std::string text;
+            readWholeFile(dir + "/version.py", text);
+            return TorchInstall{dir, readVersionPyField(text, "__version__"), py, source, readVersionPyField(text, "cuda")};
         }
     }
     return std::nullopt;
 }
 
-HostInfo HostInfo::detect() {
+unsigned countPhysicalCoresFromSys(const std::string& sysDir) {
+    std::set<std::pair<std::string, std::string>> cores;
+    std::error_code ec;
+    for (const auto& cpu : fs::directory_iterator(sysDir + "/devices/system/cpu", ec)) {
+        auto name = cpu.path().filename().string();
+        if (!name.starts_with("cpu") || name.size() == 3 || !std::isdigit(static_cast<unsigned char>(name[3]))) continue;
+        std::string package, core;
+        if (!readWholeFile(cpu.path().string() + "/topology/physical_package_id", package).empty() ||
+            !readWholeFile(cpu.path().string() + "/topology/core_id", core).empty()) {
+            continue;
+        }
+        cores.emplace(package, core);
+    }
+    return unsigned(cores.size());
+}
+
+std::optional<std::vector<std::string>> providedVersions(const std::string& soname, const std::vector<std::string>& dirs,
+                                                         std::string* foundAt) {
+    static std::mutex mutex;
+    static std::map<std::string, std::vector<std::string>> byPath;
+    for (const auto& d : dirs) {
+        auto path = d + "/" + soname;
+        std::error_code ec;
+        if (!fs::exists(path, ec)) continue;
+        auto real = fs::canonical(path, ec).string();
+        if (foundAt) *foundAt = path;
+        std::lock_guard lock(mutex);
+        if (auto it = byPath.find(real); it != byPath.end()) return it->second;
+        auto elf = readElfSummary(path);
+        return byPath[real] = elf.definedVersions;
+    }
+    return std::nullopt;
+}
+
+std::string newestLike(const std::string& wanted, const std::vector<std::string>& offered) {
+    auto prefix = wanted.substr(0, wanted.find('_') + 1);
+    auto numbers = [](const std::string& v) {
+        std::vector<int> n;
+        std::istringstream in(v.substr(v.find('_') + 1));
+        std::string part;
+        while (std::getline(in, part, '.')) n.push_back(std::atoi(part.c_str()));
+        return n;
+    };
+    std::string best;
+    for (const auto& v : offered) {
+        if (v.starts_with(prefix) && (best.empty() || numbers(v) > numbers(best))) best = v;
+    }
+    return best;
+}
+
+HostInfo HostInfo::detect(const HostSources& sources) {
     HostInfo h;
     cpu_set_t cpus;
     CPU_ZERO(&cpus);
@@ -153,15 +239,36 @@ HostInfo HostInfo::detect() {
         h.machine = u.machine;
     }
     std::string cpuinfo;
-    if (readWholeFile("/proc/cpuinfo", cpuinfo).empty()) {
+    auto cpuinfoPath = sources.proc + "/cpuinfo";
+    if (auto error = readWholeFile(cpuinfoPath, cpuinfo); !error.empty()) {
+        h.unknownFacts.push_back("CPU flags: " + error);
+    } else {
         h.cpuFlags = parseCpuFlags(cpuinfo);
+        if (h.cpuFlags.empty()) h.unknownFacts.push_back(fmt::format("CPU flags: {} lists none", cpuinfoPath));
         h.physicalCores = countPhysicalCores(cpuinfo);
+        std::istringstream in(cpuinfo);
+        for (std::string line; std::getline(in, line);) {
+            if (line.starts_with("model name")) {
+                h.cpuModel = line.substr(line.find(':') + 2);
+                break;
+            }
+        }
+    }
+    if (h.physicalCores == 0) h.physicalCores = countPhysicalCoresFromSys(sources.sys);
+    if (h.physicalCores == 0) {
+        h.unknownFacts.push_back(fmt::format("physical cores: neither {} nor {}/devices/system/cpu/*/topology tells them",
+                                             cpuinfoPath, sources.sys));
     }
     auto smi = runProcess({"nvidia-smi", "--query-gpu=compute_cap", "--format=csv,noheader"}, 5000);
     if (smi.exitCode == 0) {
         h.cudaComputeCapabilities = parseComputeCapabilities(smi.out);
     }
     h.torch = detectTorch();
+    if (!h.torch) {
+        std::string tried;
+        for (const auto& [source, py] : pythonCandidates()) tried += (tried.empty() ? "" : ", ") + py + " (" + source + ")";
+        h.unknownFacts.push_back("torch: no torch found with " + tried + "; set one with --python or AOTISCOPE_PYTHON");
+    }
     if (const char* ld = std::getenv("LD_LIBRARY_PATH")) {
         std::istringstream in(ld);
         std::string part;

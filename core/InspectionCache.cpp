@@ -15,7 +15,7 @@ namespace aotiscope {
 
 namespace {
 
-constexpr char kMagic[] = "AOTISCOPE-INSPECT-1\n";
+constexpr char kMagic[] = "AOTISCOPE-INSPECT-2\n"; // 2: symbol versions
 
 void putU64(std::string& out, std::uint64_t v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); }
 void putStr(std::string& out, const std::string& s) {
@@ -68,6 +68,8 @@ std::string serialise(const ElfSummary& s) {
     putList(out, s.needed);
     putList(out, s.runPaths);
     putList(out, s.aotiSymbols);
+    putList(out, s.neededVersions);
+    putList(out, s.definedVersions);
     return out;
 }
 
@@ -79,6 +81,8 @@ ElfSummary deserialise(Reader& r) {
     s.needed = r.list();
     s.runPaths = r.list();
     s.aotiSymbols = r.list();
+    s.neededVersions = r.list();
+    s.definedVersions = r.list();
     return s;
 }
 

@@ -313,6 +313,32 @@ json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findin
     return json{{"schema", "aotiscope.entries/1"}, {"root", snap.root}, {"ops", ops}};
 }
 
+json torchToJson(const HostInfo& host) {
+    if (!host.torch) return nullptr;
+    return {{"version", host.torch->version}, {"dir", host.torch->dir},     {"python", host.torch->python},
+            {"source", host.torch->source},   {"cuda", host.torch->cuda.empty() ? nlohmann::json() : nlohmann::json(host.torch->cuda)}};
+}
+
+json hostToJson(const HostInfo& host) {
+    auto runtime = [&](const std::string& soname, const std::string& prefix) -> json {
+        std::string at;
+        auto offered = providedVersions(soname, host.librarySearchPath, &at);
+        if (!offered) return nullptr;
+        return {{"path", at}, {"newest", newestLike(prefix + "0", *offered)}};
+    };
+    json gpus = host.cudaComputeCapabilities ? json(*host.cudaComputeCapabilities) : json(nullptr);
+    return {{"machine", host.machine},
+            {"cpu_model", host.cpuModel},
+            {"cpu_flags", host.cpuFlags},
+            {"cpus", host.cpuCount},
+            {"physical_cores", host.physicalCores},
+            {"glibc", runtime("libc.so.6", "GLIBC_")},
+            {"libstdcxx", runtime("libstdc++.so.6", "GLIBCXX_")},
+            {"cuda_compute_capabilities", gpus},
+            {"torch", torchToJson(host)},
+            {"unknown", host.unknownFacts}};
+}
+
 json lintToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings) {
     json list = json::array();
     for (const auto& f : findings) {

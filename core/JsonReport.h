@@ -5,6 +5,7 @@
 #include "core/CacheModel.h"
 #include "core/CacheLocator.h"
 #include "core/DispatchKeys.h"
+#include "core/HostInfo.h"
 #include "core/Linter.h"
 
 #include <nlohmann/json.hpp>
@@ -23,6 +24,10 @@ nlohmann::json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>&
 // show/export: every entry of the ops named (all ops when `opName` is empty).
 nlohmann::json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings, const std::string& opName,
                              const DispatchKeyDecoder* decoder);
+// The torch the verdicts are about: {version, dir, python, source}, or null when none was found.
+nlohmann::json torchToJson(const HostInfo& host);
+// What this machine offers kernels (doctor): CPU, cores, C and C++ runtime versions, GPUs, torch, unknown facts.
+nlohmann::json hostToJson(const HostInfo& host);
 nlohmann::json lintToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings);
 
 // One-line summary of an argument: "tensor float32[4, 8] cpu", "scalar int 2", "string \"floor\"".

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <sstream>
+#include <map>
 #include <unordered_map>
 
 namespace fs = std::filesystem;
@@ -30,12 +31,23 @@ public:
         : snap_(snap), host_(host), decoder_(decoder), options_(options) {}
 
     std::vector<Finding> run() {
+        std::size_t kernels = 0;
         for (const auto& ns : snap_.namespaces) {
             for (const auto& dev : ns.devices) {
                 for (const auto& op : dev.ops()) {
                     lintOp(ns, dev, op);
                 }
                 lintLibraries(ns, dev);
+                for (const auto& f : dev.libFiles) kernels += f.role == LibraryRole::Kernel;
+            }
+        }
+        // What could not be read about this machine, said once: the checks that need it judged nothing.
+        if (options_.checkLibraries && kernels > 0) {
+            for (const auto& fact : host_.unknownFacts) {
+                out_.push_back(Finding{std::string(rules::HostFactUnknown), ruleById(rules::HostFactUnknown).severity,
+                                       fmt::format("{}: the checks that need it are off for the {} kernel librar{} of this cache",
+                                                   fact, kernels, kernels == 1 ? "y" : "ies"),
+                                       "", "", "", -1, -1, ""});
             }
         }
         return std::move(out_);
@@ -162,34 +174,75 @@ private:
         }
     }
 
-    bool dependencyResolves(const std::string& needed, const std::vector<std::string>& runPaths, const std::string& origin) {
-        if (needed.find('/') != std::string::npos) {
-            return fs::exists(needed);
-        }
-        // The answer depends only on the name and the library's own run paths ($ORIGIN expanded).
-        std::string cacheKey = needed;
+    // The folders the loader searches for a library's dependencies in a torch process: its own run paths
+    // ($ORIGIN expanded), torch's lib folder (its libraries are loaded already), then the system's.
+    std::vector<std::string> searchDirs(const std::vector<std::string>& runPaths, const std::string& origin) const {
         std::vector<std::string> dirs;
         for (auto p : runPaths) {
             if (auto at = p.find("$ORIGIN"); at != std::string::npos) {
                 p.replace(at, 7, origin);
             }
-            cacheKey += '\n' + p;
             dirs.push_back(std::move(p));
         }
-        if (auto it = resolveCache_.find(cacheKey); it != resolveCache_.end()) {
-            return it->second;
-        }
-        // In a process running PyTorch, torch's own libraries are already loaded and satisfy their sonames.
         if (host_.torch) {
             dirs.push_back(host_.torch->dir + "/lib");
         }
         dirs.insert(dirs.end(), host_.librarySearchPath.begin(), host_.librarySearchPath.end());
+        return dirs;
+    }
+
+    static bool torchsOwn(const std::string& soname) {
+        return soname.starts_with("libtorch") || soname.starts_with("libc10") || soname.starts_with("libshm");
+    }
+
+    bool dependencyResolves(const std::string& needed, const std::vector<std::string>& runPaths, const std::string& origin) {
+        if (needed.find('/') != std::string::npos) {
+            return fs::exists(needed);
+        }
+        // Without a torch, whether torch's own libraries resolve is not known: the host-fact finding says so.
+        if (!host_.torch && torchsOwn(needed)) {
+            return true;
+        }
+        // The answer depends only on the name and the library's own run paths ($ORIGIN expanded).
+        std::string cacheKey = needed + '\n' + origin;
+        for (const auto& p : runPaths) cacheKey += '\n' + p;
+        if (auto it = resolveCache_.find(cacheKey); it != resolveCache_.end()) {
+            return it->second;
+        }
+        auto dirs = searchDirs(runPaths, origin);
         bool found = std::ranges::any_of(dirs, [&](const std::string& d) {
             std::error_code ec;
             return fs::exists(d + "/" + needed, ec);
         });
         resolveCache_.emplace(cacheKey, found);
         return found;
+    }
+
+    // The symbol versions the library needs that the libraries the loader would find do not offer.
+    template <typename Here>
+    void checkSymbolVersions(const LibraryFile& f, const std::string& origin, Here&& here) {
+        std::map<std::string, std::vector<std::string>> bySoname;
+        for (const auto& nv : f.elf->neededVersions) {
+            auto colon = nv.find(':');
+            if (colon != std::string::npos) bySoname[nv.substr(0, colon)].push_back(nv.substr(colon + 1));
+        }
+        auto dirs = searchDirs(f.elf->runPaths, origin);
+        for (const auto& [soname, versions] : bySoname) {
+            if (!host_.torch && torchsOwn(soname)) continue;
+            std::string foundAt;
+            auto offered = providedVersions(soname, dirs, &foundAt);
+            if (!offered) continue; // not found at all: the unresolved-dependency finding says so
+            std::vector<std::string> missing;
+            for (const auto& v : versions) {
+                if (std::ranges::find(*offered, v) == offered->end()) missing.push_back(v);
+            }
+            if (missing.empty()) continue;
+            auto newest = newestLike(missing.front(), *offered);
+            here(rules::SymbolVersionMissing,
+                 fmt::format("{} needs {} of {}; the {} this machine's loader finds ({}) offers {}: dlopen fails with "
+                             "\"version `{}' not found\"", f.relPath, fmt::join(missing, ", "), soname, soname, foundAt,
+                             newest.empty() ? std::string("none of them") : "up to " + newest, missing.front()));
+        }
     }
 
     void lintLibraries(const NamespaceDir& ns, const DeviceDir& dev) {
@@ -245,6 +298,7 @@ private:
                              "system library folders",
                              f.relPath, fmt::join(unresolved, ", ")));
         }
+        checkSymbolVersions(f, origin, here);
         if (!f.artifacts) {
             return;
         }
@@ -252,7 +306,7 @@ private:
         if (!a.machine.empty() && !host_.machine.empty() && a.machine != host_.machine) {
             here(rules::CpuIsaMissing, fmt::format("{} was compiled on {} (AOTI_MACHINE), this machine is {}", f.relPath, a.machine, host_.machine));
         }
-        if (!a.cpuIsa.empty() && !host_.cpuFlags.empty()) {
+        if (!a.cpuIsa.empty() && !host_.cpuFlags.empty()) { // unknown flags: said once (host-fact-unknown)
             std::istringstream words(a.cpuIsa);
             std::string word;
             std::vector<std::string> lacking;

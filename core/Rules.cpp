@@ -65,6 +65,14 @@ constexpr std::array kRules{
          "Inductor writes its thread count into a CPU kernel's parallel loops (num_threads(N)) unless it equals "
          "the compiling machine's core count (torch 2.11: always); the kernel then runs N threads whatever "
          "torch.set_num_threads says, oversubscribing a machine with fewer cores or leaving cores idle."},
+    Rule{rules::SymbolVersionMissing, "symbol-version-missing", Severity::Error,
+         "The dynamic loader checks every symbol version a library needs (.gnu.version_r: GLIBC_2.38, "
+         "GLIBCXX_3.4.32, CXXABI_, GCC_) against the library it finds for that soname; one missing makes dlopen "
+         "fail (\"version `GLIBC_2.38' not found\"), and with it the op's registration. Kernels built on a "
+         "newer host need newer versions."},
+    Rule{rules::HostFactUnknown, "host-fact-unknown", Severity::Warning,
+         "A fact about this machine that a check needs could not be read (the CPU's flags, the C library, the "
+         "active torch): the checks that need it are off, and the libraries they would judge are not known good."},
 };
 
 } // namespace

@@ -39,6 +39,8 @@ inline constexpr std::string_view UnknownField = "AOTI017";
 inline constexpr std::string_view UnreadableFile = "AOTI018";
 inline constexpr std::string_view SymlinkOutOfRoot = "AOTI019";
 inline constexpr std::string_view KernelThreadsFixed = "AOTI020";
+inline constexpr std::string_view SymbolVersionMissing = "AOTI021";
+inline constexpr std::string_view HostFactUnknown = "AOTI022";
 } // namespace rules
 
 std::span<const Rule> allRules();

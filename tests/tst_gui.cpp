@@ -73,6 +73,7 @@ private slots:
     void deleteAskThenUndo();
     void evictAsksWithPlan();
     void recompileInJobsPanel();
+    void jobsQueueIntoRunningWorker();
     void demoCacheBuiltInBackground();
     void newEntryDialogCompiles();
     void benchmarkPanel();
@@ -91,6 +92,7 @@ void TestGui::opensRealCacheAndShowsDetails() {
     QVERIFY(openAndWait(w, realCache()));
     QCOMPARE(w.treeModel()->rowCount(), 1);
     QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("5 ops, 6 entries")));
+    QTRY_VERIFY_WITH_TIMEOUT(w.torchLabel()->text().startsWith(QStringLiteral("torch 2.")), 30000); // which torch judged
     QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#1"))));
     auto* args = w.details()->argumentsView();
     QCOMPARE(args->topLevelItemCount(), 1);
@@ -324,6 +326,31 @@ void TestGui::evictAsksWithPlan() {
     QVERIFY(asked.startsWith(QStringLiteral("evict:")));
     auto after = aotiscope::scanCache(root);
     QVERIFY(after.entryCount() <= 3);
+}
+
+void TestGui::jobsQueueIntoRunningWorker() {
+    // A job queued while another runs goes into the same worker process (no second start-up of a minute).
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    JobsPanel panel;
+    panel.workerConfig().python = std::getenv("AOTISCOPE_PYTHON");
+    panel.workerConfig().script = fixture("fake_compile_worker.py");
+    auto snap = aotiscope::scanCache(root);
+    QSignalSpy finished(&panel, &JobsPanel::jobFinished);
+    QSignalSpy idle(&panel, &JobsPanel::allIdle);
+    panel.enqueue(aotiscope::jobsForEntries(snap, "abs", {0}));
+    QTRY_VERIFY_WITH_TIMEOUT(panel.model()->row(0).state == JobRow::State::Running, 30000);
+    panel.enqueue(aotiscope::jobsForEntries(snap, "add.Tensor", {0}));
+    QVERIFY(idle.wait(60000));
+    QCOMPARE(finished.size(), 2);
+    QCOMPARE(panel.model()->rowCount(), 2);
+    auto first = panel.model()->row(0).message, second = panel.model()->row(1).message;
+    QVERIFY2(first.startsWith(QStringLiteral("fake worker ")), qPrintable(first));
+    QCOMPARE(second, first); // the same process id
+    QVERIFY(panel.model()->row(0).log.join(QLatin1Char('\n')).contains(QStringLiteral("worker ready")));
+    QVERIFY(!panel.model()->row(1).log.join(QLatin1Char('\n')).contains(QStringLiteral("worker ready")));
+    // Both entries are back where they were after the failed compiles.
+    QCOMPARE(readText(root + "/aoti_eager/aten/cpu/abs.json"), readText(realCache() + "/aoti_eager/aten/cpu/abs.json"));
 }
 
 void TestGui::recompileInJobsPanel() {

@@ -113,7 +113,8 @@ void TestIdentity::scannerAndEditorAgreeOnKeys() {
     QCOMPARE(scanned[4], scanned[0] + "-2");
     QCOMPARE(std::set<std::string>(scanned.begin(), scanned.end()).size(), scanned.size());
     // Every op of the real cache too (tensor lists, scalars, strings, dtypes, layouts, devices).
-    for (const auto& op : scanCache(realCache()).namespaces[0].devices[0].ops()) {
+    auto real = scanCache(realCache());
+    for (const auto& op : real.namespaces[0].devices[0].ops()) {
         std::vector<std::string> keys;
         for (const auto& e : op.entries) keys.push_back(e.key);
         QCOMPARE(keys, entryKeysOf(readOpEntries(op.path)));

@@ -145,7 +145,10 @@ MainWindow::MainWindow(QWidget* parent)
     progress_->setRange(0, 1000);
     progress_->setMaximumWidth(240);
     progress_->hide();
+    torch_ = new QLabel;
+    torch_->setObjectName(QStringLiteral("torchLabel"));
     statusBar()->addWidget(summary_, 1);
+    statusBar()->addPermanentWidget(torch_);
     statusBar()->addPermanentWidget(progress_);
 
     createActions();
@@ -309,6 +312,17 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
     // While libraries are inspected the bar turns busy: that phase reports no fraction.
     progress_->setRange(0, result_->librariesInspected ? 1000 : 0);
     progress_->setVisible(!result_->librariesInspected);
+    // Which torch the verdicts are for (found the same way as the CLI's, whatever folder the window started in).
+    if (const auto& t = result_->host.torch) {
+        torch_->setText(tr("torch %1").arg(q(t->version)));
+        torch_->setToolTip(tr("The checks judge this cache for the torch at %1 (python %2, chosen by: %3)")
+                               .arg(q(t->dir), q(t->python), q(t->source)));
+    } else if (result_->librariesInspected) {
+        torch_->setText(tr("no torch found: these checks are off"));
+        QStringList unknown;
+        for (const auto& u : result_->host.unknownFacts) unknown << q(u);
+        torch_->setToolTip(unknown.join(QLatin1Char('\n')));
+    }
     if (result_->snapshot.eagerDirExists) {
         auto counts = countFindings(result_->findings);
         summary_->setText(tr("%1 — %2 ops, %3 entries · %4 errors, %5 warnings · scanned in %6 s")

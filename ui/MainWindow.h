@@ -72,6 +72,7 @@ public:
     QTableView* findingsView() const { return findingsView_; }
     QTabWidget* tabs() const { return tabs_; }
     QLabel* summaryLabel() const { return summary_; }
+    QLabel* torchLabel() const { return torch_; }
     QSortFilterProxyModel* findingsProxy() const { return findingsProxy_; }
     QMenu* recentMenu() const { return recentMenu_; }
 
@@ -117,6 +118,7 @@ private:
     JobsPanel* jobs_;
     BenchPanel* bench_;
     QLabel* summary_;
+    QLabel* torch_; // the torch the verdicts are for
     QProgressBar* progress_;
     QMenu* recentMenu_ = nullptr;
     QMenu* entryMenu_ = nullptr;

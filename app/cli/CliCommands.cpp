@@ -1,6 +1,7 @@
 #include "app/cli/CliCommands.h"
 
 #include "app/cli/BenchCommand.h"
+#include "app/cli/DoctorCommand.h"
 
 #include "core/CacheEditor.h"
 #include "core/CacheLocator.h"
@@ -36,6 +37,7 @@ std::string rootOf(const CliOptions& o) { return o.root ? *o.root : locateCacheR
 struct Loaded {
     CacheSnapshot snap;
     std::vector<Finding> findings;
+    HostInfo host; // detected when libraries were inspected
 };
 
 // Scans and lints; library inspection only where the command needs it.
@@ -61,12 +63,11 @@ std::optional<Loaded> load(const CliOptions& o, bool inspectLibraries, std::ostr
         fmt::print(err, "aotiscope-cli: {}\n", l.snap.error);
         return std::nullopt;
     }
-    HostInfo host;
     if (inspectLibraries) {
-        host = HostInfo::detect();
+        l.host = HostInfo::detect();
     }
     auto decoder = linkedDispatchKeyDecoder();
-    l.findings = lintSnapshot(l.snap, host, decoder.get(), LintOptions{inspectLibraries});
+    l.findings = lintSnapshot(l.snap, l.host, decoder.get(), LintOptions{inspectLibraries});
     return l;
 }
 
@@ -205,7 +206,9 @@ int cmdLint(const CliOptions& o, std::ostream& out, std::ostream& err) {
     }
     auto counts = countFindings(l->findings);
     if (o.json) {
-        printJson(out, lintToJson(l->snap, l->findings));
+        auto j = lintToJson(l->snap, l->findings);
+        j["torch"] = torchToJson(l->host); // which torch the verdicts are for
+        printJson(out, j);
     } else {
         for (const auto& f : l->findings) {
             auto where = f.op.empty() ? fmt::format("{}/{}", f.ns, f.device) : fmt::format("{}/{}/{}", f.ns, f.device, f.op);
@@ -213,6 +216,11 @@ int cmdLint(const CliOptions& o, std::ostream& out, std::ostream& err) {
         }
         fmt::print(out, "{} error{}, {} warning{}, {} info in {} ops, {} entries ({})\n", counts.error, counts.error == 1 ? "" : "s",
                    counts.warning, counts.warning == 1 ? "" : "s", counts.info, l->snap.opCount(), l->snap.entryCount(), l->snap.root);
+        if (!o.fast) {
+            fmt::print(out, "{}\n", l->host.torch ? fmt::format("checked against torch {} at {} ({})", l->host.torch->version,
+                                                                l->host.torch->dir, l->host.torch->source)
+                                                  : std::string("no torch found: the checks that need one are off"));
+        }
     }
     return counts.error > 0 ? kExitFindings : 0;
 }
@@ -498,6 +506,7 @@ int runCommand(const CliOptions& o, std::ostream& out, std::ostream& err) {
     if (o.command == "restore" || o.command == "trash") return cmdRestore(o, out, err);
     if (o.command == "compile") return cmdCompile(o, out, err);
     if (o.command == "bench") return cmdBench(o, out, err);
+    if (o.command == "doctor") return cmdDoctor(o, out, err);
     fmt::print(err, "aotiscope-cli: unknown command \"{}\"\n\n{}", o.command, usageText());
     return kExitUsage;
 }

@@ -30,6 +30,8 @@ commands:
                       (--spec repeatable; every spec in one worker); progress on stderr,
                       --json: the worker's events as JSON lines on stdout; --python PY picks the interpreter
   trash               list what removals can be undone
+  doctor              this machine as a kernel sees it (CPU, cores, glibc, libstdc++, GPUs), the torch in
+                      use, and how much of the cache this host can run, with the reasons
   bench <op>...       time the ops' entries (one op: --entry N for some) against eager in an isolated
                       worker: correctness first, then median [p20-p80], speedup, GB/s against a measured
                       copy ceiling, and a verdict; exits 1 when any entry fails or gives wrong results
@@ -57,6 +59,8 @@ options:
   --timeout S         bench: a job running longer is a hang and its worker is killed (120)
   --kernel-threads N  bench: CPU threads for kernel and eager (default: libtorch's)
   --worker PATH       bench: the benchmark worker program (default: beside aotiscope-cli)
+  --python PY         the interpreter whose torch the verdicts are about and that compiles (default:
+                      $AOTISCOPE_PYTHON, the one recorded at build or install, then python3 on PATH)
   -j, --threads N     scan threads (default: one per core)
   -v, --verbose       debug logging on stderr
   -h, --help          this text

@@ -15,6 +15,10 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::warn);
     try {
         auto options = parseCli(argc, argv);
+        if (!options.python.empty()) {
+            // One choice for every part of the run: host checks, the compile worker, the benchmark's eager.
+            ::setenv("AOTISCOPE_PYTHON", options.python.c_str(), 1);
+        }
         if (options.verbose) {
             spdlog::set_level(spdlog::level::debug);
         }
