@@ -166,7 +166,7 @@ std::vector<BenchOutcome> runBenchJobs(const std::vector<BenchJob>& jobs, const 
             ready["start_ms"] = outcome.workerStartMs;
             onEvent(job, ready);
         }
-        worker->send({{"type", "bench"}, {"id", job.id}, {"root", job.root}, {"ns", job.ns}, {"op", job.op},
+        worker->send({{"type", job.loadOnly ? "load" : "bench"}, {"id", job.id}, {"root", job.root}, {"ns", job.ns}, {"op", job.op},
                       {"device", job.device}, {"library", job.library}, {"meta_info", job.metaInfo},
                       {"options", options.toRequestJson(job.device)}});
         std::string stderrTail;

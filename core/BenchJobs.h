@@ -37,6 +37,7 @@ struct BenchJob {
     nlohmann::json metaInfo;
     std::string refusal;   // non-empty: never sent to a worker (missing library, path outside the root)
     int kernelThreads = 0; // fixed in the kernel at compile time (LibraryArtifacts::kernelThreads); 0: not fixed
+    bool loadOnly = false; // verify: load the library as PyTorch does and run nothing
     std::string title() const;
 };
 

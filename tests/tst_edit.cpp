@@ -232,7 +232,8 @@ void TestEdit::evictBySize() {
     QVERIFY(plan.entries.size() >= 2 && plan.entries.size() <= 4);
     QVERIFY(applyPlan(plan, 5s).errors.empty());
     std::uint64_t after = 0;
-    for (const auto& f : scanCache(root).namespaces[0].devices[0].libFiles) {
+    auto rescanned = scanCache(root); // kept alive: the loop walks into it
+    for (const auto& f : rescanned.namespaces[0].devices[0].libFiles) {
         if (f.role == LibraryRole::Kernel) after += f.stat.size + f.artifactBytes;
     }
     QVERIFY(after <= total / 2);

@@ -37,7 +37,7 @@ void writeFile(const fs::path& p, const std::string& text) {
 void patchBytes(const std::string& path, const std::string& from, const std::string& to) {
     QCOMPARE(from.size(), to.size());
     auto bytes = readText(path);
-    QVERIFY(bytes.find(from) != std::string::npos);
+    QVERIFY2(bytes.find(from) != std::string::npos, qPrintable(QString::fromStdString(path + " lacks " + from)));
     for (auto at = bytes.find(from); at != std::string::npos; at = bytes.find(from, at)) bytes.replace(at, from.size(), to);
     writeText(path, bytes);
 }
@@ -51,6 +51,7 @@ private slots:
     void fakedProcAndSys();
     void unknownFlagsAreSaidNotSkipped();
     void symbolVersionsAgreeWithTheLoader();
+    void verifyLoadsAsPyTorchAndAgreesWithLint();
     void noTorchTurnsTheChecksOffAndSaysSo();
     void torchFoundTheSameFromAnyFolder();
     void readsVersionPy();
@@ -169,6 +170,39 @@ void TestHost::symbolVersionsAgreeWithTheLoader() {
             QVERIFY2(line.contains(QStringLiteral("version `%1' not found").arg(QString::fromStdString(predicted[path]))), qPrintable(line));
         }
     }
+}
+
+void TestHost::verifyLoadsAsPyTorchAndAgreesWithLint() {
+    // Foreign libraries: one needing a newer glibc, one not ELF, one truncated. verify loads each in the
+    // isolated worker as PyTorch would, and lint's static prediction must agree with every outcome.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    std::vector<std::string> kernels;
+    auto snap = scanCache(root);
+    for (const auto& f : snap.namespaces[0].devices[0].libFiles) {
+        if (f.role == LibraryRole::Kernel) kernels.push_back(f.path);
+    }
+    QVERIFY(kernels.size() >= 5);
+    patchBytes(kernels[0], "GLIBC_2.34", "GLIBC_2.99");
+    writeText(kernels[1], "this is not a shared object\n");
+    fs::resize_file(kernels[2], 100000);
+    auto r = runCli({"verify", "--json", "--root", QString::fromStdString(root)});
+    QCOMPARE(r.code, 1); // some fail to load
+    auto j = nlohmann::json::parse(r.out.toStdString());
+    QCOMPARE(j["results"].size(), 6u);
+    std::map<std::string, nlohmann::json> byLibrary;
+    for (const auto& x : j["results"]) {
+        QVERIFY2(x["agrees"].get<bool>(), x.dump().c_str());
+        byLibrary[fs::canonical(x["library"].get<std::string>()).string()] = x;
+    }
+    auto result = [&](const std::string& k) { return byLibrary[fs::canonical(k).string()]; };
+    QVERIFY(!result(kernels[0])["loaded"].get<bool>());
+    QVERIFY2(result(kernels[0])["message"].get<std::string>().find("version `GLIBC_2.99' not found") != std::string::npos,
+             result(kernels[0]).dump().c_str());
+    QCOMPARE(result(kernels[0])["lint_predicts"], nlohmann::json::array({"AOTI021"}));
+    QVERIFY(!result(kernels[1])["loaded"].get<bool>());
+    QVERIFY(!result(kernels[2])["loaded"].get<bool>());
+    for (std::size_t i = 3; i < kernels.size(); ++i) QVERIFY(result(kernels[i])["loaded"].get<bool>());
 }
 
 void TestHost::noTorchTurnsTheChecksOffAndSaysSo() {

@@ -30,6 +30,8 @@ commands:
                       (--spec repeatable; every spec in one worker); progress on stderr,
                       --json: the worker's events as JSON lines on stdout; --python PY picks the interpreter
   trash               list what removals can be undone
+  verify [op...]      load every entry's library as PyTorch does (isolated worker, --timeout S), beside
+                      lint's prediction for it; exits 1 when any fails to load
   doctor              this machine as a kernel sees it (CPU, cores, glibc, libstdc++, GPUs), the torch in
                       use, and how much of the cache this host can run, with the reasons
   bench <op>...       time the ops' entries (one op: --entry N for some) against eager in an isolated

@@ -112,6 +112,18 @@ std::string verdictFor(const json& r) {
     return fraction >= 0.7 ? "memory-bound near roof" : "far from roof";
 }
 
+void runLoadJob(const json& request, const EventSink& emit) {
+    const auto id = request.value("id", "");
+    emit({{"id", id}, {"event", "started"}});
+    auto library = checkedLibrary(request.at("library").get<std::string>(), request.at("root").get<std::string>());
+    c10::Device device(request.value("device", "cpu"));
+    if (!device.is_cpu() && !device.has_index()) device.set_index(0);
+    requireDevice(device);
+    auto t0 = std::chrono::steady_clock::now();
+    auto runner = loadRunner(library, device);
+    emit({{"id", id}, {"event", "finished"}, {"result", {{"loaded", true}, {"load_ms", msSince(t0)}, {"library", library}}}});
+}
+
 void runBenchJob(const json& request, const EventSink& emit) {
     const auto id = request.value("id", "");
     auto progress = [&](double fraction, const std::string& stage) {

@@ -3,6 +3,7 @@
 //
 // Protocol: JSON lines. Requests on stdin, events on stdout (anything a library prints goes to stderr).
 //   request {"type": "bench", "id", "root", "ns", "op", "device", "library", "meta_info", "options": {...}}
+//           {"type": "load", "id", "root", "device", "library"}   (verify: load as PyTorch does, run nothing)
 //           {"type": "quit"}
 //   events  {"event": "ready", "torch", "runners", "threads", "pid"} once, at start
 //           {"id", "event": "started" | "progress" (fraction, stage) | "finished" (result) | "failed" (message)}
@@ -70,7 +71,8 @@ int main() {
         if (request.value("type", "") == "quit") break;
         auto id = request.value("id", "");
         try {
-            aotiscope::bench::runBenchJob(request, emit);
+            if (request.value("type", "") == "load") aotiscope::bench::runLoadJob(request, emit);
+            else aotiscope::bench::runBenchJob(request, emit);
         } catch (const c10::Error& e) {
             emit({{"id", id}, {"event", "failed"}, {"message", firstLine(e.what_without_backtrace())}});
         } catch (const std::exception& e) {
