@@ -48,18 +48,12 @@ std::map<OpKey, std::vector<const Finding*>> findingsByOp(const std::vector<Find
 }
 
 const char* statusOf(const std::vector<const Finding*>* fs, int entry = -1) {
-    Severity worst = Severity::Info;
-    bool any = false;
-    if (fs) {
-        for (const auto* f : *fs) {
-            if (entry >= 0 && f->entry != entry && f->entry != -1) {
-                continue;
-            }
-            any = true;
-            worst = std::max(worst, f->severity);
-        }
+    if (!fs) return "ok";
+    std::vector<const Finding*> relevant;
+    for (const auto* f : *fs) {
+        if (entry < 0 || f->entry == entry || f->entry == -1) relevant.push_back(f);
     }
-    return any ? severityName(worst) : "ok";
+    return statusOfFindings(relevant);
 }
 
 } // namespace
@@ -179,7 +173,7 @@ json findingToJson(const Finding& f, const std::string& entryKey) {
                 {"message", f.message}, {"explanation", r.pytorchBehaviour},
                 {"namespace", f.ns},    {"device", f.device},  {"op", f.op},
                 {"entry", f.entry},     {"entry_key", entryKey.empty() ? json() : json(entryKey)},
-                {"arg", f.arg},         {"path", f.path}};
+                {"arg", f.arg},         {"path", f.path},      {"host_bound", f.hostBound}};
 }
 
 const std::string& entryKeyOfFinding(const CacheSnapshot& snap, const Finding& f) {
@@ -286,12 +280,15 @@ json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findin
                         args.push_back(argToJson(e.args[i], int(i), decoder));
                     }
                     json fs = json::array();
+                    const char* status = "ok";
                     if (auto it = byEntry.find({ns.name, dev.name, op.name, e.index}); it != byEntry.end()) {
                         for (const auto* f : it->second) {
                             fs.push_back(findingToJson(*f, e.key));
                         }
+                        status = statusOfFindings(it->second);
                     }
-                    json entry{{"index", e.index}, {"entry_key", e.key}, {"kernel_path", optionalJson(e.kernelPath)}, {"args", args}, {"findings", fs}};
+                    json entry{{"index", e.index}, {"entry_key", e.key}, {"kernel_path", optionalJson(e.kernelPath)},
+                               {"status", status},  {"args", args},        {"findings", fs}};
                     if (e.kernelPath) {
                         auto joined = absolutePath(e.kernelPath->starts_with('/') ? *e.kernelPath : dev.path + "/" + *e.kernelPath);
                         entry["library"] = libraryToJson(e.library >= 0 ? &dev.libFiles[std::size_t(e.library)] : nullptr, joined);

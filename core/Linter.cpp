@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <sstream>
 #include <map>
 #include <unordered_map>
@@ -56,8 +57,18 @@ public:
 private:
     void add(std::string_view rule, std::string message, const NamespaceDir& ns, const DeviceDir& dev,
              const std::string& op, int entry, int arg, std::string path, std::optional<Severity> severity = {}) {
+        static const std::set<std::string_view> hostRules{rules::CpuIsaMissing, rules::ComputeCapability,
+                                                          rules::SymbolVersionMissing, rules::HostFactUnknown};
         out_.push_back(Finding{std::string(rule), severity.value_or(ruleById(rule).severity), std::move(message),
-                               ns.name, dev.name, op, entry, arg, std::move(path)});
+                               ns.name, dev.name, op, entry, arg, std::move(path), hostRules.contains(rule)});
+    }
+
+    // GPU runtimes a CPU-only machine or torch lacks: a library needing them is not runnable here, not broken.
+    static bool acceleratorRuntime(const std::string& soname) {
+        for (const char* part : {"cuda", "cudart", "nvrtc", "cublas", "cudnn", "nccl", "nvToolsExt", "amdhip", "hip", "roc", "xpu", "sycl"}) {
+            if (soname.find(part) != std::string::npos) return true;
+        }
+        return false;
     }
 
     void lintOp(const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op) {
@@ -275,6 +286,7 @@ private:
         }
         if (!host_.machine.empty() && elf.machine != host_.machine) {
             here(rules::NotLoadable, fmt::format("{} is built for {}, this machine is {}", f.relPath, elf.machine, host_.machine));
+            out_.back().hostBound = true;
         }
         std::vector<std::string> missingSyms;
         for (const char* sym : kRequiredRunnerSymbols) {
@@ -297,6 +309,7 @@ private:
                  fmt::format("{} needs {}, found in none of its run paths, the active torch's lib folder or the "
                              "system library folders",
                              f.relPath, fmt::join(unresolved, ", ")));
+            out_.back().hostBound = std::ranges::all_of(unresolved, acceleratorRuntime);
         }
         checkSymbolVersions(f, origin, here);
         if (!f.artifacts) {
@@ -372,6 +385,17 @@ private:
 std::vector<Finding> lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host, const DispatchKeyDecoder* decoder,
                                   const LintOptions& options) {
     return Linter(snapshot, host, decoder, options).run();
+}
+
+const char* statusOfFindings(const std::vector<const Finding*>& findings) {
+    if (findings.empty()) return "ok";
+    int worst = -1, worstOfEntry = -1;
+    for (const auto* f : findings) {
+        worst = std::max(worst, int(f->severity));
+        if (!f->hostBound) worstOfEntry = std::max(worstOfEntry, int(f->severity));
+    }
+    if (worst >= int(Severity::Warning) && worstOfEntry < worst) return "not_runnable_here";
+    return severityName(Severity(worst));
 }
 
 FindingCounts countFindings(const std::vector<Finding>& findings) {

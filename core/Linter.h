@@ -19,7 +19,15 @@ struct Finding {
     int entry = -1;             // entry index in the op file
     int arg = -1;
     std::string path;           // the file the finding is about
+    // About this host, not the entry: the entry may be sound and run elsewhere (an ISA, a GPU, a glibc or a
+    // CUDA runtime this machine lacks). An entry whose worst findings are all host-bound is "not runnable
+    // here", a status of its own, not "broken".
+    bool hostBound = false;
 };
+
+// "not_runnable_here" when the worst of these findings (warning or error) are all host-bound, else the worst
+// severity's name ("error", "warning", "info") or "ok".
+const char* statusOfFindings(const std::vector<const Finding*>& findings);
 
 struct LintOptions {
     bool checkLibraries = true; // ELF, ISA, compute capability, torch install (needs an inspected scan)

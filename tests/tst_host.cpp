@@ -255,5 +255,5 @@ void TestHost::readsVersionPy() {
     QCOMPARE(readTorchVersion(torch->dir).substr(0, 2), std::string("2."));
 }
 
-QTEST_MAIN(TestHost)
+QTEST_GUILESS_MAIN(TestHost)
 #include "tst_host.moc"

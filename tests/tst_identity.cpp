@@ -209,5 +209,5 @@ void TestIdentity::jobWhoseEntryChangedTouchesNothing() {
     QCOMPARE(pytorchLoads(root, {"abs"})["abs"].size(), entries.size());
 }
 
-QTEST_MAIN(TestIdentity)
+QTEST_GUILESS_MAIN(TestIdentity)
 #include "tst_identity.moc"

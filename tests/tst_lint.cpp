@@ -2,16 +2,19 @@
 #include "TestSupport.h"
 #include "core/CacheScanner.h"
 #include "core/HostInfo.h"
+#include "core/JsonReport.h"
 #include "core/Linter.h"
 
 #include <QtTest>
 
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <sys/stat.h>
 
 using namespace aotiscope;
 using namespace testsupport;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -60,6 +63,7 @@ class TestLint : public QObject {
     Q_OBJECT
 private slots:
     void cleanCacheHasNoFindings();
+    void notRunnableHereIsNotBroken();
     void hostile_data();
     void hostile();
     void everyFindingExplained();
@@ -278,6 +282,50 @@ void TestLint::unreadableOpFile() {
     QCOMPARE(::mkfifo(path.c_str(), 0644), 0);
     auto fs = lintRoot(root, thisHost());
     QVERIFY2(has(fs, "AOTI018", "relu"), dump(fs).c_str());
+}
+
+void TestLint::notRunnableHereIsNotBroken() {
+    // A cuda folder (libraries built for compute capability 9.0) on a machine without a GPU: its entries are
+    // "not runnable here", not errors; an entry of it whose library is missing is broken all the same.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto cuda = fs::path(root) / "aoti_eager/aten/cuda";
+    fs::copy(fs::path(root) / "aoti_eager/aten/cpu", cuda, fs::copy_options::recursive);
+    for (const auto& f : fs::recursive_directory_iterator(cuda)) {
+        if (!f.path().string().ends_with("_metadata.json")) continue;
+        auto text = readText(f.path().string());
+        text = std::regex_replace(text, std::regex(R"("AOTI_COMPUTE_CAPABILITY": "")"), R"("AOTI_COMPUTE_CAPABILITY": "90")");
+        writeText(f.path().string(), text);
+    }
+    auto snap = scanCache(root);
+    const aotiscope::OpFile* cudaAbs = nullptr;
+    for (const auto& d : snap.namespaces[0].devices) {
+        if (d.name == "cuda") cudaAbs = &d.ops()[0];
+    }
+    QVERIFY(cudaAbs && cudaAbs->name == "abs");
+    fs::remove(cuda / cudaAbs->entries[1].kernelPath.value());
+    snap = scanCache(root);
+    auto host = thisHost();
+    host.cudaComputeCapabilities = std::nullopt;
+    auto findings = lintSnapshot(snap, host, nullptr);
+    auto entries = entriesToJson(snap, findings, "abs", nullptr);
+    std::map<std::string, std::vector<std::string>> status;
+    for (const auto& op : entries["ops"]) {
+        for (const auto& e : op["entries"]) status[op["device"].get<std::string>()].push_back(e["status"].get<std::string>());
+    }
+    QCOMPARE(status["cpu"], (std::vector<std::string>{"ok", "ok"}));
+    QCOMPARE(status["cuda"], (std::vector<std::string>{"not_runnable_here", "error"}));
+    auto ls = treeToJson(snap, findings);
+    bool seen = false;
+    for (const auto& dev : ls["namespaces"][0]["devices"]) {
+        for (const auto& op : dev["ops"]) {
+            if (dev["name"] == "cuda" && op["name"] == "add.Tensor") {
+                QCOMPARE(op["status"].get<std::string>(), std::string("not_runnable_here"));
+                seen = true;
+            }
+        }
+    }
+    QVERIFY(seen);
 }
 
 QTEST_GUILESS_MAIN(TestLint)

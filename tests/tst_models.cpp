@@ -1,6 +1,7 @@
 // The tree model, its filter proxy and the findings model under QAbstractItemModelTester; filter terms.
 #include "TestSupport.h"
 #include "core/CacheScanner.h"
+#include "core/JsonReport.h"
 #include "ui/CacheFilterProxy.h"
 #include "ui/CacheTreeModel.h"
 #include "ui/FindingsModel.h"
@@ -42,6 +43,7 @@ private slots:
     void findingsModel();
     void deviceFindingsMarkTheDevice();
     void entryKeysRoundTrip();
+    void sizesCountedAsLsCountsThem();
 };
 
 void TestModels::treeModelTester() {
@@ -180,6 +182,35 @@ void TestModels::entryKeysRoundTrip() {
     QVERIFY(!model.indexForEntryKey(QStringLiteral("aten/cpu/cat@0000000000000000")).isValid());
     QVERIFY(model.indexForEntryKey(QStringLiteral("aten/cpu/cat")).isValid()); // the op
     QVERIFY(!model.indexForEntryKey(QStringLiteral("garbage")).isValid());
+}
+
+void TestModels::sizesCountedAsLsCountsThem() {
+    // An orphan library and compiler files beside the kernels: the tree's device and op sizes are `ls`'s.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto lib = std::filesystem::path(root) / "aoti_eager/aten/cpu/lib";
+    auto before = aotiscope::scanCache(root);
+    const auto& kernel = *std::ranges::find(before.namespaces[0].devices[0].libFiles, aotiscope::LibraryRole::Kernel, &aotiscope::LibraryFile::role);
+    std::filesystem::create_directories(lib / "corphan");
+    std::filesystem::copy_file(kernel.path, lib / "corphan/corphan.wrapper.so"); // a kernel no entry names
+    auto result = scan(root);
+    CacheTreeModel model;
+    model.setResult(result);
+    auto ls = aotiscope::treeToJson(result->snapshot, result->findings);
+    const auto& dev = ls["namespaces"][0]["devices"][0];
+    QVERIFY(dev["orphan_bytes"].get<std::uint64_t>() > 0);
+    QCOMPARE(dev["lib_bytes"].get<std::uint64_t>(),
+             dev["referenced_bytes"].get<std::uint64_t>() + dev["orphan_bytes"].get<std::uint64_t>() + dev["other_bytes"].get<std::uint64_t>());
+    auto cpu = model.index(0, 0, model.index(0, 0));
+    QCOMPARE(model.index(0, CacheTreeModel::SizeColumn, model.index(0, 0)).data(CacheTreeModel::SortRole).toULongLong(),
+             dev["lib_bytes"].get<qulonglong>());
+    for (int r = 0; r < model.rowCount(cpu); ++r) {
+        auto name = model.index(r, 0, cpu).data().toString().toStdString();
+        auto it = std::ranges::find_if(dev["ops"], [&](const nlohmann::json& o) { return o["name"] == name; });
+        QVERIFY(it != dev["ops"].end());
+        QCOMPARE(model.index(r, CacheTreeModel::SizeColumn, cpu).data(CacheTreeModel::SortRole).toULongLong(), (*it)["bytes"].get<qulonglong>());
+    }
+    QVERIFY(model.headerData(CacheTreeModel::SizeColumn, Qt::Horizontal, Qt::ToolTipRole).toString().contains(QStringLiteral("ls")));
 }
 
 QTEST_MAIN(TestModels)

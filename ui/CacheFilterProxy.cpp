@@ -36,7 +36,9 @@ bool CacheFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& source
     s.op = op.name;
     s.device = dev.name;
     s.ns = model->nodeAt(dev.parent).name;
-    s.status = n.status < 0 ? QStringLiteral("ok") : QString::fromLatin1(severityName(Severity(n.status)));
+    s.status = n.notRunnableHere() ? QStringLiteral("unrunnable")
+               : n.status < 0     ? QStringLiteral("ok")
+                                  : QString::fromLatin1(severityName(Severity(n.status)));
     s.dtypes = n.dtypes;
     s.rules = n.rules;
     s.kinds = n.kinds;

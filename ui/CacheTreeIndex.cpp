@@ -14,9 +14,10 @@ namespace {
 
 struct Marks {
     int status = -1;
+    int hostStatus = -1;
     QStringList rules;
     void add(const Finding& f) {
-        status = std::max(status, int(f.severity));
+        (f.hostBound ? hostStatus : status) = std::max(f.hostBound ? hostStatus : status, int(f.severity));
         auto rule = QString::fromStdString(f.ruleId);
         if (!rules.contains(rule)) {
             rules.push_back(rule);
@@ -88,6 +89,7 @@ CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const std::vector<Findi
                     o.entries = qint64(op.entries.size());
                     if (auto it = byOp.find(opKey); it != byOp.end()) {
                         o.status = it->second.status;
+                        o.hostStatus = it->second.hostStatus;
                         o.rules = it->second.rules;
                     }
                 }
@@ -100,11 +102,13 @@ CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const std::vector<Findi
                     if (!byEntry.empty()) {
                         if (auto it = byEntry.find(opKey + "#" + std::to_string(e.index)); it != byEntry.end()) {
                             en.status = it->second.status;
+                            en.hostStatus = it->second.hostStatus;
                             en.rules = it->second.rules;
                         }
                     }
                     if (wide != opWide.end()) {
                         en.status = std::max(en.status, wide->second.status);
+                        en.hostStatus = std::max(en.hostStatus, wide->second.hostStatus);
                     }
                     QStringList dtypes, kinds;
                     auto addDtype = [&](const std::string& d) {
@@ -128,18 +132,21 @@ CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const std::vector<Findi
                 auto& d = at(devNode);
                 d.entries += o.entries;
                 d.status = std::max(d.status, o.status);
+                d.hostStatus = std::max(d.hostStatus, o.hostStatus);
                 d.mtime = std::max(d.mtime, o.mtime);
             }
             auto& d = at(devNode);
             d.bytes = qint64(sizes.total);
             if (auto it = byDevice.find(ns.name + "/" + dev.name); it != byDevice.end()) {
                 d.status = std::max(d.status, it->second.status);
+                d.hostStatus = std::max(d.hostStatus, it->second.hostStatus);
                 d.rules = it->second.rules;
             }
             auto& n = at(nsNode);
             n.entries += d.entries;
             n.bytes += d.bytes;
             n.status = std::max(n.status, d.status);
+            n.hostStatus = std::max(n.hostStatus, d.hostStatus);
             n.mtime = std::max(n.mtime, d.mtime);
         }
     }

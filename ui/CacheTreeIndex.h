@@ -26,7 +26,10 @@ struct TreeNode {
     qint64 entries = 0;
     qint64 bytes = 0;
     qint64 mtime = 0;
-    int status = -1; // -1 ok, else Severity
+    int status = -1;     // -1 ok, else the worst Severity of findings about the entry itself
+    int hostStatus = -1; // the worst Severity of host-bound findings (Finding::hostBound)
+    // Sound, perhaps, but this machine cannot run it (an ISA, a GPU, a glibc it lacks): not "broken".
+    bool notRunnableHere() const { return hostStatus >= 1 && hostStatus > status; }
     QString name;    // namespace, device and op nodes
     QStringList rules;
     QStringList dtypes; // entries: canonical dtypes of their tensors, scalars and dtype args (shared lists)

@@ -110,6 +110,9 @@ QVariant CacheTreeModel::data(const QModelIndex& index, int role) const {
         return {};
     };
     auto statusText = [&]() -> QString {
+        if (n.notRunnableHere()) {
+            return tr("not runnable here") + (n.rules.isEmpty() ? QString() : QStringLiteral(" (") + n.rules.join(QStringLiteral(", ")) + QLatin1Char(')'));
+        }
         if (n.status < 0) return tr("ok");
         QString s = QString::fromLatin1(severityName(Severity(n.status)));
         return n.rules.isEmpty() ? s : s + QStringLiteral(" (") + n.rules.join(QStringLiteral(", ")) + QStringLiteral(")");
@@ -137,6 +140,7 @@ QVariant CacheTreeModel::data(const QModelIndex& index, int role) const {
         if (index.column() == StatusColumn) {
             auto* style = QApplication::style();
             if (!style) return {};
+            if (n.notRunnableHere()) return style->standardIcon(QStyle::SP_MessageBoxQuestion);
             switch (n.status) {
             case int(Severity::Error): return style->standardIcon(QStyle::SP_MessageBoxCritical);
             case int(Severity::Warning): return style->standardIcon(QStyle::SP_MessageBoxWarning);
