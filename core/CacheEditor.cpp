@@ -358,6 +358,19 @@ std::string writeManifest(const std::string& trash, const ojson& manifest) {
     return ec ? fmt::format("cannot write {}/manifest.json: {}", trash, ec.message()) : std::string();
 }
 
+// Moves one file of the root into a trash record's files/, noting it in the manifest and the result.
+void trashOne(const std::string& root, const std::string& trash, const std::string& path, std::uint64_t bytes, ojson& manifest,
+              ApplyResult& r) {
+    auto rel = path.substr(root.size() + 1);
+    if (auto error = moveInsideRoot(root, path, trash + "/files/" + rel); !error.empty()) {
+        r.errors.push_back(error);
+        return;
+    }
+    manifest["files"].push_back(rel);
+    ++r.filesMoved;
+    r.bytes += bytes;
+}
+
 ojson newManifest(const std::string& id, const std::string& operation) {
     return {{"id", id}, {"operation", operation}, {"created", std::int64_t(std::time(nullptr))},
             {"entries", ojson::array()}, {"files", ojson::array()}, {"op_files", ojson::array()}};
@@ -470,14 +483,7 @@ ApplyResult applyPlan(const EditPlan& plan, std::chrono::milliseconds lockTimeou
         if (!fs::exists(fs::symlink_status(path, sec))) {
             continue; // gone already (another file of the plan took it along, or someone else)
         }
-        auto rel = path.substr(root.size() + 1);
-        if (auto error = moveInsideRoot(root, path, trash + "/files/" + rel); !error.empty()) {
-            r.errors.push_back(error);
-            continue;
-        }
-        manifest["files"].push_back(rel);
-        ++r.filesMoved;
-        r.bytes += f.bytes;
+        trashOne(root, trash, path, f.bytes, manifest, r);
     }
     manifest["bytes"] = r.bytes;
     if (auto e = writeManifest(trash, manifest); !e.empty()) r.errors.push_back(e);
@@ -671,14 +677,7 @@ ApplyResult trashFiles(const std::string& rootArg, const std::string& trashId, c
         std::error_code ec;
         if (!isWithin(path, root) || !fs::exists(fs::symlink_status(path, ec))) continue;
         auto bytes = fs::is_regular_file(fs::symlink_status(path, ec)) ? fs::file_size(path, ec) : 0;
-        auto rel = path.substr(root.size() + 1);
-        if (auto error = moveInsideRoot(root, path, trash + "/files/" + rel); !error.empty()) {
-            r.errors.push_back(error);
-            continue;
-        }
-        manifest["files"].push_back(rel);
-        ++r.filesMoved;
-        r.bytes += ec ? 0 : bytes;
+        trashOne(root, trash, path, ec ? 0 : bytes, manifest, r);
     }
     manifest["bytes"] = manifest.value("bytes", std::uint64_t(0)) + r.bytes;
     if (auto e = writeManifest(trash, manifest); !e.empty()) r.errors.push_back(e);
