@@ -82,6 +82,8 @@ struct Entry {
     std::vector<RawField> unknown;
     std::vector<ParseIssue> issues;
     int library = -1; // index in DeviceDir::libFiles of the file kernel_path names, -1 when none there
+    // What PyTorch's C++ kernel holder refuses in this entry at registration (HolderCheck.h); empty: nothing.
+    std::string registrationRefusal;
 };
 
 struct FileStat {

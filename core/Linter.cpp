@@ -100,6 +100,12 @@ private:
                 here(rule, fmt::format("{}: {}", where, issue.message), e.index, issue.argIndex);
             }
             lintKernelPath(ns, dev, op, e);
+            if (!e.registrationRefusal.empty()) {
+                here(rules::RegistrationFails,
+                     fmt::format("{} {}: PyTorch's kernel holder refuses it, so {} is not registered for AOTI and every "
+                                 "call of it runs without the cache", entryName, e.registrationRefusal, op.name),
+                     e.index);
+            }
             for (std::size_t i = 0; i < e.args.size(); ++i) {
                 lintArg(ns, dev, op, e, int(i));
             }
@@ -130,6 +136,13 @@ private:
             add(rules::KernelPathEscapes,
                 fmt::format("entry #{}: kernel_path \"{}\" is refused: {}", e.index, *e.kernelPath, r.escapeReason), ns,
                 dev, op.name, e.index, -1, r.joined);
+        }
+        std::error_code ec;
+        if (r.exists && !known && fs::is_directory(r.joined, ec)) {
+            add(rules::RegistrationFails,
+                fmt::format("entry #{}: kernel_path \"{}\" names a folder: the loader finds it, the holder's dlopen fails "
+                            "(\"Is a directory\"), so {} is not registered for AOTI", e.index, *e.kernelPath, op.name),
+                ns, dev, op.name, e.index, -1, r.joined);
         }
         if (!r.exists) {
             add(rules::MissingLibrary,

@@ -2,6 +2,7 @@
 
 #include "core/EntryKey.h"
 #include "core/FileUtil.h"
+#include "core/HolderCheck.h"
 #include "core/TorchNames.h"
 
 #include <fmt/format.h>
@@ -463,6 +464,7 @@ void OpFileParser::parseText(std::string_view text, OpFile& op) {
         entry.index = int(op.entries.size());
         EntryReader{entry}.read(el);
         entry.key = entryKeyOfElement(el, entry);
+        entry.registrationRefusal = holderRefusal(el);
         op.entries.push_back(std::move(entry));
     }
     std::vector<std::string> keys;

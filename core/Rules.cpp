@@ -73,6 +73,10 @@ constexpr std::array kRules{
     Rule{rules::HostFactUnknown, "host-fact-unknown", Severity::Warning,
          "A fact about this machine that a check needs could not be read (the CPU's flags, the C library, the "
          "active torch): the checks that need it are off, and the libraries they would judge are not known good."},
+    Rule{rules::RegistrationFails, "registration-fails", Severity::Error,
+         "After the loader, Library._impl_with_aoti_compile converts every entry in C++ (AOTIPythonKernelHolder): "
+         "pybind11 casts of each field, THPDtype checks, a branch per argument kind, and dlopen of every library. "
+         "One entry it cannot convert raises out of the registration: the op is not registered for AOTI at all."},
 };
 
 } // namespace

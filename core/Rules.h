@@ -41,6 +41,7 @@ inline constexpr std::string_view SymlinkOutOfRoot = "AOTI019";
 inline constexpr std::string_view KernelThreadsFixed = "AOTI020";
 inline constexpr std::string_view SymbolVersionMissing = "AOTI021";
 inline constexpr std::string_view HostFactUnknown = "AOTI022";
+inline constexpr std::string_view RegistrationFails = "AOTI023";
 } // namespace rules
 
 std::span<const Rule> allRules();

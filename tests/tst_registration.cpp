@@ -1,0 +1,124 @@
+// Registration as PyTorch's C++ kernel holder does it, asked of PyTorch: one op file per defect (each a copy of
+// a real entry with one field changed), every op registered with Library._impl_with_aoti_compile in a fresh
+// torch process, and lint's AOTI023 prediction required to match what PyTorch did, op by op.
+#include "TestSupport.h"
+#include "core/CacheScanner.h"
+#include "core/HostInfo.h"
+#include "core/Linter.h"
+#include "core/OpFileWriter.h"
+
+#include <QProcess>
+#include <QtTest>
+
+#include <functional>
+#include <map>
+
+using namespace aotiscope;
+using namespace testsupport;
+using ojson = nlohmann::ordered_json;
+
+namespace {
+
+struct Variant {
+    const char* op;   // an aten op the variant's entries are registered for
+    const char* base; // the real op whose first entry it copies
+    std::function<void(ojson& entry)> edit;
+};
+
+ojson& firstArg(ojson& e) { return e["meta_info"][0]; }
+
+// Registers each op in its own scoped library; prints {op: null | "error"}.
+constexpr const char* kRegister = R"(
+import json, sys
+import torch
+out = {}
+for op in sys.argv[1:]:
+    try:
+        with torch.library._scoped_library("aten", "IMPL") as lib:
+            lib._impl_with_aoti_compile(op, "CPU")
+        out[op] = None
+    except Exception as e:
+        out[op] = f"{type(e).__name__}: {e}".splitlines()[0]
+print(json.dumps(out))
+)";
+
+} // namespace
+
+class TestRegistration : public QObject {
+    Q_OBJECT
+private slots:
+    void lintPredictsWhatPyTorchRegisters();
+};
+
+void TestRegistration::lintPredictsWhatPyTorchRegisters() {
+    const std::map<std::string, Variant> variants{
+        {"healthy copy", {"neg", "abs", [](ojson&) {}}},
+        {"healthy scalar copy", {"sub.Tensor", "add.Tensor", [](ojson&) {}}},
+        {"no is_dynamic", {"sin", "abs", [](ojson& e) { firstArg(e).erase("is_dynamic"); }}},
+        {"is_dynamic 0 (falsy int)", {"cos", "abs", [](ojson& e) { firstArg(e)["is_dynamic"] = 0; }}},
+        {"negative arg_order", {"exp", "abs", [](ojson& e) { firstArg(e)["arg_order"] = -1; }}},
+        {"float arg_order", {"log", "abs", [](ojson& e) { firstArg(e)["arg_order"] = 0.5; }}},
+        {"upper-case device_type", {"sqrt", "abs", [](ojson& e) { firstArg(e)["device_type"] = "CPU"; }}},
+        {"empty kernel_path", {"tanh", "abs", [](ojson& e) { e["kernel_path"] = ""; }}},
+        {"kernel_path naming a folder", {"sigmoid", "abs", [](ojson& e) { e["kernel_path"] = "lib"; }}},
+        {"no requires_grad", {"relu", "abs", [](ojson& e) { firstArg(e).erase("requires_grad"); }}},
+        {"no dispatch_key_set", {"floor", "abs", [](ojson& e) { firstArg(e).erase("dispatch_key_set"); }}},
+        {"negative dispatch_key_set", {"ceil", "abs", [](ojson& e) { firstArg(e)["dispatch_key_set"] = -1; }}},
+        {"float in sizes", {"round", "abs", [](ojson& e) { firstArg(e)["sizes"][0] = 4.0; }}},
+        {"string requires_grad", {"trunc", "abs", [](ojson& e) { firstArg(e)["requires_grad"] = "false"; }}},
+        {"memory_format argument", {"frac", "abs", [](ojson& e) {
+             e["meta_info"].push_back({{"memory_format_value", "torch.contiguous_format"}, {"arg_order", 1}});
+         }}},
+        {"unknown key kept", {"reciprocal", "abs", [](ojson& e) { firstArg(e)["frobnicate"] = 1; }}},
+        {"float value, integral dtype", {"mul.Tensor", "add.Tensor", [](ojson& e) { e["meta_info"][2]["scalar_value"] = 2.5; }}},
+        {"int value, float dtype", {"div.Tensor", "add.Tensor", [](ojson& e) { e["meta_info"][2]["dtype"] = "torch.float32"; }}},
+        {"scalar without dtype", {"rsub.Tensor", "add.Tensor", [](ojson& e) { e["meta_info"][2].erase("dtype"); }}},
+        {"complex scalar", {"maximum", "add.Tensor", [](ojson& e) { e["meta_info"][2]["dtype"] = "torch.complex64"; }}},
+        {"string bool scalar", {"minimum", "add.Tensor", [](ojson& e) {
+             e["meta_info"][2]["dtype"] = "torch.bool";
+             e["meta_info"][2]["scalar_value"] = "yes";
+         }}},
+        {"tensor list, as PyTorch wrote it", {"stack", "cat", [](ojson&) {}}},
+    };
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto dir = root + "/aoti_eager/aten/cpu/";
+    QStringList ops;
+    for (const auto& [name, v] : variants) {
+        auto entries = readOpEntries(dir + v.base + ".json");
+        auto entry = entries[0];
+        v.edit(entry);
+        writeText(dir + v.op + ".json", dumpOpJson(ojson::array({entry})));
+        ops << QString::fromLatin1(v.op);
+    }
+    // What PyTorch does.
+    QProcess p;
+    auto environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("TORCHINDUCTOR_CACHE_DIR"), QString::fromStdString(root));
+    p.setProcessEnvironment(environment);
+    p.start(QString::fromStdString(std::getenv("AOTISCOPE_PYTHON")), QStringList{QStringLiteral("-c"), QString::fromLatin1(kRegister)} + ops);
+    QVERIFY(p.waitForFinished(300000));
+    auto registered = nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
+    QVERIFY2(registered.is_object(), p.readAllStandardError().constData());
+    // What lint says.
+    auto findings = lintSnapshot(scanCache(root), HostInfo::detect(), nullptr);
+    std::map<std::string, std::string> predicted;
+    for (const auto& f : findings) {
+        if (f.ruleId == "AOTI023") predicted[f.op] = f.message;
+    }
+    int failures = 0;
+    for (const auto& [name, v] : variants) {
+        auto actual = registered[v.op];
+        bool fails = !actual.is_null();
+        bool says = predicted.contains(v.op);
+        qInfo("%-34s PyTorch: %-60.60s lint: %s", name.c_str(), fails ? actual.get<std::string>().c_str() : "registered",
+              says ? "AOTI023" : "-");
+        QVERIFY2(fails == says, qPrintable(QString::fromStdString(name + ": PyTorch " + (fails ? actual.get<std::string>() : "registered") +
+                                                                   ", lint " + (says ? predicted[v.op] : "silent"))));
+        failures += fails;
+    }
+    QVERIFY(failures >= 15); // the cases really differ
+}
+
+QTEST_GUILESS_MAIN(TestRegistration)
+#include "tst_registration.moc"
