@@ -94,8 +94,9 @@ std::vector<CompileJob> jobsForEntries(const CacheSnapshot& snap, const std::str
 }
 
 std::vector<CompileJob> jobsForStale(const CacheSnapshot& snap, const std::vector<Finding>& findings) {
+    // Not AOTI016: a foreign dispatch key set does not stop a disk entry from matching.
     static const std::set<std::string> staleRules{"AOTI001", "AOTI010", "AOTI011", "AOTI012", "AOTI013",
-                                                  "AOTI014", "AOTI015", "AOTI016"};
+                                                  "AOTI014", "AOTI015", "AOTI021"};
     std::map<std::tuple<std::string, std::string, std::string>, std::set<int>> stale;
     for (const auto& f : findings) {
         if (staleRules.contains(f.ruleId) && !f.op.empty() && f.entry >= 0) {

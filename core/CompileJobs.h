@@ -47,7 +47,7 @@ struct JobOutcome {
 std::vector<CompileJob> jobsForEntries(const CacheSnapshot& snap, const std::string& op, const std::vector<int>& indices,
                                        const std::vector<std::string>& keys = {});
 // Entries PyTorch cannot use as they are: missing or unloadable libraries, another torch's build, an ISA or
-// compute capability this machine lacks, dispatch keys the active torch never produces. Entries of equal
+// compute capability this machine lacks, symbol versions its loader lacks. Entries of equal
 // meta_info in one op become one job.
 std::vector<CompileJob> jobsForStale(const CacheSnapshot& snap, const std::vector<Finding>& findings);
 // {"op": "add.Tensor", "ns": "aten", "device": "cpu", "meta_info": [...]} -> a new entry.

@@ -34,9 +34,9 @@ public:
         bytes(v.data(), v.size() * sizeof(std::int64_t));
     }
     void tensor(const TensorMeta& t) {
-        value(t.dispatchKeySet.value_or(0));
+        // Entries loaded from disk: the holder's TensorCheck compares the cached key set with itself and the
+        // device by index only (kernel_meta_info.cpp), so neither the key set nor the device type is a guard.
         text(canonicalDtype(t.dtype));
-        text(t.deviceType);
         value(effectiveDeviceIndex(t));
         value(t.requiresGrad.value_or(false));
         ints(t.sizes);
@@ -63,7 +63,7 @@ std::uint64_t entryGuardHash(const Entry& entry) {
             for (const auto& t : a.list) h.tensor(t);
             break;
         case ArgKind::Scalar:
-            if (a.scalar && a.scalar->type == ScalarType::Float) {
+            if (a.scalar && scalarComparesAsFloat(a)) {
                 h.value(a.scalar->f);
             } else if (a.scalar) {
                 h.value(a.scalar->i);
@@ -85,9 +85,15 @@ std::uint64_t entryGuardHash(const Entry& entry) {
 }
 
 std::string tensorGuardKey(const TensorMeta& t) {
-    return fmt::format("T{}|{}|{}|{}|{}|[{}]|[{}]", t.dispatchKeySet.value_or(0), canonicalDtype(t.dtype),
-                       t.deviceType, effectiveDeviceIndex(t), t.requiresGrad.value_or(false) ? 1 : 0,
+    return fmt::format("T{}|{}|{}|[{}]|[{}]", canonicalDtype(t.dtype), effectiveDeviceIndex(t), t.requiresGrad.value_or(false) ? 1 : 0,
                        fmt::join(t.sizes, ","), fmt::join(t.strides, ","));
+}
+
+bool scalarComparesAsFloat(const Arg& scalar) {
+    // The holder builds the cached c10::Scalar from the entry's dtype, not from how the number is spelled.
+    auto dtype = canonicalDtype(scalar.tensor.dtype);
+    if (dtype.empty()) return scalar.scalar && scalar.scalar->type == ScalarType::Float;
+    return dtype.starts_with("float") || dtype == "bfloat16" || dtype == "half" || dtype == "double";
 }
 
 std::string entryGuardKey(const Entry& entry) {
@@ -104,7 +110,7 @@ std::string entryGuardKey(const Entry& entry) {
             }
             break;
         case ArgKind::Scalar:
-            if (a.scalar && a.scalar->type == ScalarType::Float) {
+            if (a.scalar && scalarComparesAsFloat(a)) {
                 key += fmt::format("f{}", a.scalar->f);
             } else if (a.scalar) {
                 key += fmt::format("i{}", a.scalar->i);

@@ -113,7 +113,8 @@ private:
             // Equal hashes are confirmed on the full keys: a collision must not invent a shadowed entry.
             if (!inserted && entryGuardKey(e) == entryGuardKey(op.entries[std::size_t(it->second)])) {
                 here(rules::ShadowedEntry,
-                     fmt::format("{} has the same guard fields as entry #{}, which matches first: it is never used",
+                     fmt::format("{} has the same guard fields as entry #{}, which matches first: it is never used "
+                                 "(loaded from disk, entries are compared without their dispatch key set and device type)",
                                  entryName, it->second),
                      e.index);
             }
@@ -169,8 +170,10 @@ private:
         auto expected = expectedKeys(t.deviceType, t.dtype);
         if (expected && *expected != *t.dispatchKeySet) {
             add(rules::DispatchKeyMismatch,
-                fmt::format("entry #{} {}: dispatch_key_set {} = {}; the active torch gives a {} {} tensor {} = {}: "
-                            "calls will not match this entry",
+                fmt::format("entry #{} {}: dispatch_key_set {} = {}; the active torch gives a {} {} tensor {} = {}. "
+                            "Loaded from disk, the entry still matches (the holder does not compare key sets of disk "
+                            "entries); recorded under another mode or torch, and an in-memory entry (newer torch) with "
+                            "this set would not match",
                             e.index, what, *t.dispatchKeySet, decoder_->describe(*t.dispatchKeySet), t.deviceType,
                             canonicalDtype(t.dtype), *expected, decoder_->describe(*expected)),
                 ns, dev, op.name, e.index, arg, op.path);

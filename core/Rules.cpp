@@ -50,9 +50,10 @@ constexpr std::array kRules{
          "without them cannot be run."},
     Rule{rules::NotLoadable, "not-loadable", Severity::Error,
          "dlopen fails on a file that is not a shared object for this machine, which breaks the op's registration."},
-    Rule{rules::DispatchKeyMismatch, "dispatch-key-mismatch", Severity::Warning,
-         "Matching compares the tensor's dispatch key set exactly; raw key sets change between torch releases, "
-         "so a set the active torch never produces means the entry never matches."},
+    Rule{rules::DispatchKeyMismatch, "dispatch-key-mismatch", Severity::Info,
+         "Raw dispatch key sets change between torch releases and modes. The kernel holder does not compare them "
+         "for entries loaded from disk (its TensorCheck compares the cached set with itself), so such an entry "
+         "still matches; newer torch compares them for entries compiled and kept in memory during a process."},
     Rule{rules::UnknownField, "unknown-field", Severity::Warning,
          "A key this torch's writer never produces: PyTorch ignores it when matching, so it was written by "
          "another version or tool. AOTIScope keeps and shows it."},

@@ -1,6 +1,7 @@
 #include "TestSupport.h"
 
 #include "core/CacheScanner.h"
+#include "core/HostInfo.h"
 
 #include <QProcess>
 #include <QtTest>
@@ -8,7 +9,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 namespace fs = std::filesystem;
 
@@ -93,6 +96,22 @@ QString named(const std::string& root, const QString& position) {
 QStringList named(const std::string& root, const QStringList& positions) {
     QStringList out;
     for (const auto& p : positions) out << named(root, p);
+    return out;
+}
+
+std::vector<aotiscope::Finding> beyondRealCache(const std::vector<aotiscope::Finding>& findings) {
+    static const auto baseline = [] {
+        std::set<std::tuple<std::string, std::string, int>> b;
+        for (const auto& f : aotiscope::lintSnapshot(aotiscope::scanCache(realCache()), aotiscope::HostInfo{}, nullptr,
+                                                      aotiscope::LintOptions{false})) {
+            b.emplace(f.ruleId, f.op, f.entry);
+        }
+        return b;
+    }();
+    std::vector<aotiscope::Finding> out;
+    for (const auto& f : findings) {
+        if (!baseline.contains({f.ruleId, f.op, f.entry})) out.push_back(f);
+    }
     return out;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/CacheModel.h"
+#include "core/Linter.h"
 
 #include <QString>
 #include <QStringList>
@@ -28,6 +29,10 @@ std::string firstKernelSource(const std::string& root, const std::string& op);
 // root, scanned now: tests say which entry they mean by position, the tools name it by identity.
 QString named(const std::string& root, const QString& position);
 QStringList named(const std::string& root, const QStringList& positions);
+
+// The findings that are not the real cache's own. PyTorch wrote that cache, and one of its verdicts is an error
+// all the same: torch 2.13's kernel holder refuses the cat entry (tensor_list; tst_registration asks PyTorch).
+std::vector<aotiscope::Finding> beyondRealCache(const std::vector<aotiscope::Finding>& findings);
 
 struct CliRun {
     int code;

@@ -33,7 +33,7 @@ Run cli(const QStringList& args) {
 
 bool clean(const std::string& root) {
     auto snap = scanCache(root);
-    auto findings = lintSnapshot(snap, HostInfo::detect(), nullptr, LintOptions{false});
+    auto findings = beyondRealCache(lintSnapshot(snap, HostInfo::detect(), nullptr, LintOptions{false}));
     return std::none_of(findings.begin(), findings.end(), [](auto& f) { return f.severity == Severity::Error; });
 }
 

@@ -209,8 +209,8 @@ void TestHost::noTorchTurnsTheChecksOffAndSaysSo() {
     // A chosen interpreter without torch: no fallback to another torch, no "needs libtorch.so" errors, and the
     // output says the checks are off.
     auto r = runCli({"lint", "--python", "/nonexistent/python3", "--root", QString::fromStdString(realCache())});
-    QVERIFY2(r.code == 0, r.out.constData());
     QVERIFY2(r.out.contains("no torch found: the checks that need one are off"), r.out.constData());
+    QVERIFY2(r.out.contains("1 error, 1 warning"), r.out.constData()); // cat's AOTI023 (not torch-dependent) and AOTI022
     QVERIFY(!r.out.contains("AOTI013"));
     QVERIFY2(r.out.contains("AOTI022") && r.out.contains("/nonexistent/python3"), r.out.constData());
     auto json = runCli({"lint", "--json", "--python", "/nonexistent/python3", "--root", QString::fromStdString(realCache())});
@@ -232,7 +232,7 @@ void TestHost::torchFoundTheSameFromAnyFolder() {
         auto j = nlohmann::json::parse(p.readAllStandardOutput().toStdString());
         QVERIFY2(!j["torch"].is_null(), qPrintable(dir));
         QVERIFY(j["torch"]["version"].get<std::string>().starts_with("2."));
-        QCOMPARE(j["counts"]["error"].get<int>(), 0); // no "needs libtorch.so" from a folder without .venv
+        QCOMPARE(j["counts"]["error"].get<int>(), 1); // only cat's AOTI023: no "needs libtorch.so" from a folder without .venv
         seen[dir] = j["torch"];
     }
     QCOMPARE(seen.begin()->second, seen.rbegin()->second);

@@ -80,8 +80,13 @@ private slots:
 };
 
 void TestLint::cleanCacheHasNoFindings() {
+    // PyTorch wrote this cache, and torch 2.13 still refuses one of its entries at registration: cat's
+    // tensor_list (tst_registration shows PyTorch doing so). That is the only finding.
     auto fs = lintRoot(realCache(), thisHost());
-    QVERIFY2(fs.empty(), dump(fs).c_str());
+    QCOMPARE(fs.size(), 1u);
+    QCOMPARE(fs[0].ruleId, std::string("AOTI023"));
+    QCOMPARE(fs[0].op, std::string("cat"));
+    QVERIFY2(fs[0].message.find("THPDtype_Check") != std::string::npos, fs[0].message.c_str());
 }
 
 void TestLint::hostile_data() {

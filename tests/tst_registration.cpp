@@ -2,6 +2,7 @@
 // a real entry with one field changed), every op registered with Library._impl_with_aoti_compile in a fresh
 // torch process, and lint's AOTI023 prediction required to match what PyTorch did, op by op.
 #include "TestSupport.h"
+#include "core/CacheEditor.h"
 #include "core/CacheScanner.h"
 #include "core/HostInfo.h"
 #include "core/Linter.h"
@@ -48,6 +49,7 @@ class TestRegistration : public QObject {
     Q_OBJECT
 private slots:
     void lintPredictsWhatPyTorchRegisters();
+    void matchingAsThePyTorchHolderMatches();
 };
 
 void TestRegistration::lintPredictsWhatPyTorchRegisters() {
@@ -118,6 +120,89 @@ void TestRegistration::lintPredictsWhatPyTorchRegisters() {
         failures += fails;
     }
     QVERIFY(failures >= 15); // the cases really differ
+}
+
+void TestRegistration::matchingAsThePyTorchHolderMatches() {
+    // abs #0: fp32 4x8 recorded with another dispatch key set and device type. add.Tensor: #0 alpha dtype float32
+    // written as the integer 2, #1 alpha dtype int64 2. neg: two entries that differ only in the key set.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto dir = root + "/aoti_eager/aten/cpu/";
+    auto abs = readOpEntries(dir + "abs.json");
+    auto original = abs[0];
+    firstArg(abs[0])["dispatch_key_set"] = 1;
+    firstArg(abs[0])["device_type"] = "cuda";
+    firstArg(abs[0])["device_index"] = -1;
+    writeText(dir + "abs.json", dumpOpJson(abs));
+    auto add = readOpEntries(dir + "add.Tensor.json");
+    add[0]["meta_info"][2]["dtype"] = "torch.float32";
+    add[0]["meta_info"][2]["scalar_value"] = 2;
+    auto intAlpha = add[0];
+    intAlpha["meta_info"][2]["dtype"] = "torch.int64";
+    add.push_back(intAlpha);
+    writeText(dir + "add.Tensor.json", dumpOpJson(add));
+    auto shadow = original;
+    firstArg(shadow)["dispatch_key_set"] = 1;
+    writeText(dir + "neg.json", dumpOpJson(ojson::array({original, shadow})));
+
+    // What PyTorch does with calls: a miss reaches aoti_compile_with_persistent_cache (recorded here, and made
+    // to fail so that nothing is compiled).
+    constexpr const char* calls = R"(
+import json
+import torch
+import torch._inductor.aoti_eager as eager
+misses = []
+def record(ns, op, device, dynamic, f, args, kwargs, **_):
+    misses.append(op)
+    return ""
+eager.aoti_compile_with_persistent_cache = record
+x32, y32 = torch.rand(4, 8), torch.rand(4, 8)
+a, b = torch.rand(16, 16), torch.rand(16, 16)
+out = {}
+with torch.library._scoped_library("aten", "IMPL") as lib:
+    lib._impl_with_aoti_compile("abs", "CPU")
+    lib._impl_with_aoti_compile("add.Tensor", "CPU")
+    for name, call in [("abs fp32 4x8", lambda: torch.abs(x32)), ("abs fp16 4x8", lambda: torch.abs(x32.half())),
+                       ("abs fp32 3x3", lambda: torch.abs(torch.rand(3, 3))),
+                       ("add alpha=2.0", lambda: torch.add(a, b, alpha=2.0)), ("add alpha=2", lambda: torch.add(a, b, alpha=2)),
+                       ("add alpha=3", lambda: torch.add(a, b, alpha=3))]:
+        before = len(misses)
+        try:
+            call()
+        except Exception:
+            pass
+        out[name] = "miss" if len(misses) > before else "hit"
+print(json.dumps(out))
+)";
+    QProcess p;
+    auto environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("TORCHINDUCTOR_CACHE_DIR"), QString::fromStdString(root));
+    p.setProcessEnvironment(environment);
+    p.start(QString::fromStdString(std::getenv("AOTISCOPE_PYTHON")), {QStringLiteral("-c"), QString::fromLatin1(calls)});
+    QVERIFY(p.waitForFinished(300000));
+    auto did = nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
+    QVERIFY2(did.is_object(), p.readAllStandardError().constData());
+    qInfo("PyTorch: %s", did.dump().c_str());
+    QCOMPARE(did["abs fp32 4x8"].get<std::string>(), std::string("hit")); // key set and device type not compared
+    QCOMPARE(did["abs fp16 4x8"].get<std::string>(), std::string("hit"));
+    QCOMPARE(did["abs fp32 3x3"].get<std::string>(), std::string("miss"));
+    QCOMPARE(did["add alpha=2.0"].get<std::string>(), std::string("hit")); // float32 scalar written "2" is a float
+    QCOMPARE(did["add alpha=2"].get<std::string>(), std::string("hit"));   // and the int64 one is another entry
+    QCOMPARE(did["add alpha=3"].get<std::string>(), std::string("miss"));
+
+    // What lint says of the same entries.
+    auto snap = scanCache(root);
+    auto findings = lintSnapshot(snap, HostInfo::detect(), nullptr);
+    auto about = [&](const std::string& op, int entry, const std::string& rule) {
+        return std::ranges::any_of(findings, [&](const Finding& f) { return f.op == op && f.entry == entry && f.ruleId == rule; });
+    };
+    QVERIFY(!about("add.Tensor", 1, "AOTI006")); // not shadowed: PyTorch uses it
+    QVERIFY(about("neg", 1, "AOTI006"));         // shadowed: the key set is not a guard
+    QVERIFY(std::ranges::none_of(findings, [](const Finding& f) {
+        return f.op == "abs" && f.severity >= Severity::Warning && f.ruleId != "AOTI012";
+    }));
+    auto repair = planRepair(snap, "add.Tensor");
+    QVERIFY(repair.entries.empty()); // nothing of add.Tensor is dead weight
 }
 
 QTEST_GUILESS_MAIN(TestRegistration)

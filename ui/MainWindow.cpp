@@ -325,12 +325,12 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
     }
     if (result_->snapshot.eagerDirExists) {
         auto counts = countFindings(result_->findings);
-        summary_->setText(tr("%1 — %2 ops, %3 entries · %4 errors, %5 warnings · scanned in %6 s")
+        auto count = [](std::size_t n, const char* one, const char* many) { return QStringLiteral("%1 %2").arg(n).arg(QLatin1String(n == 1 ? one : many)); };
+        summary_->setText(tr("%1 — %2 ops, %3 entries · %4, %5 · scanned in %6 s")
                               .arg(q(result_->snapshot.root))
                               .arg(result_->snapshot.opCount())
                               .arg(result_->snapshot.entryCount())
-                              .arg(counts.error)
-                              .arg(counts.warning)
+                              .arg(count(counts.error, "error", "errors"), count(counts.warning, "warning", "warnings"))
                               .arg(result_->snapshot.scanSeconds + result_->lintSeconds, 0, 'f', 2) +
                           (result_->librariesInspected ? QString() : tr(" · inspecting libraries…")));
     }
