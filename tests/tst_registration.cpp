@@ -6,12 +6,17 @@
 #include "core/CacheScanner.h"
 #include "core/HostInfo.h"
 #include "core/Linter.h"
+#include "core/Matcher.h"
+#include "core/OpFileParser.h"
 #include "core/OpFileWriter.h"
 
 #include <QProcess>
 #include <QtTest>
 
+#include <fmt/format.h>
+
 #include <functional>
+#include <tuple>
 #include <map>
 
 using namespace aotiscope;
@@ -183,6 +188,50 @@ print(json.dumps(out))
     auto did = nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
     QVERIFY2(did.is_object(), p.readAllStandardError().constData());
     qInfo("PyTorch: %s", did.dump().c_str());
+    // The tool's matcher on the same calls (in the form PyTorch's writer records a call).
+    auto scanned = scanCache(root);
+    const auto& cpu = scanned.namespaces[0].devices[0];
+    auto opNamed = [&](const std::string& n) { return &*std::ranges::find(cpu.ops(), n, &OpFile::name); };
+    auto callOf = [](const ojson& meta) {
+        OpFile parsed;
+        OpFileParser().parseText(ojson::array({{{"meta_info", meta}, {"kernel_path", ""}}}).dump(), parsed);
+        return parsed.entries.at(0);
+    };
+    auto small = original["meta_info"];
+    small[0]["sizes"] = {3, 3};
+    small[0]["strides"] = {3, 1};
+    auto alpha = [&](const ojson& value, const char* dtype) {
+        auto m = readOpEntries(realCache() + "/aoti_eager/aten/cpu/add.Tensor.json")[0]["meta_info"];
+        m[2]["scalar_value"] = value;
+        m[2]["dtype"] = dtype;
+        return m;
+    };
+    const std::vector<std::tuple<std::string, std::string, ojson>> sameCalls{
+        {"abs fp32 4x8", "abs", original["meta_info"]},
+        {"abs fp16 4x8", "abs", readOpEntries(realCache() + "/aoti_eager/aten/cpu/abs.json")[1]["meta_info"]},
+        {"abs fp32 3x3", "abs", small},
+        {"add alpha=2.0", "add.Tensor", alpha(2.0, "torch.float32")},
+        {"add alpha=2", "add.Tensor", alpha(2, "torch.int64")},
+        {"add alpha=3", "add.Tensor", alpha(3, "torch.int64")},
+    };
+    int agree = 0;
+    for (const auto& [name, op, meta] : sameCalls) {
+        auto m = matchCall(*opNamed(op), cpu, callOf(meta));
+        auto tool = m.entry >= 0 ? std::string("hit") : std::string("miss");
+        agree += tool == did[name].get<std::string>();
+        qInfo("%-14s PyTorch %-4s tool %s%s", name.c_str(), did[name].get<std::string>().c_str(), tool.c_str(),
+              m.entry >= 0 ? fmt::format(" (entry #{})", m.entry).c_str() : "");
+    }
+    qInfo("agree %d of %d", agree, int(sameCalls.size()));
+    QCOMPARE(agree, int(sameCalls.size()));
+    // The same through the CLI: a miss, explained by the nearest entry's differing fields.
+    auto explain = runCli({"explain", "abs", "--call", QString::fromStdString(small.dump()), "--root", QString::fromStdString(root)});
+    QCOMPARE(explain.code, 1);
+    QVERIFY2(explain.out.contains("a miss") && explain.out.contains("arg 0 sizes: entry [4, 8], call [3, 3]"), explain.out.constData());
+    auto hit = runCli({"explain", "add.Tensor", "--json", "--call", QString::fromStdString(std::get<2>(sameCalls[4]).dump()),
+                       "--root", QString::fromStdString(root)});
+    QCOMPARE(hit.code, 0);
+    QCOMPARE(nlohmann::json::parse(hit.out.toStdString())["results"][0]["entry"].get<int>(), 1);
     QCOMPARE(did["abs fp32 4x8"].get<std::string>(), std::string("hit")); // key set and device type not compared
     QCOMPARE(did["abs fp16 4x8"].get<std::string>(), std::string("hit"));
     QCOMPARE(did["abs fp32 3x3"].get<std::string>(), std::string("miss"));

@@ -2,6 +2,7 @@
 
 #include "app/cli/BenchCommand.h"
 #include "app/cli/DoctorCommand.h"
+#include "app/cli/ExplainCommand.h"
 #include "app/cli/VerifyCommand.h"
 
 #include "core/CacheEditor.h"
@@ -509,6 +510,7 @@ int runCommand(const CliOptions& o, std::ostream& out, std::ostream& err) {
     if (o.command == "bench") return cmdBench(o, out, err);
     if (o.command == "doctor") return cmdDoctor(o, out, err);
     if (o.command == "verify") return cmdVerify(o, out, err);
+    if (o.command == "explain") return cmdExplain(o, out, err);
     fmt::print(err, "aotiscope-cli: unknown command \"{}\"\n\n{}", o.command, usageText());
     return kExitUsage;
 }

@@ -32,6 +32,10 @@ commands:
   trash               list what removals can be undone
   verify [op...]      load every entry's library as PyTorch does (isolated worker, --timeout S), beside
                       lint's prediction for it; exits 1 when any fails to load
+  explain <op> --call SPEC
+                      the entry a call runs, or why it misses: the nearest entries and each guard field
+                      that differs (SPEC: the call's meta_info as PyTorch records it, inline or a file);
+                      exits 1 on a miss
   doctor              this machine as a kernel sees it (CPU, cores, glibc, libstdc++, GPUs), the torch in
                       use, and how much of the cache this host can run, with the reasons
   bench <op>...       time the ops' entries (one op: --entry N for some) against eager in an isolated
@@ -125,6 +129,8 @@ CliOptions parseCli(int argc, char** argv) {
             }
         } else if (a == "--stale") {
             o.stale = true;
+        } else if (a == "--call") {
+            o.call = value();
         } else if (a == "--spec") {
             o.specs.emplace_back(value());
         } else if (a == "--python") {

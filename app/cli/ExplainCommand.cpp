@@ -1,0 +1,101 @@
+#include "app/cli/ExplainCommand.h"
+
+#include "core/CacheLocator.h"
+#include "core/CacheScanner.h"
+#include "core/FileUtil.h"
+#include "core/Matcher.h"
+#include "core/OpFileParser.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <nlohmann/json.hpp>
+
+namespace aotiscope::cli {
+
+namespace {
+
+// SPEC: a file or inline JSON; a meta_info list, or an object holding one ({"meta_info": [...]}).
+bool parseCall(const std::string& spec, Entry& call, std::string& error) {
+    std::string text = spec;
+    if (!spec.empty() && spec.front() != '[' && spec.front() != '{') {
+        if (auto e = readWholeFile(spec, text); !e.empty()) {
+            error = e;
+            return false;
+        }
+    }
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_object() && j.contains("meta_info")) j = j["meta_info"];
+    if (!j.is_array()) {
+        error = "a call is a meta_info list (as PyTorch's writer records it), or {\"meta_info\": [...]}";
+        return false;
+    }
+    OpFile parsed;
+    OpFileParser parser;
+    parser.parseText(nlohmann::json::array({{{"meta_info", j}, {"kernel_path", ""}}}).dump(), parsed);
+    if (parsed.entries.size() != 1) {
+        error = "the call does not parse: " + parsed.parseError + parsed.structureError;
+        return false;
+    }
+    call = parsed.entries.front();
+    return true;
+}
+
+} // namespace
+
+int cmdExplain(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    if (o.positional.size() != 1 || o.call.empty()) {
+        fmt::print(err, "aotiscope-cli: explain needs one op and --call SPEC (a meta_info list, inline or in a file)\n");
+        return 2;
+    }
+    Entry call;
+    std::string error;
+    if (!parseCall(o.call, call, error)) {
+        fmt::print(err, "aotiscope-cli: --call: {}\n", error);
+        return 2;
+    }
+    auto snap = scanCache(o.root ? *o.root : locateCacheRoot().root);
+    nlohmann::json results = nlohmann::json::array();
+    bool anyHit = false, found = false;
+    forEachOp(snap, [&](const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op) {
+        if (op.name != o.positional[0] || (!o.device.empty() && dev.name != o.device)) return;
+        found = true;
+        auto m = matchCall(op, dev, call);
+        anyHit |= m.entry >= 0;
+        nlohmann::json near = nlohmann::json::array();
+        for (const auto& n : m.nearest) {
+            nlohmann::json diffs = nlohmann::json::array();
+            for (const auto& d : n.differences) diffs.push_back({{"arg", d.arg}, {"field", d.field}, {"entry", d.entry}, {"call", d.call}});
+            near.push_back({{"entry", n.entry}, {"entry_key", op.entries[std::size_t(n.entry)].key}, {"differences", diffs}});
+        }
+        results.push_back({{"namespace", ns.name}, {"device", dev.name}, {"op", op.name}, {"hit", m.entry >= 0},
+                           {"entry", m.entry}, {"entry_key", m.entry >= 0 ? nlohmann::json(op.entries[std::size_t(m.entry)].key) : nlohmann::json()},
+                           {"op_state", m.opState}, {"nearest", near}});
+        if (o.json) return;
+        auto where = fmt::format("{}/{}/{}", ns.name, dev.name, op.name);
+        if (m.entry >= 0) {
+            fmt::print(out, "{}: the call runs entry #{} ({}), the first whose guard fields all match\n", where, m.entry,
+                       op.entries[std::size_t(m.entry)].key);
+            return;
+        }
+        if (!m.opState.empty()) fmt::print(out, "{}: no entry can run: {}\n", where, m.opState);
+        else fmt::print(out, "{}: a miss: no entry matches, so PyTorch compiles during the call (6-80 s)\n", where);
+        for (const auto& n : m.nearest) {
+            fmt::print(out, "  nearest: entry #{} ({} field{} differ{})\n", n.entry, n.differences.size(), n.differences.size() == 1 ? "" : "s",
+                       n.differences.size() == 1 ? "s" : "");
+            for (const auto& d : n.differences) {
+                fmt::print(out, "    {}{}: entry {}, call {}\n", d.arg >= 0 ? fmt::format("arg {} ", d.arg) : "", d.field, d.entry, d.call);
+            }
+        }
+    });
+    if (!found) {
+        fmt::print(err, "aotiscope-cli: no op named \"{}\" under {}\n", o.positional[0], snap.root);
+        return 1;
+    }
+    if (o.json) {
+        out << nlohmann::json{{"schema", "aotiscope.explain/1"}, {"root", snap.root}, {"results", results}}.dump(2) << "\n";
+    }
+    return anyHit ? 0 : 1;
+}
+
+} // namespace aotiscope::cli

@@ -1,0 +1,37 @@
+// Which entry a call runs, as PyTorch's kernel holder decides it for entries loaded from disk
+// (AOTIKernelMetadata::check in torch/csrc/inductor/aoti_eager/kernel_meta_info.cpp, torch 2.13): the first entry
+// whose guard fields all equal the call's wins; none, and the call misses (PyTorch compiles during the call). A
+// miss is explained by the nearest entries and each guard field that differs.
+#pragma once
+
+#include "core/CacheModel.h"
+
+#include <string>
+#include <vector>
+
+namespace aotiscope {
+
+struct GuardDifference {
+    int arg = -1;      // -1: the entry as a whole (argument count)
+    std::string field; // "sizes", "dtype", "scalar value", "kind", ...
+    std::string entry, call;
+};
+
+// The guard fields of `cached` that differ from the call's (both in the entry form: a call is the meta_info
+// PyTorch's writer would record for it). Empty: the call matches.
+std::vector<GuardDifference> guardDifferences(const Entry& cached, const Entry& call);
+
+struct MatchResult {
+    int entry = -1; // position of the entry the call runs; -1: a miss
+    struct Near {
+        int entry;
+        std::vector<GuardDifference> differences;
+    };
+    std::vector<Near> nearest; // on a miss: the entries with the fewest differing fields, closest first
+    // Why no entry can run whatever the call: the loader drops the op, or its registration fails.
+    std::string opState;
+};
+
+MatchResult matchCall(const OpFile& op, const DeviceDir& dev, const Entry& call);
+
+} // namespace aotiscope
