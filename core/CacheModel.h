@@ -69,9 +69,12 @@ struct Arg {
 
 // A problem found while reading one entry or argument, kept with the entry so lint can explain it.
 struct ParseIssue {
-    enum class Kind : std::uint8_t { Structure, UnknownKey, UnknownKind, BadDtype, BadLayout } kind;
+    // WrongType: a field of an argument holds another JSON type than PyTorch's writer writes (whether PyTorch
+    // minds is the loader's and the kernel holder's business: see Linter).
+    enum class Kind : std::uint8_t { Structure, UnknownKey, UnknownKind, BadDtype, BadLayout, WrongType } kind;
     std::string message;
     int argIndex = -1;
+    std::string field; // WrongType: the key
 };
 
 struct Entry {

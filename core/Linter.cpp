@@ -86,11 +86,26 @@ private:
             here(rules::BadStructure, fmt::format("{}: {}", op.path, op.structureError));
             return;
         }
+        // PyTorch names the default overload without ".default" (aoti_eager.py): such a file is never read.
+        if (op.name.ends_with(".default")) {
+            here(rules::NeverReadOpFile,
+                 fmt::format("{}: PyTorch reads the default overload's entries from {}.json, never from this file",
+                             op.path, op.name.substr(0, op.name.size() - 8)));
+        }
         std::unordered_map<std::uint64_t, int> firstWithGuard; // guard hash -> first entry with it
         for (const auto& e : op.entries) {
             auto entryName = fmt::format("entry #{}", e.index);
             for (const auto& issue : e.issues) {
                 auto where = issue.argIndex >= 0 ? fmt::format("{} argument #{}", entryName, issue.argIndex) : entryName;
+                // Fields the loader never reads as such: what decides is whether the holder's casts take them.
+                static const std::set<std::string> castOnly{"requires_grad", "device_index", "sizes", "strides",
+                                                            "dispatch_key_set", "arg_order", "scalar_value", "device_index_value"};
+                if (issue.kind == ParseIssue::Kind::WrongType && castOnly.contains(issue.field)) {
+                    if (!e.registrationRefusal.empty()) continue; // registration-fails says it, with PyTorch's reason
+                    here(rules::UnusualValue, fmt::format("{}: {}; PyTorch's loader and kernel holder accept it", where, issue.message),
+                         e.index, issue.argIndex);
+                    continue;
+                }
                 std::string_view rule = rules::BadStructure;
                 if (issue.kind == ParseIssue::Kind::UnknownKey) {
                     rule = rules::UnknownField;
@@ -289,7 +304,19 @@ private:
             if (f.role != LibraryRole::Kernel || !options_.checkLibraries || !f.elf) {
                 continue;
             }
+            auto first = out_.size();
             lintKernelLibrary(f, here);
+            // A library several entries name is judged for each of them: every op it breaks shows it.
+            auto last = out_.size();
+            for (std::size_t r = 1; r < f.referencedBy.size() && last > first; ++r) {
+                const auto& ref = f.referencedBy[r];
+                for (std::size_t i = first; i < last; ++i) {
+                    auto copy = out_[i];
+                    copy.op = dev.ops()[ref.op].name;
+                    copy.entry = ref.entry;
+                    out_.push_back(std::move(copy));
+                }
+            }
         }
     }
 

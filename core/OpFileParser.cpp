@@ -41,13 +41,14 @@ struct EntryReader {
     Entry& entry;
     int argIndex = -1;
 
-    void issue(ParseIssue::Kind kind, std::string message) {
-        entry.issues.push_back({kind, std::move(message), argIndex});
+    void issue(ParseIssue::Kind kind, std::string message, std::string field = {}) {
+        entry.issues.push_back({kind, std::move(message), argIndex, std::move(field)});
     }
     void wrongType(std::string_view key, const char* expected, dom::element v) {
-        issue(ParseIssue::Kind::Structure,
+        issue(argIndex >= 0 ? ParseIssue::Kind::WrongType : ParseIssue::Kind::Structure,
               fmt::format("\"{}\": expected {}, found {} {}", key, expected, jsonTypeName(v.type()),
-                          simdjson::minify(v)));
+                          simdjson::minify(v)),
+              std::string(key));
     }
 
     std::optional<std::int64_t> readInt(std::string_view key, dom::element v) {

@@ -78,6 +78,13 @@ constexpr std::array kRules{
          "After the loader, Library._impl_with_aoti_compile converts every entry in C++ (AOTIPythonKernelHolder): "
          "pybind11 casts of each field, THPDtype checks, a branch per argument kind, and dlopen of every library. "
          "One entry it cannot convert raises out of the registration: the op is not registered for AOTI at all."},
+    Rule{rules::NeverReadOpFile, "never-read-op-file", Severity::Warning,
+         "PyTorch names an op file by the overload-qualified name without \".default\" (abs.json, add.Tensor.json): "
+         "a file such as abs.default.json is never read, and its entries never used."},
+    Rule{rules::UnusualValue, "unusual-value", Severity::Info,
+         "A field holds a JSON type PyTorch's writer never writes (0 for false, a string device_index on cpu), "
+         "which the loader and the kernel holder accept (the loader overwrites a cpu device_index; pybind11's "
+         "casts take numbers for bools): the entry works, but another tool or torch wrote it."},
 };
 
 } // namespace

@@ -42,6 +42,8 @@ inline constexpr std::string_view KernelThreadsFixed = "AOTI020";
 inline constexpr std::string_view SymbolVersionMissing = "AOTI021";
 inline constexpr std::string_view HostFactUnknown = "AOTI022";
 inline constexpr std::string_view RegistrationFails = "AOTI023";
+inline constexpr std::string_view NeverReadOpFile = "AOTI024";
+inline constexpr std::string_view UnusualValue = "AOTI025";
 } // namespace rules
 
 std::span<const Rule> allRules();

@@ -77,6 +77,8 @@ void TestRegistration::lintPredictsWhatPyTorchRegisters() {
              e["meta_info"].push_back({{"memory_format_value", "torch.contiguous_format"}, {"arg_order", 1}});
          }}},
         {"unknown key kept", {"reciprocal", "abs", [](ojson& e) { firstArg(e)["frobnicate"] = 1; }}},
+        {"requires_grad 0", {"rsqrt", "abs", [](ojson& e) { firstArg(e)["requires_grad"] = 0; }}},
+        {"cpu device_index a string", {"erf", "abs", [](ojson& e) { firstArg(e)["device_index"] = "x"; }}},
         {"float value, integral dtype", {"mul.Tensor", "add.Tensor", [](ojson& e) { e["meta_info"][2]["scalar_value"] = 2.5; }}},
         {"int value, float dtype", {"div.Tensor", "add.Tensor", [](ojson& e) { e["meta_info"][2]["dtype"] = "torch.float32"; }}},
         {"scalar without dtype", {"rsub.Tensor", "add.Tensor", [](ojson& e) { e["meta_info"][2].erase("dtype"); }}},
@@ -122,6 +124,12 @@ void TestRegistration::lintPredictsWhatPyTorchRegisters() {
               says ? "AOTI023" : "-");
         QVERIFY2(fails == says, qPrintable(QString::fromStdString(name + ": PyTorch " + (fails ? actual.get<std::string>() : "registered") +
                                                                    ", lint " + (says ? predicted[v.op] : "silent"))));
+        // Where PyTorch registers the op and uses its entry, no other verdict may call it broken either.
+        if (!fails) {
+            for (const auto& f : findings) {
+                QVERIFY2(f.op != v.op || f.severity != Severity::Error, qPrintable(QString::fromStdString(name + ": " + f.ruleId + " " + f.message)));
+            }
+        }
         failures += fails;
     }
     QVERIFY(failures >= 15); // the cases really differ
@@ -149,6 +157,7 @@ void TestRegistration::matchingAsThePyTorchHolderMatches() {
     auto shadow = original;
     firstArg(shadow)["dispatch_key_set"] = 1;
     writeText(dir + "neg.json", dumpOpJson(ojson::array({original, shadow})));
+    writeText(dir + "sign.default.json", dumpOpJson(ojson::array({original}))); // not the name PyTorch reads
 
     // What PyTorch does with calls: a miss reaches aoti_compile_with_persistent_cache (recorded here, and made
     // to fail so that nothing is compiled).
@@ -167,7 +176,8 @@ out = {}
 with torch.library._scoped_library("aten", "IMPL") as lib:
     lib._impl_with_aoti_compile("abs", "CPU")
     lib._impl_with_aoti_compile("add.Tensor", "CPU")
-    for name, call in [("abs fp32 4x8", lambda: torch.abs(x32)), ("abs fp16 4x8", lambda: torch.abs(x32.half())),
+    lib._impl_with_aoti_compile("sign", "CPU")
+    for name, call in [("sign fp32 4x8", lambda: torch.sign(x32)),("abs fp32 4x8", lambda: torch.abs(x32)), ("abs fp16 4x8", lambda: torch.abs(x32.half())),
                        ("abs fp32 3x3", lambda: torch.abs(torch.rand(3, 3))),
                        ("add alpha=2.0", lambda: torch.add(a, b, alpha=2.0)), ("add alpha=2", lambda: torch.add(a, b, alpha=2)),
                        ("add alpha=3", lambda: torch.add(a, b, alpha=3))]:
@@ -235,6 +245,7 @@ print(json.dumps(out))
     QCOMPARE(did["abs fp32 4x8"].get<std::string>(), std::string("hit")); // key set and device type not compared
     QCOMPARE(did["abs fp16 4x8"].get<std::string>(), std::string("hit"));
     QCOMPARE(did["abs fp32 3x3"].get<std::string>(), std::string("miss"));
+    QCOMPARE(did["sign fp32 4x8"].get<std::string>(), std::string("miss")); // sign.default.json is never read
     QCOMPARE(did["add alpha=2.0"].get<std::string>(), std::string("hit")); // float32 scalar written "2" is a float
     QCOMPARE(did["add alpha=2"].get<std::string>(), std::string("hit"));   // and the int64 one is another entry
     QCOMPARE(did["add alpha=3"].get<std::string>(), std::string("miss"));
@@ -247,6 +258,7 @@ print(json.dumps(out))
     };
     QVERIFY(!about("add.Tensor", 1, "AOTI006")); // not shadowed: PyTorch uses it
     QVERIFY(about("neg", 1, "AOTI006"));         // shadowed: the key set is not a guard
+    QVERIFY(about("sign.default", -1, "AOTI024"));
     QVERIFY(std::ranges::none_of(findings, [](const Finding& f) {
         return f.op == "abs" && f.severity >= Severity::Warning && f.ruleId != "AOTI012";
     }));
