@@ -102,8 +102,9 @@ int cmdDoctor(const CliOptions& o, std::ostream& out, std::ostream& err) {
         fmt::print(out, "cache     {}: {}\n", snap.root, snap.error);
         return 0;
     }
-    fmt::print(out, "cache     {}: this host can run {} of {} entries\n", snap.root, cache["runnable"].get<std::size_t>(),
-               cache["entries"].get<std::size_t>());
+    fmt::print(out, "cache     {}: this host can load and run the libraries of {} of {} entries (what PyTorch does with "
+                    "the entries themselves: lint)\n",
+               snap.root, cache["runnable"].get<std::size_t>(), cache["entries"].get<std::size_t>());
     for (const auto& r : cache["not_runnable"]) {
         fmt::print(out, "          {} entr{}: {} {}\n", r["entries"].get<std::size_t>(), r["entries"].get<std::size_t>() == 1 ? "y" : "ies",
                    r["rule"].get<std::string>(), r["name"].get<std::string>());
