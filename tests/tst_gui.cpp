@@ -19,6 +19,7 @@
 #include <QBoxPlotSeries>
 #include <QChart>
 #include <QSpinBox>
+#include <QStatusBar>
 #include <QAction>
 #include <QApplication>
 #include <QFileInfo>
@@ -74,6 +75,7 @@ private slots:
     void evictAsksWithPlan();
     void recompileInJobsPanel();
     void jobsQueueIntoRunningWorker();
+    void verifyLoadsEveryLibrary();
     void demoCacheBuiltInBackground();
     void newEntryDialogCompiles();
     void benchmarkPanel();
@@ -328,6 +330,28 @@ void TestGui::evictAsksWithPlan() {
     QVERIFY(asked.startsWith(QStringLiteral("evict:")));
     auto after = aotiscope::scanCache(root);
     QVERIFY(after.entryCount() <= 3);
+}
+
+void TestGui::verifyLoadsEveryLibrary() {
+    // Entry > Verify loading: every library loaded as PyTorch loads it, off the GUI thread; one made not ELF fails.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto snap = aotiscope::scanCache(root);
+    const auto& libs = snap.namespaces[0].devices[0].libFiles;
+    auto kernel = std::ranges::find(libs, aotiscope::LibraryRole::Kernel, &aotiscope::LibraryFile::role);
+    QVERIFY(kernel != libs.end());
+    writeText(kernel->path, "not a shared object\n");
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, root));
+    QSignalSpy done(&w, &MainWindow::verifyFinished);
+    w.treeView()->clearSelection();
+    w.verifySelected();
+    QVERIFY(done.wait(120000));
+    QCOMPARE(done.at(0).at(1).toInt(), 6);
+    QCOMPARE(done.at(0).at(0).toInt(), 5);
+    QCOMPARE(done.at(0).at(2).toStringList().size(), 1);
+    QVERIFY(w.statusBar()->currentMessage().contains(QStringLiteral("5 of 6 entries load")));
 }
 
 void TestGui::jobsQueueIntoRunningWorker() {

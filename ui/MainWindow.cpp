@@ -272,6 +272,7 @@ void MainWindow::createActions() {
     entryMenu_->addSeparator();
     entryMenu_->addAction(tr("Re&compile"), this, &MainWindow::recompileSelected)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
     entryMenu_->addAction(tr("Bench&mark against eager"), this, &MainWindow::benchmarkSelected)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    entryMenu_->addAction(tr("&Verify loading (as PyTorch loads it)"), this, &MainWindow::verifySelected)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_V));
     entryMenu_->addAction(tr("Benchmark &all entries"), this, &MainWindow::benchmarkAll)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
     auto* del = entryMenu_->addAction(tr("&Delete entries…"), this, &MainWindow::deleteSelectedEntries);
     del->setShortcut(QKeySequence::Delete);
@@ -552,6 +553,45 @@ void MainWindow::benchmarkSelected() {
     }
     bench_->enqueue(jobs);
     showBenchmarks();
+}
+
+void MainWindow::verifySelected() {
+    if (!result_) return;
+    auto jobs = jobsForSelection<BenchJob>(benchJobsForEntries);
+    if (jobs.empty()) {
+        std::set<std::string> seen;
+        forEachOp(result_->snapshot, [&](const NamespaceDir&, const DeviceDir&, const OpFile& op) {
+            if (!seen.insert(op.name).second) return;
+            auto more = benchJobsForEntries(result_->snapshot, op.name, {}, {});
+            jobs.insert(jobs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+        });
+    }
+    for (auto& j : jobs) j.loadOnly = true;
+    auto before = summary_->text();
+    summary_->setText(tr("Verifying %1 entries: loading each library in the isolated worker…").arg(jobs.size()));
+    QPointer<MainWindow> self(this);
+    (void)QtConcurrent::run([self, jobs, before] {
+        auto outcomes = runBenchJobs(jobs, BenchOptions{}, [](const BenchJob&, const nlohmann::json&) {});
+        QMetaObject::invokeMethod(self.data(), [self, outcomes, before] {
+            if (!self) return;
+            self->summary_->setText(before);
+            int loaded = 0;
+            QStringList failures;
+            for (const auto& o : outcomes) {
+                if (o.ok && o.result.value("loaded", false)) {
+                    ++loaded;
+                    spdlog::info("verify {}: loads ({:.0f} ms)", o.position, o.result.value("load_ms", 0.0));
+                } else {
+                    failures << q(o.position + ": " + o.message);
+                    spdlog::warn("verify {}: FAILS: {}", o.position, o.message);
+                }
+            }
+            self->statusBar()->showMessage(tr("Verify: %1 of %2 entries load as PyTorch loads them%3")
+                                               .arg(loaded).arg(outcomes.size())
+                                               .arg(failures.isEmpty() ? QString() : tr("; see the log for why the others fail")), 15000);
+            emit self->verifyFinished(loaded, int(outcomes.size()), failures);
+        }, Qt::QueuedConnection);
+    });
 }
 
 void MainWindow::showBenchmarks() {

@@ -59,6 +59,9 @@ public:
     void benchmarkSelected();
     void benchmarkAll(); // every entry of the open cache
     BenchPanel* benchmarks() const { return bench_; }
+    // Loads the selected entries' libraries (every entry when none is selected) as PyTorch does, in the isolated
+    // worker off the GUI thread; each outcome goes to the log, the summary to the status bar and verifyFinished.
+    void verifySelected();
     // Asks the user to confirm a plan; tests replace it.
     std::function<bool(const QString& title, const QString& details)> confirm;
 
@@ -78,6 +81,7 @@ public:
 
 signals:
     void cacheCompared();
+    void verifyFinished(int loaded, int total, const QStringList& failures);
     void editApplied(const QString& trashId, const QStringList& errors);
 
 protected:
