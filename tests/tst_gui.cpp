@@ -18,6 +18,7 @@
 #include <QAbstractItemModelTester>
 #include <QBoxPlotSeries>
 #include <QChart>
+#include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QAction>
@@ -76,6 +77,7 @@ private slots:
     void recompileInJobsPanel();
     void jobsQueueIntoRunningWorker();
     void verifyLoadsEveryLibrary();
+    void preferencesChooseTheTorch();
     void demoCacheBuiltInBackground();
     void newEntryDialogCompiles();
     void benchmarkPanel();
@@ -330,6 +332,23 @@ void TestGui::evictAsksWithPlan() {
     QVERIFY(asked.startsWith(QStringLiteral("evict:")));
     auto after = aotiscope::scanCache(root);
     QVERIFY(after.entryCount() <= 3);
+}
+
+void TestGui::preferencesChooseTheTorch() {
+    // The interpreter chosen in Preferences is the torch the verdicts are for: without torch, the status bar says
+    // the checks are off; back to the real one, it names it again.
+    const QString real = QString::fromLocal8Bit(std::getenv("AOTISCOPE_PYTHON"));
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, realCache()));
+    QTRY_VERIFY_WITH_TIMEOUT(w.torchLabel()->text().startsWith(QStringLiteral("torch 2.")), 30000);
+    w.setTorchPython(QStringLiteral("/nonexistent/python3"));
+    QTRY_VERIFY_WITH_TIMEOUT(w.torchLabel()->text() == QStringLiteral("no torch found: these checks are off"), 60000);
+    QVERIFY(w.torchLabel()->toolTip().contains(QStringLiteral("/nonexistent/python3")));
+    w.setTorchPython(real);
+    QTRY_VERIFY_WITH_TIMEOUT(w.torchLabel()->text().startsWith(QStringLiteral("torch 2.")), 60000);
+    QCOMPARE(QSettings().value(QStringLiteral("torch/python")).toString(), real);
+    QSettings().remove(QStringLiteral("torch/python"));
 }
 
 void TestGui::verifyLoadsEveryLibrary() {

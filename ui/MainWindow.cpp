@@ -47,6 +47,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <cstdlib>
 #include <set>
 #include <tuple>
 
@@ -197,6 +198,10 @@ MainWindow::MainWindow(QWidget* parent)
     });
 
     QSettings settings;
+    // A chosen interpreter applies from the start, to the verdicts and to every worker (see setTorchPython).
+    if (auto python = settings.value(QStringLiteral("torch/python")).toString(); !python.isEmpty()) {
+        ::setenv("AOTISCOPE_PYTHON", python.toStdString().c_str(), 1);
+    }
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     split->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
@@ -246,6 +251,16 @@ void MainWindow::createActions() {
         if (ok) evictToSize(std::uint64_t(mb) << 20);
     });
     file->addAction(tr("&Undo last removal"), this, &MainWindow::undoLastRemoval)->setShortcut(QKeySequence::Undo);
+    file->addSeparator();
+    file->addAction(tr("&Preferences…"), this, [this] {
+        bool ok = false;
+        auto current = QSettings().value(QStringLiteral("torch/python")).toString();
+        auto python = QInputDialog::getText(this, tr("Preferences"),
+                                            tr("Python interpreter with the torch the checks are for, and that compiles\n"
+                                               "(empty: the one recorded when AOTIScope was built, then python3 on PATH):"),
+                                            QLineEdit::Normal, current, &ok);
+        if (ok) setTorchPython(python.trimmed());
+    })->setShortcut(QKeySequence::Preferences);
     file->addSeparator();
     auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -553,6 +568,15 @@ void MainWindow::benchmarkSelected() {
     }
     bench_->enqueue(jobs);
     showBenchmarks();
+}
+
+void MainWindow::setTorchPython(const QString& python) {
+    QSettings().setValue(QStringLiteral("torch/python"), python);
+    if (python.isEmpty()) ::unsetenv("AOTISCOPE_PYTHON");
+    else ::setenv("AOTISCOPE_PYTHON", python.toStdString().c_str(), 1);
+    jobs_->workerConfig().python.clear(); // the worker follows the same choice
+    controller_->forgetHost();
+    controller_->rescan();
 }
 
 void MainWindow::verifySelected() {

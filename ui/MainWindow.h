@@ -62,6 +62,10 @@ public:
     // Loads the selected entries' libraries (every entry when none is selected) as PyTorch does, in the isolated
     // worker off the GUI thread; each outcome goes to the log, the summary to the status bar and verifyFinished.
     void verifySelected();
+    // The interpreter whose torch the verdicts are for and that compiles (File > Preferences): remembered, set
+    // as $AOTISCOPE_PYTHON for this process and its workers, and the cache judged again. Empty: automatic (the
+    // one recorded at build, then python3 on PATH).
+    void setTorchPython(const QString& python);
     // Asks the user to confirm a plan; tests replace it.
     std::function<bool(const QString& title, const QString& details)> confirm;
 

@@ -35,6 +35,8 @@ public:
 public slots:
     void scan(const QString& root);
     void rescan();
+    // The host (and with it the torch the verdicts are for) is detected again by the next scan.
+    void forgetHost() { host_.reset(); }
 
 signals:
     void started(const QString& root);
