@@ -114,10 +114,7 @@ std::vector<BenchJob> benchJobsForEntries(const CacheSnapshot& snap, const std::
     std::vector<BenchJob> out;
     forEachOp(snap, [&](const NamespaceDir& ns, const DeviceDir& dev, const OpFile& file) {
         if (file.name != op) return;
-        std::set<std::string> wanted(keys.begin(), keys.end()); // positions of this snapshot, named by identity here
-        for (int i : indices) {
-            if (i >= 0 && std::size_t(i) < file.entries.size()) wanted.insert(file.entries[std::size_t(i)].key);
-        }
+        auto wanted = entryKeysNamed(file, indices, keys);
         if (wanted.empty() && (!indices.empty() || !keys.empty())) return;
         addJobsFor(snap, ns, dev, file, wanted, out);
     });

@@ -56,14 +56,9 @@ void addLibraryFiles(const DeviceDir& dev, const LibraryFile& lib, const std::st
 std::vector<const OpFile*> unreadableOps(const DeviceDir& dev, const std::set<std::string>& movedWhole) {
     std::vector<const OpFile*> out;
     for (const auto& op : dev.ops()) {
-        bool broken = !op.readError.empty() || !op.parseError.empty() || !op.structureError.empty();
-        if (broken && !movedWhole.contains(op.path)) out.push_back(&op);
+        if (!op.unreadableReason().empty() && !movedWhole.contains(op.path)) out.push_back(&op);
     }
     return out;
-}
-
-std::string whyUnreadable(const OpFile& op) {
-    return !op.readError.empty() ? op.readError : !op.parseError.empty() ? op.parseError : op.structureError;
 }
 
 // Plans the removal of some entries of one device (positions of its op files, by op), with the libraries no
@@ -100,7 +95,7 @@ void planRemovals(const NamespaceDir& ns, const DeviceDir& dev,
         plan.notes.push_back(fmt::format("kept {} librar{} ({}) of the removed entries: {} cannot be read ({}) and may name "
                                          "them; remove that file (rm {}) or let PyTorch rewrite it, then prune",
                                          unused.size(), unused.size() == 1 ? "y" : "ies", humanBytes(kept), broken.front()->path,
-                                         whyUnreadable(*broken.front()), broken.front()->name));
+                                         broken.front()->unreadableReason(), broken.front()->name));
         return;
     }
     for (const auto* lib : unused) addLibraryFiles(dev, *lib, "library of removed entries", plan.files);
@@ -195,7 +190,7 @@ EditPlan planDelete(const CacheSnapshot& snap, const std::string& ns, const std:
             for (std::uint32_t o = 0; o < dev.ops().size(); ++o) {
                 const auto& f = dev.ops()[o];
                 if (f.name != op) continue;
-                if (auto broken = whyUnreadable(f); !broken.empty()) {
+                if (const auto& broken = f.unreadableReason(); !broken.empty()) {
                     if (!wholeOp) {
                         plan.notes.push_back(fmt::format("{} cannot be read ({}): its entries cannot be told apart; `rm {}` "
                                                          "without --entry moves the whole file", f.path, broken, f.name));

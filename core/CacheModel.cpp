@@ -38,6 +38,14 @@ std::string entryPosition(const std::string& ns, const std::string& device, cons
     return ns + "/" + device + "/" + op + " #" + std::to_string(index);
 }
 
+std::set<std::string> entryKeysNamed(const OpFile& op, const std::vector<int>& positions, const std::vector<std::string>& keys) {
+    std::set<std::string> out(keys.begin(), keys.end());
+    for (int i : positions) {
+        if (i >= 0 && std::size_t(i) < op.entries.size()) out.insert(op.entries[std::size_t(i)].key);
+    }
+    return out;
+}
+
 std::size_t CacheSnapshot::opCount() const {
     std::size_t n = 0;
     for (const auto& ns : namespaces) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -105,6 +106,10 @@ struct OpFile {
     std::string parseError; // JSON syntax: PyTorch's loader drops the op, its writer replaces the file
     std::string structureError; // valid JSON but not a list of objects
     std::vector<Entry> entries;
+    // Why PyTorch's loader gets no entries from this file (read, parse or structure error); empty: none.
+    const std::string& unreadableReason() const {
+        return !readError.empty() ? readError : !parseError.empty() ? parseError : structureError;
+    }
 };
 
 // Sidecar files compiled with a kernel library, from the same compile.
@@ -200,6 +205,10 @@ struct CacheSnapshot {
 std::string entryId(const std::string& ns, const std::string& device, const std::string& op, const std::string& key);
 // "aten/cpu/abs #1": the entry's position, for people (changes when entries before it go).
 std::string entryPosition(const std::string& ns, const std::string& device, const std::string& op, int index);
+
+// The identities of the op's entries named by position (in this snapshot; positions it lacks are skipped) or
+// by key: how a request by position becomes one by identity.
+std::set<std::string> entryKeysNamed(const OpFile& op, const std::vector<int>& positions, const std::vector<std::string>& keys);
 
 // Calls fn(namespace, device, op file) for every op file of the snapshot, in scan order.
 template <typename Fn>

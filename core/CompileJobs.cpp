@@ -32,10 +32,9 @@ void addJobsFor(const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op, 
         if (at == keys.end()) continue; // changed since the scan: the next scan plans it
         const auto& entry = entries[std::size_t(at - keys.begin())];
         if (!entry.is_object() || !entry.contains("meta_info")) continue;
-        auto covering = std::find_if(out.begin() + std::ptrdiff_t(firstOfOp), out.end(),
-                                     [&](const CompileJob& j) { return pythonEqual(j.metaInfo, entry["meta_info"]); });
-        if (covering != out.end()) {
-            covering->covers.push_back(e.key);
+        // Covered by that job: its take-out removes every entry of equal meta_info (EntryReplacement.h).
+        if (std::any_of(out.begin() + std::ptrdiff_t(firstOfOp), out.end(),
+                        [&](const CompileJob& j) { return pythonEqual(j.metaInfo, entry["meta_info"]); })) {
             continue;
         }
         CompileJob job;
@@ -83,10 +82,7 @@ std::vector<CompileJob> jobsForEntries(const CacheSnapshot& snap, const std::str
     std::vector<CompileJob> out;
     forEachOp(snap, [&](const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op) {
         if (op.name != opName) return;
-        std::set<std::string> wanted(keys.begin(), keys.end());
-        for (int i : indices) {
-            if (i >= 0 && std::size_t(i) < op.entries.size()) wanted.insert(op.entries[std::size_t(i)].key);
-        }
+        auto wanted = entryKeysNamed(op, indices, keys);
         if (wanted.empty() && (!indices.empty() || !keys.empty())) return; // asked for entries this op lacks
         addJobsFor(ns, dev, op, wanted, snap.root, out);
     });
@@ -97,20 +93,17 @@ std::vector<CompileJob> jobsForStale(const CacheSnapshot& snap, const std::vecto
     // Not AOTI016: a foreign dispatch key set does not stop a disk entry from matching.
     static const std::set<std::string> staleRules{"AOTI001", "AOTI010", "AOTI011", "AOTI012", "AOTI013",
                                                   "AOTI014", "AOTI015", "AOTI021"};
-    std::map<std::tuple<std::string, std::string, std::string>, std::set<int>> stale;
+    std::map<std::tuple<std::string, std::string, std::string>, std::vector<int>> stale;
     for (const auto& f : findings) {
         if (staleRules.contains(f.ruleId) && !f.op.empty() && f.entry >= 0) {
-            stale[{f.ns, f.device, f.op}].insert(f.entry);
+            stale[{f.ns, f.device, f.op}].push_back(f.entry);
         }
     }
     std::vector<CompileJob> out;
     forEachOp(snap, [&](const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op) {
         if (auto it = stale.find({ns.name, dev.name, op.name}); it != stale.end()) {
-            std::set<std::string> wanted; // positions of this snapshot's findings, turned into identities here
-            for (int i : it->second) {
-                if (std::size_t(i) < op.entries.size()) wanted.insert(op.entries[std::size_t(i)].key);
-            }
-            addJobsFor(ns, dev, op, wanted, snap.root, out);
+            // Positions of this snapshot's findings, turned into identities here.
+            addJobsFor(ns, dev, op, entryKeysNamed(op, it->second, {}), snap.root, out);
         }
     });
     return out;

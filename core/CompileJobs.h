@@ -26,7 +26,6 @@ struct CompileJob {
     nlohmann::ordered_json metaInfo;
     std::string replacesKey;         // recompile: the identity of the entry it replaces; empty: a new entry
     int plannedIndex = -1;           // that entry's position when the job was planned (for people only)
-    std::vector<std::string> covers; // entries of equal meta_info this job replaces too, as planned
     bool recompile() const { return !replacesKey.empty(); }
     std::string title() const;
 };

@@ -1,5 +1,6 @@
 #include "core/EntryGuard.h"
 
+#include "core/Fnv.h"
 #include "core/TorchNames.h"
 
 #include <fmt/format.h>
@@ -17,12 +18,7 @@ std::int64_t effectiveDeviceIndex(const TensorMeta& t) {
 // FNV-1a over the guard fields, mixing each in as raw bytes.
 class GuardHasher {
 public:
-    void bytes(const void* data, std::size_t n) {
-        auto* p = static_cast<const unsigned char*>(data);
-        for (std::size_t i = 0; i < n; ++i) {
-            h_ = (h_ ^ p[i]) * 1099511628211ull;
-        }
-    }
+    void bytes(const void* data, std::size_t n) { h_ = fnv1a(std::string_view(static_cast<const char*>(data), n), h_); }
     template <typename T>
     void value(const T& v) { bytes(&v, sizeof v); }
     void text(std::string_view s) {
@@ -45,7 +41,7 @@ public:
     std::uint64_t result() const { return h_; }
 
 private:
-    std::uint64_t h_ = 1469598103934665603ull;
+    std::uint64_t h_ = kFnvOffset;
 };
 
 } // namespace
@@ -91,9 +87,8 @@ std::string tensorGuardKey(const TensorMeta& t) {
 
 bool scalarComparesAsFloat(const Arg& scalar) {
     // The holder builds the cached c10::Scalar from the entry's dtype, not from how the number is spelled.
-    auto dtype = canonicalDtype(scalar.tensor.dtype);
-    if (dtype.empty()) return scalar.scalar && scalar.scalar->type == ScalarType::Float;
-    return dtype.starts_with("float") || dtype == "bfloat16" || dtype == "half" || dtype == "double";
+    if (scalar.tensor.dtype.empty()) return scalar.scalar && scalar.scalar->type == ScalarType::Float;
+    return dtypeClass(scalar.tensor.dtype) == DtypeClass::Floating;
 }
 
 std::string entryGuardKey(const Entry& entry) {

@@ -1,5 +1,7 @@
 #include "core/EntryKey.h"
 
+#include "core/Fnv.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -81,18 +83,6 @@ void appendJson(std::string& out, const nlohmann::ordered_json& v) {
 }
 
 } // namespace canonical
-
-namespace {
-
-std::uint64_t fnv1a(std::string_view s, std::uint64_t h = 1469598103934665603ULL) {
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
-} // namespace
 
 std::string entryKeyFromCanonical(std::string_view canonicalMetaInfo, const std::optional<std::string>& kernelPath) {
     auto h = fnv1a(canonicalMetaInfo);

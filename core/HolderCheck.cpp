@@ -55,17 +55,6 @@ bool parsesAsDevice(std::string_view s) {
     return !index.empty() && index.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
-// c10::isFloatingType / isIntegralType(includeBool=false) by the dtype's name.
-enum class DtypeClass { Floating, Integral, Bool, Complex, Other };
-DtypeClass classify(std::string_view dtype) {
-    auto name = std::string(canonicalDtype(std::string(dtype)));
-    if (name == "bool") return DtypeClass::Bool;
-    if (name.starts_with("complex")) return DtypeClass::Complex;
-    if (name.starts_with("float") || name == "bfloat16" || name == "half" || name == "double") return DtypeClass::Floating;
-    if (name.starts_with("int") || name.starts_with("uint")) return DtypeClass::Integral;
-    return DtypeClass::Other;
-}
-
 class Checker {
 public:
     std::string entry(dom::element e) {
@@ -132,7 +121,7 @@ private:
         dom::element dtype, value = o["scalar_value"];
         if (o["dtype"].get(dtype)) return "a scalar without \"dtype\" (KeyError)";
         if (!dtype.is_string()) return "a scalar whose \"dtype\" is not a dtype name";
-        switch (classify(std::string_view(dtype))) {
+        switch (dtypeClass(std::string_view(dtype))) {
         case DtypeClass::Floating:
             return castsToDouble(value) || value.is_string() /* NaN, Infinity: floats to Python */ ? std::string()
                                                                                                   : fmt::format("scalar value {} does not cast to double", simdjson::minify(value));

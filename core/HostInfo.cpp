@@ -119,12 +119,13 @@ std::string readVersionPyField(const std::string& text, const std::string& name)
     return {};
 }
 
-std::string readTorchVersion(const std::string& torchDir) {
+std::string readTorchVersion(const std::string& torchDir) { return torchInstallAt(torchDir, "", "").version; }
+
+TorchInstall torchInstallAt(const std::string& dir, std::string python, std::string source) {
     std::string text;
-    if (!readWholeFile(torchDir + "/version.py", text).empty()) {
-        return {};
-    }
-    return readVersionPyField(text, "__version__");
+    readWholeFile(dir + "/version.py", text); // unreadable: version and CUDA stay empty
+    return TorchInstall{dir, readVersionPyField(text, "__version__"), std::move(python), std::move(source),
+                        readVersionPyField(text, "cuda")};
 }
 
 std::vector<std::pair<std::string, std::string>> pythonCandidates() {
@@ -151,10 +152,7 @@ std::vector<std::pair<std::string, std::string>> pythonCandidates() {
 
 std::optional<TorchInstall> detectTorch() {
     if (const char* dir = std::getenv("AOTISCOPE_TORCH_DIR"); dir && *dir) {
-        std::string text;
-        readWholeFile(std::string(dir) + "/version.py", text);
-        return TorchInstall{absolutePath(dir), readVersionPyField(text, "__version__"), "", "AOTISCOPE_TORCH_DIR",
-                            readVersionPyField(text, "cuda")};
+        return torchInstallAt(absolutePath(dir), "", "AOTISCOPE_TORCH_DIR");
     }
     for (const auto& [source, py] : pythonCandidates()) {
         if (py.find('/') != std::string::npos && !fs::exists(py)) continue;
@@ -171,9 +169,7 @@ std::optional<TorchInstall> detectTorch() {
             dir.pop_back();
         }
         if (!dir.empty()) {
-            std::string text;
-            readWholeFile(dir + "/version.py", text);
-            return TorchInstall{dir, readVersionPyField(text, "__version__"), py, source, readVersionPyField(text, "cuda")};
+            return torchInstallAt(dir, py, source);
         }
     }
     return std::nullopt;

@@ -56,6 +56,8 @@ std::string newestLike(const std::string& wanted, const std::vector<std::string>
 
 // Reads torch/version.py's __version__ without running Python.
 std::string readTorchVersion(const std::string& torchDir);
+// The torch install at `dir` (its version.py read without running Python), found through `python` by `source`.
+TorchInstall torchInstallAt(const std::string& dir, std::string python, std::string source);
 // One `name = 'value'` field of a version.py text ("" when absent or None).
 std::string readVersionPyField(const std::string& text, const std::string& name);
 std::optional<TorchInstall> detectTorch();

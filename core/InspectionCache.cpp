@@ -1,6 +1,7 @@
 #include "core/InspectionCache.h"
 
 #include "core/FileUtil.h"
+#include "core/Fnv.h"
 
 #include <fmt/format.h>
 
@@ -84,14 +85,6 @@ ElfSummary deserialise(Reader& r) {
     s.neededVersions = r.list();
     s.definedVersions = r.list();
     return s;
-}
-
-std::uint64_t fnv1a(const std::string& s) {
-    std::uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : s) {
-        h = (h ^ c) * 1099511628211ull;
-    }
-    return h;
 }
 
 } // namespace

@@ -109,8 +109,7 @@ std::vector<GuardDifference> guardDifferences(const Entry& e, const Entry& c) {
 
 MatchResult matchCall(const OpFile& op, const DeviceDir& dev, const Entry& call) {
     MatchResult r;
-    auto broken = !op.readError.empty() ? op.readError : !op.parseError.empty() ? op.parseError : op.structureError;
-    if (!broken.empty()) {
+    if (const auto& broken = op.unreadableReason(); !broken.empty()) {
         r.opState = fmt::format("PyTorch's loader reads no entry of {}: {}", op.name, broken);
     }
     for (const auto& e : op.entries) {

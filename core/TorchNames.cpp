@@ -68,6 +68,15 @@ std::string canonicalDtype(std::string_view name) {
     return std::string(name);
 }
 
+DtypeClass dtypeClass(std::string_view dtype) {
+    auto name = canonicalDtype(dtype);
+    if (name == "bool") return DtypeClass::Bool;
+    if (name.starts_with("complex")) return DtypeClass::Complex;
+    if (name.starts_with("float") || name == "bfloat16") return DtypeClass::Floating;
+    if (name.starts_with("int") || name.starts_with("uint")) return DtypeClass::Integral;
+    return DtypeClass::Other;
+}
+
 std::optional<double> nonFiniteValue(std::string_view text) {
     if (text == "NaN") {
         return std::numeric_limits<double>::quiet_NaN();

@@ -14,6 +14,10 @@ bool isKnownLayout(std::string_view name);
 bool isKnownMemoryFormat(std::string_view name);
 // "torch.half" -> "float16": the canonical name of an alias, so that equal dtypes compare equal.
 std::string canonicalDtype(std::string_view name);
+// The class c10 puts a dtype in, by name (c10::isFloatingType, isIntegralType(includeBool=false), kBool,
+// complex): what decides how the kernel holder reads and compares a scalar of that dtype.
+enum class DtypeClass { Floating, Integral, Bool, Complex, Other };
+DtypeClass dtypeClass(std::string_view name);
 // "NaN", "Infinity", "-Infinity" as Python's json writes them.
 std::optional<double> nonFiniteValue(std::string_view text);
 

@@ -19,18 +19,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-    int code;
-    QByteArray out, err;
-};
-
-Run cli(const QStringList& args) {
-    QProcess p;
-    p.start(QString::fromStdString(cliPath()), args);
-    p.waitForFinished(600000);
-    return {p.exitCode(), p.readAllStandardOutput(), p.readAllStandardError()};
-}
-
 bool clean(const std::string& root) {
     auto snap = scanCache(root);
     auto findings = beyondRealCache(lintSnapshot(snap, HostInfo::detect(), nullptr, LintOptions{false}));
@@ -66,7 +54,7 @@ void TestCompile::initTestCase() { root_ = copyTree(realCache(), dir_); }
 
 void TestCompile::recompileEntryAndNewEntryInOneWorker() {
     // abs #1 recompiled (old entry to the trash, new one appended), then a new add.Tensor entry from a spec.
-    auto r = cli({"compile", "abs", "--entry", "1", "--json", "--root", QString::fromStdString(root_)});
+    auto r = runCli({"compile", "abs", "--entry", "1", "--json", "--root", QString::fromStdString(root_)});
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.contains("\"event\":\"ready\""));
     QVERIFY(r.out.contains("\"event\":\"finished\""));
@@ -86,7 +74,7 @@ void TestCompile::recompileEntryAndNewEntryInOneWorker() {
     meta[1]["strides"] = {4, 1};
     QTemporaryDir specDir;
     auto spec = specFile(specDir, nlohmann::json{{"op", "add.Tensor"}, {"ns", "aten"}, {"device", "cpu"}, {"meta_info", nlohmann::json::parse(meta.dump())}}.dump());
-    r = cli({"compile", "--spec", QString::fromStdString(spec), "--root", QString::fromStdString(root_)});
+    r = runCli({"compile", "--spec", QString::fromStdString(spec), "--root", QString::fromStdString(root_)});
     QCOMPARE(r.code, 0);
     auto after = scanCache(root_);
     QCOMPARE(findOp(after, "add.Tensor")->entries.size(), 2u);
@@ -110,7 +98,7 @@ void TestCompile::failures() {
     auto before = readText(root_ + "/aoti_eager/aten/cpu/abs.json");
     QTemporaryDir specDir;
     auto path = specFile(specDir, spec.toStdString());
-    auto r = cli({"compile", "--spec", QString::fromStdString(path), "--root", QString::fromStdString(root_)});
+    auto r = runCli({"compile", "--spec", QString::fromStdString(path), "--root", QString::fromStdString(root_)});
     QVERIFY2(r.code == 1 || r.code == 2, r.err.constData());
     QVERIFY2(r.err.contains(message.toUtf8()), r.err.constData());
     QCOMPARE(readText(root_ + "/aoti_eager/aten/cpu/abs.json"), before);
@@ -122,11 +110,11 @@ void TestCompile::noTorch() {
     QProcess mk;
     mk.start("python3", {"-m", "venv", "--without-pip", venv.path() + "/env"});
     QVERIFY(mk.waitForFinished(60000) && mk.exitCode() == 0);
-    auto r = cli({"compile", "abs", "--entry", "0", "--python", venv.path() + "/env/bin/python", "--root", QString::fromStdString(root_)});
+    auto r = runCli({"compile", "abs", "--entry", "0", "--python", venv.path() + "/env/bin/python", "--root", QString::fromStdString(root_)});
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("cannot import torch"), r.err.constData());
     QCOMPARE(findOp(scanCache(root_), "abs")->entries.size(), 2u); // the entry was not taken out
-    auto missing = cli({"compile", "abs", "--python", "/nonexistent/python", "--root", QString::fromStdString(root_)});
+    auto missing = runCli({"compile", "abs", "--python", "/nonexistent/python", "--root", QString::fromStdString(root_)});
     QCOMPARE(missing.code, 1);
     QVERIFY2(missing.err.contains("cannot start /nonexistent/python"), missing.err.constData());
 }

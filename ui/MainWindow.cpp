@@ -582,14 +582,7 @@ void MainWindow::setTorchPython(const QString& python) {
 void MainWindow::verifySelected() {
     if (!result_) return;
     auto jobs = jobsForSelection<BenchJob>(benchJobsForEntries);
-    if (jobs.empty()) {
-        std::set<std::string> seen;
-        forEachOp(result_->snapshot, [&](const NamespaceDir&, const DeviceDir&, const OpFile& op) {
-            if (!seen.insert(op.name).second) return;
-            auto more = benchJobsForEntries(result_->snapshot, op.name, {}, {});
-            jobs.insert(jobs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
-        });
-    }
+    if (jobs.empty()) jobs = benchJobsForAll();
     for (auto& j : jobs) j.loadOnly = true;
     auto before = summary_->text();
     summary_->setText(tr("Verifying %1 entries: loading each library in the isolated worker…").arg(jobs.size()));
@@ -626,8 +619,7 @@ void MainWindow::showBenchmarks() {
     if (dock->height() < height() / 2) resizeDocks({dock}, {height() / 2}, Qt::Vertical);
 }
 
-void MainWindow::benchmarkAll() {
-    if (!result_) return;
+std::vector<BenchJob> MainWindow::benchJobsForAll() const {
     std::vector<BenchJob> jobs;
     std::set<std::string> seen;
     forEachOp(result_->snapshot, [&](const NamespaceDir&, const DeviceDir&, const OpFile& op) {
@@ -635,6 +627,12 @@ void MainWindow::benchmarkAll() {
         auto more = benchJobsForEntries(result_->snapshot, op.name, {}, {});
         jobs.insert(jobs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
     });
+    return jobs;
+}
+
+void MainWindow::benchmarkAll() {
+    if (!result_) return;
+    auto jobs = benchJobsForAll();
     if (jobs.empty()) {
         statusBar()->showMessage(tr("No entries to benchmark"), 4000);
         return;

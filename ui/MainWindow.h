@@ -2,6 +2,7 @@
 // the health panel and the log. All scanning happens in ScanController's worker threads.
 #pragma once
 
+#include "core/BenchJobs.h"
 #include "core/CacheEditor.h"
 #include "ui/ScanResult.h"
 
@@ -109,6 +110,7 @@ private:
     // Jobs of the selected tree rows: an entry alone, or every entry of an op, in its own device folder.
     template <typename Job, typename MakeJobs>
     std::vector<Job> jobsForSelection(MakeJobs makeJobs) const;
+    std::vector<BenchJob> benchJobsForAll() const; // every entry of the open cache, each op once across folders
 
     ScanController* controller_;
     CacheTreeModel* model_;
