@@ -52,7 +52,13 @@ void addJobsFor(const CacheSnapshot& snap, const NamespaceDir& ns, const DeviceD
         } else {
             auto where = resolveKernelPath(snap.root, dev.path, *e.kernelPath);
             job.library = where.exists ? where.resolved : where.joined;
-            if (const auto* artifacts = artifactsOf(dev, where.joined)) job.kernelThreads = artifacts->kernelThreads;
+            if (const auto* artifacts = artifactsOf(dev, where.joined)) {
+                job.kernelThreads = artifacts->kernelThreads;
+                std::error_code ec;
+                for (const auto& p : artifacts->kernelBinaries) {
+                    if (!std::filesystem::exists(p, ec)) job.missingKernelBinaries.push_back(p);
+                }
+            }
             if (where.escapesRoot) {
                 job.refusal = fmt::format("refused: kernel_path {} leaves the cache root ({}); loading it would run code "
                                           "from outside the cache", *e.kernelPath, where.escapeReason);
@@ -135,6 +141,11 @@ std::vector<BenchOutcome> runBenchJobs(const std::vector<BenchJob>& jobs, const 
         auto finish = [&](bool ok, std::string message) {
             outcome.ok = ok;
             outcome.message = std::move(message);
+            if (!ok && !job.missingKernelBinaries.empty()) {
+                outcome.message += fmt::format(" (the library loads its GPU kernels by absolute path, and {} is missing: "
+                                               "kernel-binary-missing, AOTI026)",
+                                               fmt::join(job.missingKernelBinaries, ", "));
+            }
             outcome.seconds = msSince(started) / 1000.0;
             onEvent(job, ok ? nlohmann::json{{"event", "finished"}, {"result", outcome.result}, {"seconds", outcome.seconds}}
                             : nlohmann::json{{"event", "failed"}, {"message", outcome.message}});

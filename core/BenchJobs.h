@@ -38,6 +38,8 @@ struct BenchJob {
     std::string refusal;   // non-empty: never sent to a worker (missing library, path outside the root)
     int kernelThreads = 0; // fixed in the kernel at compile time (LibraryArtifacts::kernelThreads); 0: not fixed
     bool loadOnly = false; // verify: load the library as PyTorch does and run nothing
+    // GPU kernel binaries the library loads by absolute path that do not exist: named when the job fails.
+    std::vector<std::string> missingKernelBinaries;
     std::string title() const;
 };
 

@@ -124,9 +124,13 @@ struct LibraryArtifacts {
     std::string computeCapability; // AOTI_COMPUTE_CAPABILITY
     std::string platform, machine, deviceKey;
     std::string torchDir;        // torch install named by the compile/link command (-I<dir>/include)
+    std::string torchVersion;    // its torch/version.py where that install is on this machine, else ""
     // The thread count inductor wrote into the kernel's parallel loops ("#pragma omp parallel num_threads(N)");
     // 0 where it left the count to the OpenMP runtime (and so to torch.set_num_threads).
     int kernelThreads = 0;
+    // GPU kernel binaries the library loads by absolute path at its first run (CUDA wrappers name each .cubin
+    // under the folder they were compiled in): read from the wrapper source, else from the library's strings.
+    std::vector<std::string> kernelBinaries;
 };
 
 // What the ELF header of a library says, read without loading it.

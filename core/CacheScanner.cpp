@@ -3,6 +3,7 @@
 #include "core/ElfReader.h"
 #include "core/InspectionCache.h"
 #include "core/FileUtil.h"
+#include "core/HostInfo.h"
 #include "core/LibraryArtifactReader.h"
 #include "core/OpFileParser.h"
 #include "core/Parallel.h"
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <unordered_map>
 
 #include <cerrno>
@@ -199,6 +201,16 @@ void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCac
     }
     // ELF headers and sidecars: the costly part of a scan, spread over the cores.
     std::vector<std::vector<std::string>> owned(toInspect.size());
+    // The version of each torch install that built libraries here, read once per install: which release wrote
+    // an entry decides how its dispatch key sets are named (DispatchKeys.h).
+    std::mutex versionsMutex;
+    std::unordered_map<std::string, std::string> versionOfTorchDir;
+    auto torchVersionAt = [&](const std::string& dir) {
+        std::lock_guard lock(versionsMutex);
+        auto it = versionOfTorchDir.find(dir);
+        if (it == versionOfTorchDir.end()) it = versionOfTorchDir.emplace(dir, readTorchVersion(dir)).first;
+        return it->second;
+    };
     parallelFor(toInspect.size(), threads, [&](std::size_t k, unsigned) {
         auto& f = dev.libFiles[toInspect[k]];
         auto name = nameOf(f.path);
@@ -213,6 +225,7 @@ void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCac
             f.role = exportsRunnerApi || name.ends_with(".wrapper.so") ? LibraryRole::OrphanKernel : LibraryRole::HelperBuild;
         }
         auto artifacts = readLibraryArtifacts(f.path, siblings.at(std::string(dirOf(f.path))), owned[k]);
+        if (!artifacts.torchDir.empty()) artifacts.torchVersion = torchVersionAt(artifacts.torchDir);
         // A library without sidecars (copied alone, or sidecars deleted) has nothing to keep.
         if (f.role != LibraryRole::HelperBuild && !(owned[k].empty() && artifacts.wrapperSource.empty())) {
             f.artifacts = std::make_shared<const LibraryArtifacts>(std::move(artifacts));

@@ -91,7 +91,7 @@ std::vector<CompileJob> jobsForEntries(const CacheSnapshot& snap, const std::str
 
 std::vector<CompileJob> jobsForStale(const CacheSnapshot& snap, const std::vector<Finding>& findings) {
     // Not AOTI016: a foreign dispatch key set does not stop a disk entry from matching.
-    static const std::set<std::string> staleRules{"AOTI001", "AOTI010", "AOTI011", "AOTI012", "AOTI013",
+    static const std::set<std::string> staleRules{"AOTI001", "AOTI026", "AOTI010", "AOTI011", "AOTI012", "AOTI013",
                                                   "AOTI014", "AOTI015", "AOTI021"};
     std::map<std::tuple<std::string, std::string, std::string>, std::vector<int>> stale;
     for (const auto& f : findings) {

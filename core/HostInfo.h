@@ -42,6 +42,9 @@ struct HostInfo {
     // need them say they are off instead of passing.
     std::vector<std::string> unknownFacts;
 
+    // The active torch's version, "" when none was found.
+    std::string torchVersion() const { return torch ? torch->version : std::string(); }
+
     // Detects everything. The active torch is the one the first of pythonCandidates() imports, found without
     // importing it; AOTISCOPE_TORCH_DIR overrides.
     static HostInfo detect(const HostSources& sources = {});

@@ -91,25 +91,28 @@ std::string describeArg(const Arg& a) {
     return "?";
 }
 
-json tensorToJson(const TensorMeta& t, const DispatchKeyDecoder* decoder) {
+json tensorToJson(const TensorMeta& t, const KeySetNaming& naming, const std::string& writerTorch) {
     json j{{"device_type", t.deviceType}, {"device_index", optionalJson(t.deviceIndex)}, {"dtype", t.dtype},
            {"sizes", t.sizes}, {"strides", t.strides}, {"requires_grad", optionalJson(t.requiresGrad)},
            {"is_dynamic", optionalJson(t.isDynamic)}, {"dispatch_key_set", optionalJson(t.dispatchKeySet)}};
-    if (decoder && t.dispatchKeySet) {
-        j["dispatch_keys"] = decoder->keyNames(*t.dispatchKeySet);
+    if (t.dispatchKeySet) {
+        auto reading = naming.read(t, writerTorch);
+        if (reading.table) j["dispatch_keys"] = reading.table->keyNames(*t.dispatchKeySet);
+        j["dispatch_keys_numbering"] = {{"torch", reading.table ? json(reading.table->release()) : json(nullptr)},
+                                        {"basis", reading.basisName()}, {"text", reading.label()}};
     }
     putUnknown(j, t.unknown);
     return j;
 }
 
-json argToJson(const Arg& a, int index, const DispatchKeyDecoder* decoder) {
+json argToJson(const Arg& a, int index, const KeySetNaming& naming, const std::string& writerTorch) {
     json j{{"index", index}, {"kind", argKindName(a.kind)}, {"arg_order", optionalJson(a.argOrder)}, {"summary", describeArg(a)}};
     switch (a.kind) {
-    case ArgKind::Tensor: j["tensor"] = tensorToJson(a.tensor, decoder); break;
+    case ArgKind::Tensor: j["tensor"] = tensorToJson(a.tensor, naming, writerTorch); break;
     case ArgKind::TensorList: {
         j["tensors"] = json::array();
         for (const auto& t : a.list) {
-            j["tensors"].push_back(tensorToJson(t, decoder));
+            j["tensors"].push_back(tensorToJson(t, naming, writerTorch));
         }
         break;
     }
@@ -258,7 +261,7 @@ json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings)
 }
 
 json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings, const std::string& opName,
-                   const DispatchKeyDecoder* decoder) {
+                   const KeySetNaming& naming) {
     // Findings by entry, so that a cache with many entries and findings is not walked once per entry.
     std::map<std::tuple<std::string, std::string, std::string, int>, std::vector<const Finding*>> byEntry;
     for (const auto& f : findings) {
@@ -277,7 +280,7 @@ json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findin
                 for (const auto& e : op.entries) {
                     json args = json::array();
                     for (std::size_t i = 0; i < e.args.size(); ++i) {
-                        args.push_back(argToJson(e.args[i], int(i), decoder));
+                        args.push_back(argToJson(e.args[i], int(i), naming, writerTorchVersion(dev, e)));
                     }
                     json fs = json::array();
                     const char* status = "ok";

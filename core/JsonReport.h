@@ -12,8 +12,10 @@
 
 namespace aotiscope {
 
-nlohmann::json tensorToJson(const TensorMeta& t, const DispatchKeyDecoder* decoder);
-nlohmann::json argToJson(const Arg& a, int index, const DispatchKeyDecoder* decoder);
+// writerTorch: the version of the torch that wrote the entry, where known (writerTorchVersion); it decides
+// which release's numbering names the dispatch keys.
+nlohmann::json tensorToJson(const TensorMeta& t, const KeySetNaming& naming, const std::string& writerTorch);
+nlohmann::json argToJson(const Arg& a, int index, const KeySetNaming& naming, const std::string& writerTorch);
 nlohmann::json libraryToJson(const LibraryFile* lib, const std::string& joinedPath);
 // entryKey: the identity of the entry the finding is about (entryKeyOfFinding), empty when none.
 nlohmann::json findingToJson(const Finding& f, const std::string& entryKey = {});
@@ -23,7 +25,7 @@ nlohmann::json locateToJson(const LocateResult& r);
 nlohmann::json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings);
 // show/export: every entry of the ops named (all ops when `opName` is empty).
 nlohmann::json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings, const std::string& opName,
-                             const DispatchKeyDecoder* decoder);
+                             const KeySetNaming& naming);
 // The torch the verdicts are about: {version, dir, python, source}, or null when none was found.
 nlohmann::json torchToJson(const HostInfo& host);
 // What this machine offers kernels (doctor): CPU, cores, C and C++ runtime versions, GPUs, torch, unknown facts.

@@ -83,6 +83,26 @@ int fixedOpenMpThreads(std::string_view source) {
     return most;
 }
 
+std::vector<std::string> kernelBinaryPaths(std::string_view text) {
+    std::vector<std::string> out;
+    for (std::string_view suffix : {".cubin", ".hsaco", ".spv", ".fatbin"}) {
+        for (auto at = text.find(suffix); at != std::string_view::npos; at = text.find(suffix, at + 1)) {
+            auto end = at + suffix.size();
+            // A path ends where the string does: a quote in source, a NUL in a library.
+            if (end < text.size() && text[end] != '"' && text[end] != '\0') continue;
+            auto begin = at;
+            while (begin > 0 && text[begin - 1] != '"' && text[begin - 1] != '\0' && text[begin - 1] != '\n' &&
+                   at - begin < 4096) {
+                --begin;
+            }
+            if (text[begin] == '/') out.emplace_back(text.substr(begin, end - begin));
+        }
+    }
+    std::ranges::sort(out);
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
 SiblingIndex indexSiblings(const std::vector<std::string>& names) {
     SiblingIndex index;
     for (const auto& n : names) {
@@ -157,6 +177,13 @@ LibraryArtifacts readLibraryArtifacts(const std::string& libraryPath, const Sibl
     // Inductor fixes the kernel's thread count at compile time unless it equals the compiling machine's cores
     // (torch 2.13; torch 2.11 always fixes it). Kernels are in the .kernel.cpp (2.5+) or the wrapper (2.4).
     a.kernelThreads = fixedOpenMpThreads(wrapperText);
+    if (!wrapperText.empty()) {
+        a.kernelBinaries = kernelBinaryPaths(wrapperText);
+    } else if (libraryPath.find("/cpu/lib/") == std::string::npos) {
+        // No wrapper source beside a GPU library: the paths are string constants of the library itself (CPU
+        // libraries load no kernel binaries, and reading each of them whole would cost a large cache dearly).
+        a.kernelBinaries = kernelBinaryPaths(readFileTail(libraryPath, std::size_t(256) << 20));
+    }
     for (const auto& source : a.kernelSources) {
         a.kernelThreads = std::max(a.kernelThreads, fixedOpenMpThreads(readFileTail(source, sourceLimit)));
     }

@@ -23,6 +23,10 @@ LibraryArtifacts readLibraryArtifacts(const std::string& libraryPath, const Sibl
 // The largest N of "#pragma omp parallel num_threads(N)" in generated C++ source; 0 when there is none.
 int fixedOpenMpThreads(std::string_view source);
 
+// Absolute paths of GPU kernel binaries (.cubin, .hsaco, .spv, .fatbin) named in a text: the wrapper source's
+// string literals or a library's NUL-terminated strings. Sorted, each once.
+std::vector<std::string> kernelBinaryPaths(std::string_view text);
+
 // "<dir>/torch" from "-I<dir>/torch/include" or "-L<dir>/torch/lib" in a compile or link command.
 std::string torchDirFromCommand(const std::string& command);
 

@@ -28,8 +28,8 @@ constexpr const char* kRequiredRunnerSymbols[] = {
 
 class Linter {
 public:
-    Linter(const CacheSnapshot& snap, const HostInfo& host, const DispatchKeyDecoder* decoder, LintOptions options)
-        : snap_(snap), host_(host), decoder_(decoder), options_(options) {}
+    Linter(const CacheSnapshot& snap, const HostInfo& host, LintOptions options)
+        : snap_(snap), host_(host), naming_(host.torchVersion()), options_(options) {}
 
     std::vector<Finding> run() {
         std::size_t kernels = 0;
@@ -179,28 +179,38 @@ private:
             add(rules::CpuDeviceIndex, fmt::format("entry #{} {}: cpu device_index is {}, PyTorch reads -1", e.index, what, *t.deviceIndex),
                 ns, dev, op.name, e.index, arg, op.path);
         }
-        if (!isTensor || !decoder_ || !t.dispatchKeySet || t.deviceType.empty() || t.dtype.empty()) {
+        const auto* active = naming_.active();
+        if (!isTensor || !active || !t.dispatchKeySet || t.deviceType.empty() || t.dtype.empty()) {
             return;
         }
-        auto expected = expectedKeys(t.deviceType, t.dtype);
-        if (expected && *expected != *t.dispatchKeySet) {
-            add(rules::DispatchKeyMismatch,
-                fmt::format("entry #{} {}: dispatch_key_set {} = {}; the active torch gives a {} {} tensor {} = {}. "
-                            "Loaded from disk, the entry still matches (the holder does not compare key sets of disk "
-                            "entries); recorded under another mode or torch, and an in-memory entry (newer torch) with "
-                            "this set would not match",
-                            e.index, what, *t.dispatchKeySet, decoder_->describe(*t.dispatchKeySet), t.deviceType,
-                            canonicalDtype(t.dtype), *expected, decoder_->describe(*expected)),
-                ns, dev, op.name, e.index, arg, op.path);
+        auto expected = expectedKeys(*active, t.deviceType, t.dtype);
+        if (!expected) {
+            return;
         }
+        // Compared by key names: the raw bits of another release name other keys (KeySetNaming picks the layout).
+        auto reading = naming_.read(t, writerTorchVersion(dev, e));
+        auto names = reading.table->keyNames(*t.dispatchKeySet);
+        auto asActive = reading.table == active ? t.dispatchKeySet : active->encode(names);
+        if (asActive == expected) {
+            return;
+        }
+        add(rules::DispatchKeyMismatch,
+            fmt::format("entry #{} {}: dispatch_key_set {} = {} in {}; under the torch in use ({}) a fresh {} {} tensor "
+                        "has {}{}. Loaded from disk, the entry still matches (the holder does not compare key sets of "
+                        "disk entries); it was recorded under another mode, and an entry with this set compiled in "
+                        "the process (kept in memory by newer torch) would not match",
+                        e.index, what, *t.dispatchKeySet, fmt::join(names, ", "), reading.label(), active->release(),
+                        t.deviceType, canonicalDtype(t.dtype), fmt::join(active->keyNames(*expected), ", "),
+                        asActive ? "" : fmt::format(" (torch {} has no key of some of those names)", active->release())),
+            ns, dev, op.name, e.index, arg, op.path);
     }
 
-    std::optional<std::uint64_t> expectedKeys(const std::string& device, const std::string& dtype) {
+    std::optional<std::uint64_t> expectedKeys(const DispatchKeyTable& active, const std::string& device, const std::string& dtype) {
         auto key = device + "/" + dtype;
         if (auto it = expectedCache_.find(key); it != expectedCache_.end()) {
             return it->second;
         }
-        auto v = decoder_->expectedFor(device, "strided", dtype);
+        auto v = active.freshTensorSet(device, "strided", dtype);
         expectedCache_.emplace(key, v);
         return v;
     }
@@ -320,6 +330,49 @@ private:
         }
     }
 
+    // The GPU kernel binaries a library loads by absolute path (LibraryArtifacts::kernelBinaries).
+    template <typename Here>
+    void checkKernelBinaries(const LibraryFile& f, const LibraryArtifacts& a, Here&& here) {
+        std::error_code ec;
+        auto root = fs::weakly_canonical(snap_.root, ec);
+        std::vector<std::string> missing, outside;
+        std::string movedFrom, foundAt;
+        for (const auto& p : a.kernelBinaries) {
+            if (!fs::exists(p, ec)) {
+                missing.push_back(p);
+                // Compiled in another cache folder: the same file under this cache says the cache moved.
+                if (auto at = p.find("/aoti_eager/"); at != std::string::npos && foundAt.empty()) {
+                    auto inCache = snap_.eagerDir + p.substr(at + std::string_view("/aoti_eager").size());
+                    if (fs::exists(inCache, ec)) {
+                        foundAt = inCache;
+                        movedFrom = p.substr(0, at);
+                    }
+                }
+                continue;
+            }
+            auto rel = fs::weakly_canonical(p, ec).lexically_relative(root);
+            if (rel.empty() || *rel.begin() == "..") outside.push_back(p);
+        }
+        if (!missing.empty()) {
+            auto hint = foundAt.empty()
+                            ? std::string("recompile the entry here (compile --stale)")
+                            : fmt::format("the file is in this cache at {}: the cache was compiled at {} and moved; "
+                                          "recompile here (compile --stale) or put it back at {}",
+                                          foundAt, movedFrom, movedFrom);
+            here(rules::KernelBinaryMissing,
+                 fmt::format("{} loads {} of its {} GPU kernel binaries by absolute path and they do not exist ({}): "
+                             "the first call fails with \"run_func_(...) API call failed\"; {}",
+                             f.relPath, missing.size(), a.kernelBinaries.size(), fmt::join(missing, ", "), hint));
+        }
+        if (!outside.empty()) {
+            here(rules::KernelBinaryMissing,
+                 fmt::format("{} loads GPU kernel binaries from outside the cache root {} ({}): it runs while that "
+                             "folder stays, and fails once it goes or the cache is copied elsewhere",
+                             f.relPath, snap_.root, fmt::join(outside, ", ")),
+                 Severity::Warning);
+        }
+    }
+
     template <typename Here>
     void lintKernelLibrary(const LibraryFile& f, Here&& here) {
         const ElfSummary& elf = *f.elf;
@@ -359,6 +412,7 @@ private:
             return;
         }
         const LibraryArtifacts& a = *f.artifacts;
+        checkKernelBinaries(f, a, here);
         if (!a.machine.empty() && !host_.machine.empty() && a.machine != host_.machine) {
             here(rules::CpuIsaMissing, fmt::format("{} was compiled on {} (AOTI_MACHINE), this machine is {}", f.relPath, a.machine, host_.machine));
         }
@@ -416,7 +470,7 @@ private:
 
     const CacheSnapshot& snap_;
     const HostInfo& host_;
-    const DispatchKeyDecoder* decoder_;
+    KeySetNaming naming_;
     LintOptions options_;
     std::vector<Finding> out_;
     std::unordered_map<std::string, std::optional<std::uint64_t>> expectedCache_;
@@ -425,9 +479,9 @@ private:
 
 } // namespace
 
-std::vector<Finding> lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host, const DispatchKeyDecoder* decoder,
+std::vector<Finding> lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host,
                                   const LintOptions& options) {
-    return Linter(snapshot, host, decoder, options).run();
+    return Linter(snapshot, host, options).run();
 }
 
 const char* statusOfFindings(const std::vector<const Finding*>& findings) {

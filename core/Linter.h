@@ -34,7 +34,7 @@ struct LintOptions {
 };
 
 std::vector<Finding> lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host,
-                                  const DispatchKeyDecoder* decoder, const LintOptions& options = {});
+                                  const LintOptions& options = {});
 
 struct FindingCounts {
     std::size_t info = 0, warning = 0, error = 0;

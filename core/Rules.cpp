@@ -85,6 +85,11 @@ constexpr std::array kRules{
          "A field holds a JSON type PyTorch's writer never writes (0 for false, a string device_index on cpu), "
          "which the loader and the kernel holder accept (the loader overwrites a cpu device_index; pybind11's "
          "casts take numbers for bools): the entry works, but another tool or torch wrote it."},
+    Rule{rules::KernelBinaryMissing, "kernel-binary-missing", Severity::Error,
+         "A CUDA kernel library loads its GPU kernels (.cubin) by the absolute path they were compiled at. "
+         "Registration and dlopen succeed without them; the first call then fails with \"run_func_(...) API call "
+         "failed\". A cache moved to another folder or machine has this for every CUDA entry; a binary outside "
+         "the cache root works only while that folder stays."},
 };
 
 } // namespace

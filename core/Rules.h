@@ -44,6 +44,7 @@ inline constexpr std::string_view HostFactUnknown = "AOTI022";
 inline constexpr std::string_view RegistrationFails = "AOTI023";
 inline constexpr std::string_view NeverReadOpFile = "AOTI024";
 inline constexpr std::string_view UnusualValue = "AOTI025";
+inline constexpr std::string_view KernelBinaryMissing = "AOTI026";
 } // namespace rules
 
 std::span<const Rule> allRules();

@@ -102,7 +102,7 @@ QStringList named(const std::string& root, const QStringList& positions) {
 std::vector<aotiscope::Finding> beyondRealCache(const std::vector<aotiscope::Finding>& findings) {
     static const auto baseline = [] {
         std::set<std::tuple<std::string, std::string, int>> b;
-        for (const auto& f : aotiscope::lintSnapshot(aotiscope::scanCache(realCache()), aotiscope::HostInfo{}, nullptr,
+        for (const auto& f : aotiscope::lintSnapshot(aotiscope::scanCache(realCache()), aotiscope::HostInfo{},
                                                       aotiscope::LintOptions{false})) {
             b.emplace(f.ruleId, f.op, f.entry);
         }

@@ -21,7 +21,7 @@ namespace {
 
 bool clean(const std::string& root) {
     auto snap = scanCache(root);
-    auto findings = beyondRealCache(lintSnapshot(snap, HostInfo::detect(), nullptr, LintOptions{false}));
+    auto findings = beyondRealCache(lintSnapshot(snap, HostInfo::detect(), LintOptions{false}));
     return std::none_of(findings.begin(), findings.end(), [](auto& f) { return f.severity == Severity::Error; });
 }
 

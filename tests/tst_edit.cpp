@@ -41,7 +41,7 @@ std::size_t entryCount(const std::string& path) {
 }
 
 std::vector<Finding> lint(const std::string& root) {
-    return lintSnapshot(scanCache(root), HostInfo::detect(), nullptr, LintOptions{false});
+    return lintSnapshot(scanCache(root), HostInfo::detect(), LintOptions{false});
 }
 
 } // namespace
@@ -407,7 +407,7 @@ void TestEdit::concurrentWithPyTorchWriter() {
     auto final = scanCache(root);
     for (const auto& e : findOp(final, "abs")->entries) present.insert(e.args[0].tensor.sizes);
     // And no entry names a library that is gone: that would make PyTorch ignore the whole op.
-    auto findings = lintSnapshot(final, HostInfo::detect(), nullptr, LintOptions{false});
+    auto findings = lintSnapshot(final, HostInfo::detect(), LintOptions{false});
     QVERIFY(std::none_of(findings.begin(), findings.end(), [](auto& f) { return f.ruleId == "AOTI001"; }));
     for (const auto& s : written) {
         if (!deleted.contains(s)) {

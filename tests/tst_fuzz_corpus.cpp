@@ -76,7 +76,7 @@ void TestFuzzCorpus::symlinkLoops() {
     fs::create_directory_symlink("..", dev + "/lib/loop/up"); // a folder cycle
     writeText(dev + "/abs.json", R"([{"meta_info": [], "kernel_path": "lib/loop/a.wrapper.so"}])");
     auto snap = scanCache(tmp.path().toStdString());
-    auto findings = lintSnapshot(snap, HostInfo{}, nullptr);
+    auto findings = lintSnapshot(snap, HostInfo{});
     QVERIFY(std::any_of(findings.begin(), findings.end(), [](auto& f) { return f.ruleId == "AOTI001"; }));
 }
 

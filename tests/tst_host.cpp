@@ -104,7 +104,7 @@ void TestHost::fakedProcAndSys() {
     // The real cache's kernels were compiled for this machine's ISA; on an AVX2-only CPU that ISA is missing,
     // unless this machine is AVX2-only itself.
     auto snap = scanCache(realCache());
-    auto findings = lintSnapshot(snap, host, nullptr);
+    auto findings = lintSnapshot(snap, host);
     bool builtBeyondAvx2 = false;
     for (const auto& f : snap.namespaces[0].devices[0].libFiles) {
         if (f.artifacts && f.artifacts->cpuIsa.find("AVX512") != std::string::npos) builtBeyondAvx2 = true;
@@ -120,7 +120,7 @@ void TestHost::unknownFlagsAreSaidNotSkipped() {
     auto host = HostInfo::detect({(root / "proc").string(), (root / "sys").string()});
     QVERIFY(host.cpuFlags.empty());
     QCOMPARE(host.physicalCores, 0u);
-    auto findings = lintSnapshot(scanCache(realCache()), host, nullptr);
+    auto findings = lintSnapshot(scanCache(realCache()), host);
     auto unknown = withRule(findings, "AOTI022");
     QVERIFY(unknown.size() >= 2);
     QVERIFY(std::ranges::any_of(unknown, [](const Finding* f) { return f->message.starts_with("CPU flags:") && f->message.find("lists none") != std::string::npos; }));
@@ -141,7 +141,7 @@ void TestHost::symbolVersionsAgreeWithTheLoader() {
     QVERIFY(std::ranges::find(glibcNeeds, std::string("libc.so.6:GLIBC_2.34")) != glibcNeeds.end());
     patchBytes(kernels[0], "GLIBC_2.34", "GLIBC_2.99");
     patchBytes(kernels[1], "GLIBCXX_3.4.30", "GLIBCXX_3.9.30");
-    auto findings = lintSnapshot(scanCache(root), HostInfo::detect(), nullptr);
+    auto findings = lintSnapshot(scanCache(root), HostInfo::detect());
     std::map<std::string, std::string> predicted; // library -> the version lint says is missing
     for (const auto* f : withRule(findings, "AOTI021")) {
         auto quote = f->message.find("version `");

@@ -128,7 +128,7 @@ void TestRegistration::lintPredictsWhatPyTorchRegisters() {
     auto registered = nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
     QVERIFY2(registered.is_object(), p.readAllStandardError().constData());
     // What lint says.
-    auto findings = lintSnapshot(scanCache(root), HostInfo::detect(), nullptr);
+    auto findings = lintSnapshot(scanCache(root), HostInfo::detect());
     std::map<std::string, std::string> predicted;
     for (const auto& f : findings) {
         if (f.ruleId == "AOTI023") predicted[f.op] = f.message;
@@ -272,7 +272,7 @@ print(json.dumps(out))
 
     // What lint says of the same entries.
     auto snap = scanCache(root);
-    auto findings = lintSnapshot(snap, HostInfo::detect(), nullptr);
+    auto findings = lintSnapshot(snap, HostInfo::detect());
     auto about = [&](const std::string& op, int entry, const std::string& rule) {
         return std::ranges::any_of(findings, [&](const Finding& f) { return f.op == op && f.entry == entry && f.ruleId == rule; });
     };

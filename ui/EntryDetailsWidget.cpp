@@ -25,20 +25,33 @@ QString ints(const std::vector<std::int64_t>& v) {
     return QLatin1Char('[') + parts.join(QStringLiteral(", ")) + QLatin1Char(']');
 }
 
-QString keysText(const TensorMeta& t, const DispatchKeyDecoder* decoder) {
+// The key names in the numbering of the release that wrote the entry where that is known; the cell's tooltip
+// says which numbering it is and why (KeySetNaming).
+struct KeysCell {
+    QString text, tip;
+};
+
+KeysCell keysCell(const TensorMeta& t, const KeySetNaming& naming, const std::string& writerTorch) {
     if (!t.dispatchKeySet) return {};
     QString raw = QString::number(*t.dispatchKeySet);
-    if (!decoder) return raw;
+    auto reading = naming.read(t, writerTorch);
+    if (!reading.table) return {raw, q(reading.label())};
     QStringList names;
-    for (const auto& n : decoder->keyNames(*t.dispatchKeySet)) names << q(n);
-    return names.join(QStringLiteral(", ")) + QStringLiteral("  (") + raw + QLatin1Char(')');
+    for (const auto& n : reading.table->keyNames(*t.dispatchKeySet)) names << q(n);
+    return {names.join(QStringLiteral(", ")) + QStringLiteral("  (") + raw + QStringLiteral(", torch ") +
+                q(reading.table->release()) + QLatin1Char(')'),
+            QStringLiteral("raw %1: %2").arg(raw, q(reading.label()))};
 }
 
-QTreeWidgetItem* tensorItem(const QString& label, const QString& kind, const TensorMeta& t, const DispatchKeyDecoder* decoder) {
+QTreeWidgetItem* tensorItem(const QString& label, const QString& kind, const TensorMeta& t, const KeySetNaming& naming,
+                            const std::string& writerTorch) {
     auto device = q(t.deviceType) + (t.deviceIndex ? QStringLiteral(":%1").arg(*t.deviceIndex) : QString());
-    return new QTreeWidgetItem(QStringList{label, kind, q(std::string(lastDottedPart(t.dtype))), ints(t.sizes), ints(t.strides), device,
-                                           t.requiresGrad ? (*t.requiresGrad ? QStringLiteral("true") : QStringLiteral("false")) : QString(),
-                                           QString(), keysText(t, decoder)});
+    auto keys = keysCell(t, naming, writerTorch);
+    auto* item = new QTreeWidgetItem(QStringList{label, kind, q(std::string(lastDottedPart(t.dtype))), ints(t.sizes), ints(t.strides), device,
+                                                 t.requiresGrad ? (*t.requiresGrad ? QStringLiteral("true") : QStringLiteral("false")) : QString(),
+                                                 QString(), keys.text});
+    item->setToolTip(8, keys.tip);
+    return item;
 }
 
 QTreeWidget* makeTree(const QStringList& headers) {
@@ -86,7 +99,8 @@ void EntryDetailsWidget::clear() {
 void EntryDetailsWidget::showEntry(const ScanResult& result, const NamespaceDir& ns, const DeviceDir& device, const OpFile& op,
                                    const Entry* entry) {
     clear();
-    auto decoder = linkedDispatchKeyDecoder();
+    KeySetNaming naming(result.host.torchVersion());
+    const auto& writerTorch = entry ? writerTorchVersion(device, *entry) : std::string();
     title_->setText(entry ? QStringLiteral("<b>%1</b> entry #%2 &nbsp; <small>%3</small>").arg(q(op.name)).arg(entry->index).arg(q(op.path).toHtmlEscaped())
                           : QStringLiteral("<b>%1</b> &nbsp; <small>%2</small>").arg(q(op.name), q(op.path).toHtmlEscaped()));
     if (entry) {
@@ -96,14 +110,14 @@ void EntryDetailsWidget::showEntry(const ScanResult& result, const NamespaceDir&
             auto kind = QString::fromLatin1(argKindName(a.kind));
             QTreeWidgetItem* item = nullptr;
             if (a.kind == ArgKind::Tensor) {
-                item = tensorItem(label, kind, a.tensor, decoder.get());
+                item = tensorItem(label, kind, a.tensor, naming, writerTorch);
             } else {
                 QString value = q(describeArg(a));
                 value = value.mid(value.indexOf(QLatin1Char(' ')) + 1);
                 item = new QTreeWidgetItem(QStringList{label, kind, a.kind == ArgKind::Scalar ? q(std::string(lastDottedPart(a.tensor.dtype))) : QString(),
                                                        QString(), QString(), a.kind == ArgKind::Scalar ? q(a.tensor.deviceType) : QString(), QString(), value});
                 for (std::size_t k = 0; k < a.list.size(); ++k) {
-                    item->addChild(tensorItem(QStringLiteral("[%1]").arg(k), QStringLiteral("tensor"), a.list[k], decoder.get()));
+                    item->addChild(tensorItem(QStringLiteral("[%1]").arg(k), QStringLiteral("tensor"), a.list[k], naming, writerTorch));
                 }
             }
             for (const auto& u : a.tensor.unknown) {

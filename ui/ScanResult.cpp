@@ -13,8 +13,7 @@ ScanResultPtr lintAndIndex(CacheSnapshot snapshot, const HostInfo& host, bool li
     r->snapshot = std::move(snapshot);
     r->librariesInspected = librariesInspected;
     auto started = std::chrono::steady_clock::now();
-    auto decoder = linkedDispatchKeyDecoder();
-    r->findings = lintSnapshot(r->snapshot, host, decoder.get(), LintOptions{librariesInspected});
+    r->findings = lintSnapshot(r->snapshot, host, LintOptions{librariesInspected});
     r->lintSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     r->tree = buildTreeIndex(r->snapshot, r->findings);
     return r;

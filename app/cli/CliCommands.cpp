@@ -68,8 +68,7 @@ std::optional<Loaded> load(const CliOptions& o, bool inspectLibraries, std::ostr
     if (inspectLibraries) {
         l.host = HostInfo::detect();
     }
-    auto decoder = linkedDispatchKeyDecoder();
-    l.findings = lintSnapshot(l.snap, l.host, decoder.get(), LintOptions{inspectLibraries});
+    l.findings = lintSnapshot(l.snap, l.host, LintOptions{inspectLibraries});
     return l;
 }
 
@@ -146,8 +145,7 @@ int cmdShow(const CliOptions& o, std::ostream& out, std::ostream& err) {
     if (!l) {
         return kExitUnreadable;
     }
-    auto decoder = linkedDispatchKeyDecoder();
-    auto j = entriesToJson(l->snap, l->findings, o.positional[0], decoder.get());
+    auto j = entriesToJson(l->snap, l->findings, o.positional[0], KeySetNaming(l->host.torchVersion()));
     if (j["ops"].empty()) {
         fmt::print(err, "aotiscope-cli: no op named \"{}\" under {} (names carry their overload: add.Tensor, not add)\n",
                    o.positional[0], l->snap.root);
@@ -246,8 +244,7 @@ int cmdExport(const CliOptions& o, std::ostream& out, std::ostream& err) {
     if (!l) {
         return kExitUnreadable;
     }
-    auto decoder = linkedDispatchKeyDecoder();
-    auto j = entriesToJson(l->snap, l->findings, "", decoder.get());
+    auto j = entriesToJson(l->snap, l->findings, "", KeySetNaming(l->host.torchVersion()));
     std::ofstream file;
     std::ostream* dest = &out;
     if (!o.output.empty()) {
@@ -449,8 +446,7 @@ int cmdCompile(const CliOptions& o, std::ostream& out, std::ostream& err) {
             return kExitUnreadable;
         }
         if (o.stale) {
-            auto decoder = linkedDispatchKeyDecoder();
-            jobs = jobsForStale(snap, lintSnapshot(snap, HostInfo::detect(), decoder.get()));
+            jobs = jobsForStale(snap, lintSnapshot(snap, HostInfo::detect()));
         } else {
             for (const auto& op : o.positional) {
                 auto more = jobsForEntries(snap, op, o.entries, o.entryKeys);

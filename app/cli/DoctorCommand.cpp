@@ -51,8 +51,7 @@ int cmdDoctor(const CliOptions& o, std::ostream& out, std::ostream& err) {
     auto snap = scanCache(root);
     nlohmann::json cache = {{"root", snap.root}, {"exists", snap.eagerDirExists}};
     if (snap.eagerDirExists) {
-        auto decoder = linkedDispatchKeyDecoder();
-        auto findings = lintSnapshot(snap, host, decoder.get());
+        auto findings = lintSnapshot(snap, host);
         std::map<std::string, std::set<std::string>> blockedBy; // rule -> entries
         std::set<std::string> blocked;
         for (const auto& f : findings) {

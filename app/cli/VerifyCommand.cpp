@@ -33,8 +33,7 @@ int cmdVerify(const CliOptions& o, std::ostream& out, std::ostream& err) {
         return 3;
     }
     auto host = HostInfo::detect();
-    auto decoder = linkedDispatchKeyDecoder();
-    auto findings = lintSnapshot(snap, host, decoder.get());
+    auto findings = lintSnapshot(snap, host);
     std::map<std::string, std::vector<const Finding*>> predicted; // library path -> findings saying it fails
     for (const auto& f : findings) {
         if (predictsLoadFailure(f) && !f.path.empty()) predicted[f.path].push_back(&f);
