@@ -158,7 +158,7 @@ def worker_run(opts, root, ops, extra=()):
         return {r["id"].split("/")[2].split("#")[0]: r for r in json.loads(out.stdout)["results"]}
     options = {"cold": False, "threads": 1}
     for flag, value in zip(extra[::2], extra[1::2]):
-        options[{"--max-ms": "max_ms", "--min-samples": "min_samples"}[flag]] = float(value) if flag == "--max-ms" else int(value)
+        options[{"--max-ms": "max_ms", "--min-rounds": "min_rounds"}[flag]] = float(value) if flag == "--max-ms" else int(value)
     worker = WorkerSession(opts.worker, root)
     results = {name: dict(worker.bench(name, options), worker_start_ms=0) for name in ops}
     results[ops[0]]["worker_start_ms"] = worker.start_ms
@@ -241,7 +241,7 @@ def main():
 
     # Start-up overhead: three batches of one entry each (the first may read libtorch from disk).
     for i in range(3):
-        r = worker_run(opts, root, ["abs"], ("--max-ms", "50", "--min-samples", "5"))["abs"]
+        r = worker_run(opts, root, ["abs"], ("--max-ms", "50", "--min-rounds", "2"))["abs"]
         start, load = r["worker_start_ms"], r["result"]["load_ms"]
         print(f"batch {i + 1}: worker start {start:.0f} ms + first library load {load:.0f} ms = {start + load:.0f} ms "
               f"(target: under 1500 ms)")

@@ -8,7 +8,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <chrono>
+#include <cmath>
+#include <optional>
 #include <filesystem>
 #include <set>
 
@@ -80,7 +83,7 @@ std::string failureFromExit(const nlohmann::json& exited, const std::string& std
 } // namespace
 
 nlohmann::json BenchOptions::toRequestJson(const std::string& device) const {
-    return {{"warmup_ms", warmupMs}, {"max_ms", maxMs}, {"min_samples", minSamples}, {"target_rel_iqr", targetRelIqr},
+    return {{"warmup_ms", warmupMs}, {"max_ms", maxMs}, {"min_rounds", minRounds}, {"target_rel_ci", targetRelCi},
             {"cold", cold.value_or(device != "cpu")}, {"threads", threads}};
 }
 
@@ -89,7 +92,7 @@ std::string BenchJob::title() const {
 }
 
 nlohmann::json BenchOutcome::toJson() const {
-    return {{"id", id}, {"key", key}, {"ok", ok}, {"message", message}, {"seconds", seconds},
+    return {{"id", id}, {"key", key}, {"position", position}, {"ok", ok}, {"message", message}, {"seconds", seconds},
             {"worker_start_ms", workerStartMs}, {"result", result}};
 }
 
@@ -233,11 +236,32 @@ std::string RunComparison::text() const {
     case RunChange::Slower: return fmt::format("{:.1f}% slower", (ratio - 1.0) * 100.0);
     case RunChange::NoSignificantChange: break;
     }
+    if (ratioHi > ratioLo) return fmt::format("no significant change (±{:.1f} %)", (ratioHi - ratioLo) / 2 * 100.0);
     return "no significant change";
 }
 
-RunComparison compareRuns(const nlohmann::json& baseline, const nlohmann::json& current) {
+RunComparison compareRuns(const nlohmann::json& baselineResult, const nlohmann::json& currentResult) {
     RunComparison c;
+    auto interval = [](const nlohmann::json& r) -> std::optional<std::array<double, 3>> {
+        if (!r.contains("speedup_ci") || !r["speedup_ci"].is_array() || r["speedup_ci"].size() != 2) return std::nullopt;
+        double s = r.value("speedup", 0.0), lo = r["speedup_ci"][0].get<double>(), hi = r["speedup_ci"][1].get<double>();
+        if (!(s > 0 && lo > 0 && hi >= lo)) return std::nullopt;
+        return std::array{s, lo, hi};
+    };
+    if (auto b = interval(baselineResult), k = interval(currentResult); b && k) {
+        // In logs the two runs' errors add: se = sqrt(se_b^2 + se_c^2), each from its 95 % interval.
+        auto se = [](const std::array<double, 3>& v) { return (std::log(v[2]) - std::log(v[1])) / (2 * 1.96); };
+        double logRatio = std::log((*b)[0] / (*k)[0]);
+        double width = 1.96 * std::hypot(se(*b), se(*k));
+        c.ratio = std::exp(logRatio);
+        c.ratioLo = std::exp(logRatio - width);
+        c.ratioHi = std::exp(logRatio + width);
+        if (c.ratioHi < 1.0 && 1.0 - c.ratio >= kMinimumChange) c.change = RunChange::Faster;
+        else if (c.ratioLo > 1.0 && c.ratio - 1.0 >= kMinimumChange) c.change = RunChange::Slower;
+        return c;
+    }
+    const auto& baseline = baselineResult.contains("aoti") ? baselineResult["aoti"] : baselineResult;
+    const auto& current = currentResult.contains("aoti") ? currentResult["aoti"] : currentResult;
     double b20 = baseline.value("p20_us", 0.0), b80 = baseline.value("p80_us", 0.0);
     double c20 = current.value("p20_us", 0.0), c80 = current.value("p80_us", 0.0);
     double bm = baseline.value("median_us", 0.0), cm = current.value("median_us", 0.0);

@@ -18,9 +18,9 @@ namespace aotiscope {
 
 struct BenchOptions {
     double warmupMs = 25.0;
-    double maxMs = 2000.0;       // sampling stops here once minSamples are in
-    int minSamples = 25;
-    double targetRelIqr = 0.01;  // or earlier, once the relative IQR is under this
+    double maxMs = 2000.0;       // sampling stops here once minRounds are in
+    int minRounds = 10;          // interleaved rounds of kernel and eager (docs/benchmarking.md)
+    double targetRelCi = 0.02;   // or earlier, once the speedup's 95 % interval is within ± this
     std::optional<bool> cold;    // flush caches before each sample; default: cold on GPUs, warm on the CPU
     int threads = 0;             // CPU threads for the kernel and eager; 0: libtorch's default
     int jobTimeoutMs = 120000;   // a job that takes longer is a hang: its worker is killed
@@ -68,13 +68,20 @@ using BenchEventSink = std::function<void(const BenchJob& job, const nlohmann::j
 std::vector<BenchOutcome> runBenchJobs(const std::vector<BenchJob>& jobs, const BenchOptions& options,
                                        const BenchEventSink& onEvent, const std::atomic<bool>* cancel = nullptr);
 
-// Two results differ only when their [p20, p80] ranges do not overlap.
+// A run against its baseline, by the kernel's time relative to eager measured in the same rounds (so a machine
+// that is busier or slower today moves both and changes nothing), with the 95 % interval combined from the two
+// runs' speedup intervals. A change is reported only when the interval excludes "no change" and the change is
+// at least kMinimumChange (fresh worker processes on one machine differed by up to 9 % while each run's own interval
+// was ±2 %: bench/bench_stability.py); otherwise "no significant change (±x %)". Results without speedup intervals (older
+// history) fall back to the kernel's [p20, p80] ranges not overlapping.
+inline constexpr double kMinimumChange = 0.10;
 enum class RunChange : std::uint8_t { Faster, Slower, NoSignificantChange };
 struct RunComparison {
     RunChange change = RunChange::NoSignificantChange;
-    double ratio = 1.0; // current median / baseline median
-    std::string text() const; // "12.3% faster", "no significant change"
+    double ratio = 1.0;              // current kernel time / baseline kernel time (relative to eager where known)
+    double ratioLo = 1.0, ratioHi = 1.0; // its 95 % interval
+    std::string text() const;        // "12.3% faster", "no significant change (±2.1 %)"
 };
-RunComparison compareRuns(const nlohmann::json& baselineStats, const nlohmann::json& currentStats);
+RunComparison compareRuns(const nlohmann::json& baselineResult, const nlohmann::json& currentResult);
 
 } // namespace aotiscope

@@ -24,7 +24,7 @@ namespace {
 BenchOptions quick() {
     BenchOptions o;
     o.maxMs = 150;
-    o.minSamples = 10;
+    o.minRounds = 4;
     o.warmupMs = 5;
     o.jobTimeoutMs = 60000;
     return o;
@@ -204,7 +204,7 @@ void TestBench::cancelStopsTheWorkerAndTheRest() {
     QCOMPARE(jobs.size(), std::size_t(2));
     auto options = quick();
     options.maxMs = 30000;
-    options.minSamples = 1000000;
+    options.minRounds = 1000000;
     std::atomic<bool> cancel{false};
     QElapsedTimer clock;
     clock.start();
@@ -253,12 +253,29 @@ void TestBench::compareUsesP20P80Overlap() {
     auto overlap = compareRuns(base, json{{"median_us", 8.0}, {"p20_us", 7.0}, {"p80_us", 9.5}});
     QCOMPARE(overlap.change, RunChange::NoSignificantChange);
     QCOMPARE(overlap.text(), std::string("no significant change"));
+
+    // Runs with speedup intervals compare the kernel relative to eager: a machine twice as busy today doubles
+    // both times and changes nothing; a real change must leave the combined interval and be at least 5 %.
+    auto run = [](double kernelUs, double speedup, double lo, double hi) {
+        return json{{"aoti", {{"median_us", kernelUs}, {"p20_us", kernelUs}, {"p80_us", kernelUs}}},
+                    {"speedup", speedup}, {"speedup_ci", {lo, hi}}};
+    };
+    auto busier = compareRuns(run(10, 1.2, 1.18, 1.22), run(20, 1.21, 1.18, 1.24));
+    QCOMPARE(busier.change, RunChange::NoSignificantChange);
+    QVERIFY2(busier.text().starts_with("no significant change (±"), busier.text().c_str());
+    auto better = compareRuns(run(10, 1.2, 1.18, 1.22), run(8, 1.5, 1.47, 1.53));
+    QCOMPARE(better.change, RunChange::Faster);
+    QCOMPARE(better.text(), std::string("20.0% faster"));
+    auto small = compareRuns(run(10, 1.2, 1.19, 1.21), run(10, 1.29, 1.28, 1.30)); // outside the interval, under 10 %
+    QCOMPARE(small.change, RunChange::NoSignificantChange);
+    auto wide = compareRuns(run(10, 1.2, 0.9, 1.6), run(10, 1.6, 1.2, 2.1));
+    QCOMPARE(wide.change, RunChange::NoSignificantChange);
 }
 
 void TestBench::cliBenchJson() {
     QProcess p;
     p.start(QString::fromStdString(cliPath()), {"bench", "div.Tensor_mode", "--root", QString::fromStdString(realCache()),
-                                               "--json", "--max-ms", "100", "--min-samples", "10"});
+                                               "--json", "--max-ms", "100", "--min-rounds", "4"});
     QVERIFY(p.waitForFinished(120000));
     QCOMPARE(p.exitCode(), 0);
     auto doc = json::parse(p.readAllStandardOutput().toStdString());
@@ -317,7 +334,7 @@ void TestBench::kernelWithFixedThreadsIsNoted() {
     writeText(source, "void kernel() {\n    #pragma omp parallel num_threads(7)\n    {}\n}\n" + readText(source));
     QProcess p;
     p.start(QString::fromStdString(cliPath()), {"bench", "div.Tensor_mode", "--root", QString::fromStdString(root),
-                                               "--kernel-threads", "1", "--max-ms", "50", "--min-samples", "5"});
+                                               "--kernel-threads", "1", "--max-ms", "50", "--min-rounds", "2"});
     QVERIFY(p.waitForFinished(120000));
     auto out = p.readAllStandardOutput();
     QCOMPARE(p.exitCode(), 0);

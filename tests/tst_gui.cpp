@@ -425,7 +425,7 @@ void TestGui::benchmarkPanel() {
     auto* panel = w.benchmarks();
     QAbstractItemModelTester tester(panel->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     panel->findChild<QSpinBox*>(QStringLiteral("benchMaxMs"))->setValue(100);
-    panel->options().minSamples = 10;
+    panel->options().minRounds = 4;
     panel->options().warmupMs = 5;
     QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/add.Tensor#0"))));
     QSignalSpy idle(panel, &BenchPanel::allIdle);
@@ -498,7 +498,7 @@ void TestGui::benchmarkWithoutHistory() {
     QVERIFY(!panel.history().ok());
     QVERIFY(panel.findChild<QLabel*>(QStringLiteral("benchStatus"))->text().contains(QStringLiteral("History off")));
     panel.findChild<QSpinBox*>(QStringLiteral("benchMaxMs"))->setValue(50);
-    panel.options().minSamples = 5;
+    panel.options().minRounds = 2;
     QSignalSpy idle(&panel, &BenchPanel::allIdle);
     panel.enqueue(aotiscope::benchJobsForEntries(aotiscope::scanCache(realCache()), "abs", {0}));
     QVERIFY(idle.wait(120000));
@@ -512,7 +512,7 @@ void TestGui::benchmarkAllEntries() {
     QVERIFY(openAndWait(w, realCache()));
     auto* panel = w.benchmarks();
     panel->findChild<QSpinBox*>(QStringLiteral("benchMaxMs"))->setValue(50);
-    panel->options().minSamples = 5;
+    panel->options().minRounds = 2;
     panel->options().warmupMs = 2;
     QSignalSpy idle(panel, &BenchPanel::allIdle);
     w.benchmarkAll();

@@ -165,7 +165,7 @@ void BenchPanel::onEvent(const std::string& jobId, const nlohmann::json& event) 
             auto baseline = history_->baseline(key);
             row.runId = history_->record(key, QString::fromStdString(row.job.id), row.outcome.result);
             if (baseline && row.hasTimes() && baseline->result.contains("aoti")) {
-                row.vsBaseline = compareRuns(baseline->result["aoti"], row.outcome.result["aoti"]);
+                row.vsBaseline = compareRuns(baseline->result, row.outcome.result);
             }
             spdlog::info("{}: {}", row.job.title(), row.outcome.result.value("verdict", ""));
         } else {

@@ -61,7 +61,10 @@ options:
   --device DEV        rm, bench: only this device folder (cpu, cuda)
   --cold | --warm     bench: flush caches before each sample (default on GPUs) or time back-to-back runs
                       (default on the CPU)
-  --max-ms MS         bench: stop sampling after MS once --min-samples (25) are in (2000); --warmup-ms (25)
+  --max-ms MS         bench: stop sampling after MS once --min-rounds (10) are in (2000); --warmup-ms (25)
+  --target-ci PCT     bench: or earlier, once the speedup's 95 % interval is within ±PCT % (2)
+  --against FILE      bench: compare with an earlier `bench --json` of the same entries (same statistics as the
+                      window's baselines: a change only when the interval excludes none and it is 10 % or more)
   --timeout S         bench: a job running longer is a hang and its worker is killed (120)
   --kernel-threads N  bench: CPU threads for kernel and eager (default: libtorch's)
   --worker PATH       bench: the benchmark worker program (default: beside aotiscope-cli)
@@ -141,8 +144,12 @@ CliOptions parseCli(int argc, char** argv) {
             o.maxMs = number<double>(a, value());
         } else if (a == "--warmup-ms") {
             o.warmupMs = number<double>(a, value());
-        } else if (a == "--min-samples") {
-            o.minSamples = number<int>(a, value());
+        } else if (a == "--min-rounds") {
+            o.minRounds = number<int>(a, value());
+        } else if (a == "--target-ci") {
+            o.targetCiPercent = number<double>(a, value());
+        } else if (a == "--against") {
+            o.against = value();
         } else if (a == "--timeout") {
             o.timeoutSeconds = number<double>(a, value());
         } else if (a == "--kernel-threads") {

@@ -38,7 +38,9 @@ struct CliOptions {
     // bench
     std::optional<bool> cold;     // --cold / --warm
     double warmupMs = 25, maxMs = 2000;
-    int minSamples = 25;
+    int minRounds = 10;
+    double targetCiPercent = 2;
+    std::string against;          // --against FILE: an earlier `bench --json`, compared entry by entry
     double timeoutSeconds = 120;
     int kernelThreads = 0;
     std::string worker;           // --worker: the benchmark worker program

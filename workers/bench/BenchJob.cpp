@@ -11,7 +11,9 @@
 #include <ATen/core/grad_mode.h>
 #include <torch/csrc/inductor/aoti_runner/model_container_runner.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -81,8 +83,9 @@ SamplerOptions samplerOptions(const json& o) {
     SamplerOptions s;
     s.warmupMs = o.value("warmup_ms", s.warmupMs);
     s.maxMs = o.value("max_ms", s.maxMs);
-    s.minSamples = std::max(3, o.value("min_samples", s.minSamples));
-    s.targetRelIqr = o.value("target_rel_iqr", s.targetRelIqr);
+    s.minRounds = std::max(2, o.value("min_rounds", s.minRounds));
+    s.samplesPerRound = std::clamp(o.value("samples_per_round", s.samplesPerRound), 1, 100);
+    s.targetRelCi = o.value("target_rel_ci", s.targetRelCi);
     s.cold = o.value("cold", s.cold);
     return s;
 }
@@ -99,17 +102,51 @@ DeviceState& stateFor(const c10::Device& device) {
     return s;
 }
 
+// The SM clock, its maximum and the active clock-event (throttle) reasons of an NVIDIA GPU, from nvidia-smi;
+// empty where there is none.
+std::string gpuClocks(const c10::Device& device) {
+    if (!device.is_cuda()) return {};
+    auto command = "nvidia-smi -i " + std::to_string(device.index()) +
+                   " --query-gpu=clocks.sm,clocks.max.sm,clocks_event_reasons.active --format=csv,noheader 2>/dev/null";
+    std::string out;
+    if (FILE* p = popen(command.c_str(), "r")) {
+        char buf[256];
+        while (std::fgets(buf, sizeof buf, p)) out += buf;
+        pclose(p);
+    }
+    while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+    return out;
+}
+
+void noteThrottling(const std::string& before, const std::string& after, NoiseReport& noise) {
+    if (before.empty() && after.empty()) return;
+    // "1980 MHz, 1980 MHz, 0x0000000000000000": a reason other than idle (bit 0) means the clocks were held down.
+    auto reasons = after.substr(after.rfind(',') == std::string::npos ? 0 : after.rfind(',') + 1);
+    auto value = std::strtoull(reasons.c_str(), nullptr, 16) & ~1ULL;
+    if (value != 0 || before.substr(0, before.find(',')) != after.substr(0, after.find(','))) {
+        noise.signs.push_back("GPU clocks: " + before + " before, " + after + " after");
+    }
+}
+
 } // namespace
 
 std::string verdictFor(const json& r) {
     if (!r.at("check").at("ok").get<bool>()) return "wrong results";
-    const auto& k = r.at("aoti");
-    const auto& e = r.at("eager");
-    // Slower only when the ranges do not overlap, which holds however noisy the samples were.
-    if (k.at("p20_us").get<double>() > e.at("p80_us").get<double>()) return "slower than eager";
-    if (k.at("rel_iqr").get<double>() > 0.1 || e.at("rel_iqr").get<double>() > 0.1) return "noisy";
+    // From the speedup's interval, not from one run's medians: a verdict that the noise could flip is not given.
+    const auto& ci = r.at("speedup_ci");
+    double lo = ci.at(0).get<double>(), hi = ci.at(1).get<double>(), mid = r.at("speedup").get<double>();
+    if (mid > 0 && (hi - lo) / 2 > 0.10 * mid) return "noisy";
+    if (hi < 1.0) return "slower than eager";
     double fraction = r.value("fraction_of_ceiling", 0.0);
     return fraction >= 0.7 ? "memory-bound near roof" : "far from roof";
+}
+
+std::string versusEager(const json& r) {
+    const auto& ci = r.at("speedup_ci");
+    double lo = ci.at(0).get<double>(), hi = ci.at(1).get<double>();
+    if (lo > 1.0) return "faster";
+    if (hi < 1.0) return "slower";
+    return "same";
 }
 
 void runLoadJob(const json& request, const EventSink& emit) {
@@ -167,20 +204,32 @@ void runBenchJob(const json& request, const EventSink& emit) {
     }
     progress(0.2, "outputs match eager");
 
-    auto kernel = sample([&] { runner->run(call.kernelInputs); }, *state.timer, options);
-    progress(0.55, "kernel timed");
-    auto eager = sample([&] {
-        auto stack = call.stack;
-        call.op.callBoxed(stack);
-    }, *state.timer, options);
-    progress(0.9, "eager timed");
+    auto clocksBefore = gpuClocks(device);
+    auto timed = sampleInterleaved([&] { runner->run(call.kernelInputs); },
+                                   [&] {
+                                       auto stack = call.stack;
+                                       call.op.callBoxed(stack);
+                                   },
+                                   *state.timer, options);
+    const auto& kernel = timed.kernel;
+    const auto& eager = timed.eager;
+    noteThrottling(clocksBefore, gpuClocks(device), timed.noise);
+    progress(0.9, "kernel and eager timed");
     if (!state.ceiling) state.ceiling = measureCopyCeiling(device, *state.timer);
 
     auto bytes = bytesOf(call.kernelInputs) + bytesOf(kernelOut);
     double gbps = kernel.medianUs > 0 ? double(bytes) / (kernel.medianUs * 1e3) : 0;
     result["aoti"] = kernel.toJson();
     result["eager"] = eager.toJson();
-    result["speedup"] = kernel.medianUs > 0 ? eager.medianUs / kernel.medianUs : 0;
+    result["speedup"] = timed.speedup;
+    result["speedup_ci"] = {timed.speedupLo, timed.speedupHi};
+    result["rounds"] = timed.rounds;
+    result["converged"] = timed.converged;
+    result["target_rel_ci"] = options.targetRelCi;
+    result["noise"] = timed.noise.toJson();
+    result["method"] = options.cold ? (device.is_cpu() ? "interleaved rounds, last-level cache flushed before each sample"
+                                                        : "interleaved rounds, do_bench style: L2 flush and launch queued without host sync, events around the launch")
+                                    : "interleaved rounds, back-to-back runs";
     result["bytes"] = bytes;
     result["gbps"] = gbps;
     result["ceiling"] = {{"gbps", state.ceiling->gbps}, {"bytes", state.ceiling->bytes},
@@ -194,6 +243,7 @@ void runBenchJob(const json& request, const EventSink& emit) {
         result["fraction_of_peak"] = nullptr;
     }
     result["verdict"] = verdictFor(result);
+    result["versus_eager"] = versusEager(result);
     emit({{"id", id}, {"event", "finished"}, {"result", result}});
 }
 
