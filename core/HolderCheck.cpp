@@ -111,8 +111,8 @@ private:
                 if (!has(o, key)) return fmt::format("tensor_list item {} has no \"{}\" (KeyError)", k, key);
             }
             return fmt::format("tensor_list item {}: the loader leaves its \"dtype\" a string and the holder asserts "
-                               "THPDtype_Check on it (a PyTorch bug in torch 2.13: ops with a tensor-list argument never "
-                               "register)", k);
+                               "THPDtype_Check on it (a PyTorch bug, seen with torch 2.11 on CPU and CUDA and 2.13 on "
+                               "CPU: ops with a tensor-list argument never register)", k);
         }
         return {};
     }

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""PyTorch as the oracle on a CUDA machine, for scripts/cuda_truth.sh.
+
+  cuda_oracle.py calls ROOT      register abs and add.Tensor for CUDA from the cache at ROOT
+                                 (_impl_with_aoti_compile), make calls that should hit and miss, tell a miss by
+                                 replacing aoti_compile_with_persistent_cache with a recorder (nothing compiles),
+                                 check the hits' outputs against eager; print one JSON object: per call, hit or
+                                 miss, correct, and the call's meta_info as PyTorch's writer records it
+  cuda_oracle.py dobench ROOT    triton's do_bench on the eager ops of the cache's entries and on the entries'
+                                 libraries through PyTorch's own CUDA runner: {entry: {eager_us, aoti_us}}
+"""
+import json
+import os
+import sys
+
+import torch
+
+
+def call_meta(args, kwargs):
+    """The meta_info PyTorch's writer records for a call (torch/_inductor/aoti_eager.py)."""
+    from torch._inductor import aoti_eager as ae
+    out = []
+    for i, a in enumerate(list(args) + list(kwargs.values())):
+        if isinstance(a, torch.Tensor):
+            m = ae.extract_tensor_metadata(False, a)
+        elif isinstance(a, (int, float, bool)):
+            m = ae.extract_scalar_metadata("cuda", a)
+        else:
+            continue
+        m["arg_order"] = i
+        out.append(m)
+    return json.loads(json.dumps(out, default=str))
+
+
+def calls(root):
+    import torch._inductor.aoti_eager as eager
+    misses = []
+
+    def record(ns, op, device, dynamic, f, args, kwargs, **_):
+        misses.append(op)
+        return ""
+
+    eager.aoti_compile_with_persistent_cache = record
+    g = torch.Generator().manual_seed(1)
+    x = (torch.rand(4, 8, generator=g) - 0.5).cuda()
+    a, b = torch.rand(16, 16, generator=g).cuda(), torch.rand(16, 16, generator=g).cuda()
+    cases = [("abs fp32 4x8", torch.abs, (x,), {}), ("abs fp16 4x8", torch.abs, (x.half(),), {}),
+             ("abs fp32 3x3", torch.abs, (torch.rand(3, 3).cuda(),), {}),
+             ("add alpha=2", torch.add, (a, b), {"alpha": 2}), ("add alpha=3", torch.add, (a, b), {"alpha": 3})]
+    expected = {name: f(*[t.cpu() if isinstance(t, torch.Tensor) else t for t in args], **kwargs) for name, f, args, kwargs in cases}
+    out = {"torch": torch.__version__, "registered": {}, "calls": {}}
+    with torch.library._scoped_library("aten", "IMPL") as lib:
+        for op in ("abs", "add.Tensor"):
+            try:
+                lib._impl_with_aoti_compile(op, "CUDA")
+                out["registered"][op] = None
+            except Exception as e:
+                out["registered"][op] = f"{type(e).__name__}: {e}".splitlines()[0]
+        for name, f, args, kwargs in cases:
+            before = len(misses)
+            try:
+                got = f(*args, **kwargs)
+                correct = bool(torch.allclose(got.cpu().float(), expected[name].float(), atol=1e-3))
+                error = None
+            except Exception as e:
+                correct, error = False, f"{type(e).__name__}: {e}".splitlines()[0]
+            out["calls"][name] = {"pytorch": "miss" if len(misses) > before else "hit", "correct": correct,
+                                  "error": error, "op": "abs" if f is torch.abs else "add.Tensor",
+                                  "meta_info": call_meta(args, kwargs)}
+    print(json.dumps(out))
+
+
+def dobench(root):
+    from triton.testing import do_bench
+    dev = os.path.join(root, "aoti_eager", "aten", "cuda")
+    ops = {"abs": torch.ops.aten.abs.default, "add.Tensor": torch.ops.aten.add.Tensor}
+    out = {}
+    for name, op in ops.items():
+        for i, entry in enumerate(json.load(open(os.path.join(dev, name + ".json")))):
+            metas = entry["meta_info"]
+            if any("sizes" not in m and "scalar_value" not in m for m in metas):
+                continue
+            g = torch.Generator().manual_seed(0)
+            tensors = [torch.rand(m["sizes"], generator=g).to(getattr(torch, m["dtype"].split(".")[-1])).cuda()
+                       for m in metas if "sizes" in m]
+            scalars = {"alpha": m["scalar_value"] for m in metas if "scalar_value" in m}
+            figures = {"sizes": metas[0]["sizes"],
+                       "eager_us": do_bench(lambda: op(*tensors, **scalars), return_mode="median") * 1000}
+            try:
+                runner = torch._C._aoti.AOTIModelContainerRunnerCuda(os.path.join(dev, entry["kernel_path"]), 1, "cuda")
+                figures["aoti_us"] = do_bench(lambda: runner.run(tensors), return_mode="median") * 1000
+            except Exception as e:
+                figures["aoti_error"] = str(e).splitlines()[0]
+            out[f"{name}#{i}"] = figures
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    {"calls": calls, "dobench": dobench}[sys.argv[1]](sys.argv[2])
