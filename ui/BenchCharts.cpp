@@ -75,7 +75,12 @@ void BenchCharts::setRows(const std::vector<BenchRow>& rows) {
     for (const auto& row : rows) {
         if (!row.hasTimes()) continue;
         const auto& r = row.outcome.result;
+        // One category per run: an axis merges equal names, which would put one run's bars under another's.
         auto label = QString::fromStdString(row.job.op) + QStringLiteral(" #") + QString::number(row.job.entry);
+        for (int run = 2; categories.contains(label); ++run) {
+            label = QString::fromStdString(row.job.op) + QStringLiteral(" #") + QString::number(row.job.entry) +
+                    QStringLiteral(" (run %1)").arg(run);
+        }
         categories << label;
         aoti->append(boxOf(r["aoti"], label));
         eager->append(boxOf(r["eager"], label));

@@ -38,6 +38,30 @@ QString formatMicros(double us) {
 
 BenchResultsModel::BenchResultsModel(QObject* parent) : QAbstractTableModel(parent) {}
 
+namespace {
+
+// " [0.73–0.75]": the speedup's 95 % interval, where the result has one.
+QString speedupInterval(const nlohmann::json& r) {
+    if (!r.contains("speedup_ci") || !r["speedup_ci"].is_array() || r["speedup_ci"].size() != 2) return {};
+    return QStringLiteral(" [%1–%2]").arg(r["speedup_ci"][0].get<double>(), 0, 'f', 2).arg(r["speedup_ci"][1].get<double>(), 0, 'f', 2);
+}
+
+std::optional<double> peakFraction(const nlohmann::json& r) {
+    if (r.contains("fraction_of_peak") && r["fraction_of_peak"].is_number()) return r["fraction_of_peak"].get<double>();
+    return std::nullopt;
+}
+
+// How the figures were sampled, in the device's own terms: CPU threads on a CPU, none on a GPU.
+QString samplesText(const nlohmann::json& r) {
+    auto text = r.contains("rounds") ? QStringLiteral("%1 rounds").arg(r.value("rounds", 0))
+                                     : QStringLiteral("%1 samples").arg(figure(r, "aoti", "samples"));
+    text += QLatin1Char(' ') + QString::fromStdString(r.value("mode", ""));
+    if (r.value("device", "cpu") == "cpu") text += QStringLiteral(", %1 thr.").arg(r.value("threads", 0));
+    return text;
+}
+
+} // namespace
+
 int BenchResultsModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(rows_.size()); }
 int BenchResultsModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
@@ -56,16 +80,16 @@ QVariant BenchResultsModel::data(const QModelIndex& index, int role) const {
         case EagerColumn: return times ? formatMicros(figure(r, "eager", "median_us")) : QVariant();
         case SpeedupColumn:
             // A dagger where the kernel ran another thread count than eager (the tooltip says why).
-            return times ? QString::number(r.value("speedup", 0.0), 'f', 2) + QStringLiteral("×") +
+            return times ? QString::number(r.value("speedup", 0.0), 'f', 2) + QStringLiteral("×") + speedupInterval(r) +
                                (threadMismatchNote(r).empty() ? QString() : QStringLiteral(" †"))
                          : QVariant();
         case BandwidthColumn: return times ? QString::number(r.value("gbps", 0.0), 'f', 2) : QVariant();
         case CeilingColumn: return times ? QString::number(r.value("fraction_of_ceiling", 0.0) * 100.0, 'f', 1) + QStringLiteral(" %") : QVariant();
-        case BaselineColumn: return row.vsBaseline ? QString::fromStdString(row.vsBaseline->text()) : QVariant();
-        case SamplesColumn:
-            return times ? QStringLiteral("%1 %2, %3 thr.").arg(figure(r, "aoti", "samples")).arg(QString::fromStdString(r.value("mode", "")))
-                                   .arg(r.value("threads", 0))
+        case PeakColumn:
+            return times ? (peakFraction(r) ? QString::number(*peakFraction(r) * 100.0, 'f', 1) + QStringLiteral(" %") : QStringLiteral("–"))
                          : QVariant();
+        case BaselineColumn: return row.vsBaseline ? QString::fromStdString(row.vsBaseline->text()) : QVariant();
+        case SamplesColumn: return times ? samplesText(r) : QVariant();
         default: return {};
         }
     }
@@ -77,6 +101,7 @@ QVariant BenchResultsModel::data(const QModelIndex& index, int role) const {
         case SpeedupColumn: return r.value("speedup", 0.0);
         case BandwidthColumn: return r.value("gbps", 0.0);
         case CeilingColumn: return r.value("fraction_of_ceiling", 0.0);
+        case PeakColumn: return peakFraction(r).value_or(-1.0);
         case BaselineColumn: return row.vsBaseline ? row.vsBaseline->ratio : 1.0;
         case SamplesColumn: return figure(r, "aoti", "samples");
         default: return data(index, Qt::DisplayRole);
@@ -100,7 +125,7 @@ QVariant BenchResultsModel::data(const QModelIndex& index, int role) const {
 QVariant BenchResultsModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
     static const char* names[] = {"Entry", "Verdict", "AOTI median", "AOTI p20 – p80", "Eager median", "Speedup", "GB/s",
-                                  "Of ceiling", "Vs baseline", "Samples"};
+                                  "Of ceiling", "Of peak", "Vs baseline", "Samples"};
     return tr(names[section]);
 }
 
@@ -140,7 +165,7 @@ nlohmann::json BenchResultsModel::toJson() const {
 
 QString BenchResultsModel::toCsv() const {
     QStringList lines{QStringLiteral("entry,verdict,aoti_median_us,aoti_p20_us,aoti_p80_us,eager_median_us,speedup,"
-                                     "bytes,gbps,fraction_of_ceiling,samples,mode,threads,vs_baseline,message")};
+                                     "bytes,gbps,fraction_of_ceiling,fraction_of_peak,samples,mode,threads,vs_baseline,message")};
     for (const auto& row : rows_) {
         if (row.state != BenchRow::State::Done && row.state != BenchRow::State::Failed) continue;
         const auto& r = row.outcome.result;
@@ -149,7 +174,8 @@ QString BenchResultsModel::toCsv() const {
         QStringList f{csvField(QString::fromStdString(row.job.id)), csvField(stateText(row)),
                       num(figure(r, "aoti", "median_us")), num(figure(r, "aoti", "p20_us")), num(figure(r, "aoti", "p80_us")),
                       num(figure(r, "eager", "median_us")), num(r.value("speedup", 0.0)), num(double(r.value("bytes", 0))),
-                      num(r.value("gbps", 0.0)), num(r.value("fraction_of_ceiling", 0.0)), num(figure(r, "aoti", "samples")),
+                      num(r.value("gbps", 0.0)), num(r.value("fraction_of_ceiling", 0.0)),
+                      peakFraction(r) ? num(*peakFraction(r)) : QString(), num(figure(r, "aoti", "samples")),
                       QString::fromStdString(r.value("mode", "")), times ? QString::number(r.value("threads", 0)) : QString(),
                       row.vsBaseline ? csvField(QString::fromStdString(row.vsBaseline->text())) : QString(),
                       csvField(QString::fromStdString(row.outcome.message))};

@@ -24,7 +24,7 @@ class BenchResultsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Column { EntryColumn, VerdictColumn, AotiColumn, RangeColumn, EagerColumn, SpeedupColumn, BandwidthColumn,
-                  CeilingColumn, BaselineColumn, SamplesColumn, ColumnCount };
+                  CeilingColumn, PeakColumn, BaselineColumn, SamplesColumn, ColumnCount };
     static constexpr int SortRole = Qt::UserRole + 1;
     explicit BenchResultsModel(QObject* parent = nullptr);
 
