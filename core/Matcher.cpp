@@ -1,10 +1,12 @@
 #include "core/Matcher.h"
 
 #include "core/EntryGuard.h"
+#include "core/OpFileParser.h"
 #include "core/TorchNames.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 
@@ -133,6 +135,41 @@ MatchResult matchCall(const OpFile& op, const DeviceDir& dev, const Entry& call)
     if (r.entry >= 0) r.nearest.clear();
     else if (r.nearest.size() > 3) r.nearest.resize(3);
     return r;
+}
+
+bool parseCallSpec(const std::string& jsonText, Entry& call, std::string& error) {
+    auto j = nlohmann::json::parse(jsonText, nullptr, false);
+    if (j.is_object() && j.contains("meta_info")) j = j["meta_info"];
+    if (!j.is_array()) {
+        error = "a call is a meta_info list (as PyTorch's writer records it), or {\"meta_info\": [...]}";
+        return false;
+    }
+    OpFile parsed;
+    OpFileParser parser;
+    parser.parseText(nlohmann::json::array({{{"meta_info", j}, {"kernel_path", ""}}}).dump(), parsed);
+    if (parsed.entries.size() != 1) {
+        error = "the call does not parse: " + parsed.parseError + parsed.structureError;
+        return false;
+    }
+    call = parsed.entries.front();
+    return true;
+}
+
+std::string describeMatch(const OpFile& op, const MatchResult& m) {
+    if (m.entry >= 0) {
+        return fmt::format("the call runs entry #{} ({}), the first whose guard fields all match\n", m.entry,
+                           op.entries[std::size_t(m.entry)].key);
+    }
+    std::string out = !m.opState.empty() ? fmt::format("no entry can run: {}\n", m.opState)
+                                         : std::string("a miss: no entry matches, so PyTorch compiles during the call (6-80 s)\n");
+    for (const auto& n : m.nearest) {
+        bool one = n.differences.size() == 1;
+        out += fmt::format("  nearest: entry #{} ({} field{} differ{})\n", n.entry, n.differences.size(), one ? "" : "s", one ? "s" : "");
+        for (const auto& d : n.differences) {
+            out += fmt::format("    {}{}: entry {}, call {}\n", d.arg >= 0 ? fmt::format("arg {} ", d.arg) : "", d.field, d.entry, d.call);
+        }
+    }
+    return out;
 }
 
 } // namespace aotiscope

@@ -34,4 +34,11 @@ struct MatchResult {
 
 MatchResult matchCall(const OpFile& op, const DeviceDir& dev, const Entry& call);
 
+// A call written as the meta_info PyTorch's writer records (a list, or {"meta_info": [...]}), read as an entry;
+// false with `error` saying what is wrong.
+bool parseCallSpec(const std::string& jsonText, Entry& call, std::string& error);
+
+// The matcher's answer in words: the entry the call runs, or why it misses and the fields that differ.
+std::string describeMatch(const OpFile& op, const MatchResult& m);
+
 } // namespace aotiscope

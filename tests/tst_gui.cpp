@@ -12,6 +12,7 @@
 #include "ui/BenchResultsModel.h"
 #include "ui/JobsPanel.h"
 #include "ui/NewEntryDialog.h"
+#include "ui/CallCheckDialog.h"
 #include "ui/MainWindow.h"
 #include "ui/ScanController.h"
 
@@ -78,6 +79,7 @@ private slots:
     void recompileInJobsPanel();
     void jobsQueueIntoRunningWorker();
     void verifyLoadsEveryLibrary();
+    void wouldThisCallHit();
     void preferencesChooseTheTorch();
     void demoCacheBuiltInBackground();
     void newEntryDialogCompiles();
@@ -350,6 +352,30 @@ void TestGui::preferencesChooseTheTorch() {
     QTRY_VERIFY_WITH_TIMEOUT(w.torchLabel()->text().startsWith(QStringLiteral("torch 2.")), 60000);
     QCOMPARE(QSettings().value(QStringLiteral("torch/python")).toString(), real);
     QSettings().remove(QStringLiteral("torch/python"));
+}
+
+void TestGui::wouldThisCallHit() {
+    // From an entry's menu: its own arguments hit it; an edited size misses, naming the field (the matcher that
+    // tst_registration checks against PyTorch).
+    MainWindow w;
+    QVERIFY(openAndWait(w, realCache()));
+    QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#1"))));
+    auto* dialog = w.checkCallOnSelected();
+    QVERIFY(dialog);
+    QVERIFY2(dialog->answer().startsWith(QStringLiteral("the call runs entry #1")), qPrintable(dialog->answer()));
+    auto text = dialog->editor()->toPlainText();
+    QVERIFY(text.contains(QStringLiteral("\"sizes\"")));
+    auto call = nlohmann::json::parse(text.toStdString());
+    call[0]["sizes"] = {3, 3};
+    call[0]["strides"] = {3, 1};
+    dialog->editor()->setPlainText(QString::fromStdString(call.dump(2)));
+    dialog->check();
+    QVERIFY2(dialog->answer().startsWith(QStringLiteral("a miss")), qPrintable(dialog->answer()));
+    QVERIFY2(dialog->answer().contains(QStringLiteral("sizes")), qPrintable(dialog->answer()));
+    dialog->editor()->setPlainText(QStringLiteral("{not json"));
+    dialog->check();
+    QVERIFY2(dialog->answer().startsWith(QStringLiteral("Not a call")), qPrintable(dialog->answer()));
+    dialog->close();
 }
 
 void TestGui::verifyLoadsEveryLibrary() {

@@ -1,5 +1,7 @@
 #include "ui/MainWindow.h"
 
+#include "ui/CallCheckDialog.h"
+
 #include "core/CacheLocator.h"
 #include "core/CacheScanner.h"
 #include "core/CacheSizes.h"
@@ -287,6 +289,7 @@ void MainWindow::createActions() {
     entryMenu_->addSeparator();
     entryMenu_->addAction(tr("Re&compile"), this, &MainWindow::recompileSelected)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
     entryMenu_->addAction(tr("Bench&mark against eager"), this, &MainWindow::benchmarkSelected)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+    entryMenu_->addAction(tr("Would this call &hit?…"), this, &MainWindow::checkCallOnSelected)->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_H));
     entryMenu_->addAction(tr("&Verify loading (as PyTorch loads it)"), this, &MainWindow::verifySelected)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_V));
     entryMenu_->addAction(tr("Benchmark &all entries"), this, &MainWindow::benchmarkAll)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K));
     auto* del = entryMenu_->addAction(tr("&Delete entries…"), this, &MainWindow::deleteSelectedEntries);
@@ -577,6 +580,20 @@ void MainWindow::setTorchPython(const QString& python) {
     jobs_->workerConfig().python.clear(); // the worker follows the same choice
     controller_->forgetHost();
     controller_->rescan();
+}
+
+CallCheckDialog* MainWindow::checkCallOnSelected() {
+    auto ref = model_->entryAt(proxy_->mapToSource(tree_->currentIndex()));
+    if (!result_ || !ref.op || !ref.entry) {
+        statusBar()->showMessage(tr("Select an entry: its arguments are the call to start from"), 4000);
+        return nullptr;
+    }
+    auto text = entryMetaInfoText(*ref.op, ref.entry->key);
+    if (text.isEmpty()) text = QStringLiteral("[]");
+    auto* dialog = new CallCheckDialog(result_, ref.ns->name, ref.device->name, ref.op->name, text, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->show();
+    return dialog;
 }
 
 void MainWindow::verifySelected() {

@@ -22,6 +22,8 @@ class QTreeView;
 
 namespace aotiscope::ui {
 
+class CallCheckDialog;
+
 class BenchPanel;
 class CacheFilterProxy;
 class CacheTreeModel;
@@ -63,6 +65,9 @@ public:
     // Loads the selected entries' libraries (every entry when none is selected) as PyTorch does, in the isolated
     // worker off the GUI thread; each outcome goes to the log, the summary to the status bar and verifyFinished.
     void verifySelected();
+    // "Would this call hit?" for the selected entry: its meta_info to edit, the matcher's answer as one types.
+    // Returns the dialog (shown, deleted when closed), or null when no entry is selected.
+    CallCheckDialog* checkCallOnSelected();
     // The interpreter whose torch the verdicts are for and that compiles (File > Preferences): remembered, set
     // as $AOTISCOPE_PYTHON for this process and its workers, and the cache judged again. Empty: automatic (the
     // one recorded at build, then python3 on PATH).

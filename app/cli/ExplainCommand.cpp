@@ -4,7 +4,6 @@
 #include "core/CacheScanner.h"
 #include "core/FileUtil.h"
 #include "core/Matcher.h"
-#include "core/OpFileParser.h"
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
@@ -24,21 +23,7 @@ bool parseCall(const std::string& spec, Entry& call, std::string& error) {
             return false;
         }
     }
-    auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_object() && j.contains("meta_info")) j = j["meta_info"];
-    if (!j.is_array()) {
-        error = "a call is a meta_info list (as PyTorch's writer records it), or {\"meta_info\": [...]}";
-        return false;
-    }
-    OpFile parsed;
-    OpFileParser parser;
-    parser.parseText(nlohmann::json::array({{{"meta_info", j}, {"kernel_path", ""}}}).dump(), parsed);
-    if (parsed.entries.size() != 1) {
-        error = "the call does not parse: " + parsed.parseError + parsed.structureError;
-        return false;
-    }
-    call = parsed.entries.front();
-    return true;
+    return parseCallSpec(text, call, error);
 }
 
 } // namespace
@@ -72,21 +57,7 @@ int cmdExplain(const CliOptions& o, std::ostream& out, std::ostream& err) {
                            {"entry", m.entry}, {"entry_key", m.entry >= 0 ? nlohmann::json(op.entries[std::size_t(m.entry)].key) : nlohmann::json()},
                            {"op_state", m.opState}, {"nearest", near}});
         if (o.json) return;
-        auto where = fmt::format("{}/{}/{}", ns.name, dev.name, op.name);
-        if (m.entry >= 0) {
-            fmt::print(out, "{}: the call runs entry #{} ({}), the first whose guard fields all match\n", where, m.entry,
-                       op.entries[std::size_t(m.entry)].key);
-            return;
-        }
-        if (!m.opState.empty()) fmt::print(out, "{}: no entry can run: {}\n", where, m.opState);
-        else fmt::print(out, "{}: a miss: no entry matches, so PyTorch compiles during the call (6-80 s)\n", where);
-        for (const auto& n : m.nearest) {
-            fmt::print(out, "  nearest: entry #{} ({} field{} differ{})\n", n.entry, n.differences.size(), n.differences.size() == 1 ? "" : "s",
-                       n.differences.size() == 1 ? "s" : "");
-            for (const auto& d : n.differences) {
-                fmt::print(out, "    {}{}: entry {}, call {}\n", d.arg >= 0 ? fmt::format("arg {} ", d.arg) : "", d.field, d.entry, d.call);
-            }
-        }
+        fmt::print(out, "{}/{}/{}: {}", ns.name, dev.name, op.name, describeMatch(op, m));
     });
     if (!found) {
         fmt::print(err, "aotiscope-cli: no op named \"{}\" under {}\n", o.positional[0], snap.root);
