@@ -133,10 +133,8 @@ std::vector<std::pair<std::string, std::string>> pythonCandidates() {
     // A chosen interpreter is the only one: falling back to another torch would judge the cache for a torch
     // the user did not pick.
     if (const char* py = std::getenv("AOTISCOPE_PYTHON"); py && *py) return {{"AOTISCOPE_PYTHON", py}};
-#ifdef AOTISCOPE_RECORDED_PYTHON
-    out.emplace_back("recorded at build", AOTISCOPE_RECORDED_PYTHON);
-#endif
     // An installed AOTIScope records its interpreter beside itself (packaging/): <prefix>/share/aotiscope/python.
+    // It comes before the build's record, which names an interpreter of the machine that built the package.
     std::error_code ec;
     auto exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) {
@@ -146,6 +144,9 @@ std::vector<std::pair<std::string, std::string>> pythonCandidates() {
             if (!text.empty()) out.emplace_back("recorded at install", text);
         }
     }
+#ifdef AOTISCOPE_RECORDED_PYTHON
+    out.emplace_back("recorded at build", AOTISCOPE_RECORDED_PYTHON);
+#endif
     out.emplace_back("PATH", "python3");
     return out;
 }

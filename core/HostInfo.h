@@ -25,8 +25,8 @@ struct HostSources {
 };
 
 // The interpreters that may hold the torch whose behaviour the verdicts describe, in the order they are tried:
-// $AOTISCOPE_PYTHON (set by --python) alone when set; else the one recorded when AOTIScope was built or
-// installed, then python3 on PATH. Never the folder AOTIScope was started in. (label, interpreter) pairs.
+// $AOTISCOPE_PYTHON (set by --python) alone when set; else the one recorded when AOTIScope was installed, the
+// one recorded when it was built, then python3 on PATH. Never the folder AOTIScope was started in. (label, interpreter) pairs.
 std::vector<std::pair<std::string, std::string>> pythonCandidates();
 
 struct HostInfo {

@@ -1,6 +1,10 @@
 # Debian package of the CLI, the benchmark worker and (when built) the GUI: `cpack -G DEB` in the build folder. The compile worker
 # goes to <prefix>/share/aotiscope/workers, where the installed binaries look for it.
 install(FILES ${PROJECT_SOURCE_DIR}/workers/compile_worker.py DESTINATION share/aotiscope/workers)
+# The interpreter whose torch an installed AOTIScope judges caches for unless told otherwise ($AOTISCOPE_PYTHON,
+# --python, Preferences): <prefix>/share/aotiscope/python, read before the build's own record (HostInfo.h).
+set(AOTISCOPE_INSTALLED_PYTHON "python3" CACHE STRING "Interpreter with torch recorded in an installed AOTIScope")
+install(CODE "file(WRITE \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/share/aotiscope/python\" \"${AOTISCOPE_INSTALLED_PYTHON}\\n\")")
 # The benchmark worker sits beside aotiscope-cli, where the core looks for it first; it keeps its RPATH to
 # the libtorch it was built against (the user's torch install).
 if(TARGET aotiscope-bench-worker)

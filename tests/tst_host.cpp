@@ -55,6 +55,7 @@ private slots:
     void noTorchTurnsTheChecksOffAndSaysSo();
     void torchFoundTheSameFromAnyFolder();
     void readsVersionPy();
+    void installedRecordComesFirst();
 };
 
 void TestHost::realCpuFactsAgreeWithTheCompiler() {
@@ -253,6 +254,33 @@ void TestHost::readsVersionPy() {
     auto torch = HostInfo::detect().torch;
     QVERIFY(torch);
     QCOMPARE(readTorchVersion(torch->dir).substr(0, 2), std::string("2."));
+}
+
+void TestHost::installedRecordComesFirst() {
+    // `cmake --install` writes the interpreter an installed AOTIScope uses (AOTISCOPE_INSTALLED_PYTHON, python3 by
+    // default); the installed CLI takes it before the build's record, from any folder.
+    QTemporaryDir prefix;
+    auto build = fs::path(cliPath()).parent_path().parent_path().parent_path().string();
+    auto install = runProcess({"cmake", "--install", build, "--prefix", prefix.path().toStdString()}, 300000);
+    QVERIFY2(install.exitCode == 0, install.err.c_str());
+    auto recorded = prefix.path().toStdString() + "/share/aotiscope/python";
+    QCOMPARE(readText(recorded), std::string("python3\n"));
+    // A site's own interpreter, recorded at install: a wrapper around the tests' torch, told apart by its path.
+    auto wrapper = prefix.path().toStdString() + "/site-python";
+    writeText(wrapper, "#!/bin/sh\nexec '" + std::string(std::getenv("AOTISCOPE_PYTHON")) + "' \"$@\"\n");
+    fs::permissions(wrapper, fs::perms::owner_all);
+    writeText(recorded, wrapper + "\n");
+    QProcess p;
+    auto environment = QProcessEnvironment::systemEnvironment();
+    environment.remove(QStringLiteral("AOTISCOPE_PYTHON"));
+    p.setProcessEnvironment(environment);
+    p.setWorkingDirectory(QStringLiteral("/"));
+    p.start(prefix.filePath(QStringLiteral("bin/aotiscope-cli")), {"doctor", "--json", "--root", QString::fromStdString(realCache())});
+    QVERIFY(p.waitForFinished(120000));
+    auto j = nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
+    QVERIFY2(j.is_object() && j.contains("torch"), p.readAllStandardError().constData());
+    QCOMPARE(j["torch"]["source"].get<std::string>(), std::string("recorded at install"));
+    QCOMPARE(j["torch"]["python"].get<std::string>(), wrapper);
 }
 
 QTEST_GUILESS_MAIN(TestHost)
