@@ -16,8 +16,17 @@ namespace {
 
 std::int64_t deviceIndexOf(const TensorMeta& t) { return t.deviceType == "cpu" ? -1 : t.deviceIndex.value_or(-1); }
 
-void compareTensor(int arg, const std::string& where, const TensorMeta& e, const TensorMeta& c, std::vector<GuardDifference>& out) {
+void compareTensor(int arg, const std::string& where, const TensorMeta& e, const TensorMeta& c, EntryOrigin origin,
+                   std::vector<GuardDifference>& out) {
     auto add = [&](const std::string& field, std::string a, std::string b) { out.push_back({arg, where + field, std::move(a), std::move(b)}); };
+    if (origin == EntryOrigin::InMemory) {
+        // Guarded with the process's own state: the whole device and the key set count too.
+        if (e.deviceType != c.deviceType) add("device type", e.deviceType, c.deviceType);
+        if (e.dispatchKeySet != c.dispatchKeySet) {
+            add("dispatch_key_set", e.dispatchKeySet ? std::to_string(*e.dispatchKeySet) : "none",
+                c.dispatchKeySet ? std::to_string(*c.dispatchKeySet) : "none");
+        }
+    }
     // dynamo's TensorCheck as the holder builds it: dtype, device index, requires_grad, sizes, strides.
     if (canonicalDtype(e.dtype) != canonicalDtype(c.dtype)) add("dtype", e.dtype, c.dtype);
     if (deviceIndexOf(e) != deviceIndexOf(c)) add("device index", std::to_string(deviceIndexOf(e)), std::to_string(deviceIndexOf(c)));
@@ -50,7 +59,7 @@ std::string scalarText(const Arg& a) {
 
 } // namespace
 
-std::vector<GuardDifference> guardDifferences(const Entry& e, const Entry& c) {
+std::vector<GuardDifference> guardDifferences(const Entry& e, const Entry& c, EntryOrigin origin) {
     std::vector<GuardDifference> out;
     if (e.args.size() != c.args.size()) {
         out.push_back({-1, "argument count", std::to_string(e.args.size()), std::to_string(c.args.size())});
@@ -69,13 +78,13 @@ std::vector<GuardDifference> guardDifferences(const Entry& e, const Entry& c) {
             continue;
         }
         switch (a.kind) {
-        case ArgKind::Tensor: compareTensor(arg, "", a.tensor, b.tensor, out); break;
+        case ArgKind::Tensor: compareTensor(arg, "", a.tensor, b.tensor, origin, out); break;
         case ArgKind::TensorList:
             if (a.list.size() != b.list.size()) {
                 out.push_back({arg, "list length", std::to_string(a.list.size()), std::to_string(b.list.size())});
                 break;
             }
-            for (std::size_t k = 0; k < a.list.size(); ++k) compareTensor(arg, fmt::format("item {} ", k), a.list[k], b.list[k], out);
+            for (std::size_t k = 0; k < a.list.size(); ++k) compareTensor(arg, fmt::format("item {} ", k), a.list[k], b.list[k], origin, out);
             break;
         case ArgKind::Scalar:
         case ArgKind::Dtype:
@@ -135,6 +144,13 @@ MatchResult matchCall(const OpFile& op, const DeviceDir& dev, const Entry& call)
     if (r.entry >= 0) r.nearest.clear();
     else if (r.nearest.size() > 3) r.nearest.resize(3);
     return r;
+}
+
+std::optional<bool> keepsMissesInMemory(const std::string& torchVersion) {
+    auto release = torchVersion.substr(0, torchVersion.find('.', torchVersion.find('.') + 1));
+    if (release == "2.13") return true;
+    if (release == "2.11") return false;
+    return std::nullopt;
 }
 
 bool parseCallSpec(const std::string& jsonText, Entry& call, std::string& error) {

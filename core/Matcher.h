@@ -6,6 +6,8 @@
 
 #include "core/CacheModel.h"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,9 +19,15 @@ struct GuardDifference {
     std::string entry, call;
 };
 
+// Where the holder's entry came from. Entries loaded from disk are guarded with their own dispatch key set on
+// both sides and by device index only. Since torch 2.13 the holder also keeps the kernel it compiled on a miss
+// in memory, guarded with the calling process's state: the key set and the device type count (asked of torch
+// 2.13 in tst_registration; torch 2.11 keeps nothing and compiles every miss again).
+enum class EntryOrigin : std::uint8_t { Disk, InMemory };
+
 // The guard fields of `cached` that differ from the call's (both in the entry form: a call is the meta_info
 // PyTorch's writer would record for it). Empty: the call matches.
-std::vector<GuardDifference> guardDifferences(const Entry& cached, const Entry& call);
+std::vector<GuardDifference> guardDifferences(const Entry& cached, const Entry& call, EntryOrigin origin = EntryOrigin::Disk);
 
 struct MatchResult {
     int entry = -1; // position of the entry the call runs; -1: a miss
@@ -33,6 +41,10 @@ struct MatchResult {
 };
 
 MatchResult matchCall(const OpFile& op, const DeviceDir& dev, const Entry& call);
+
+// Whether this torch keeps a kernel compiled on a miss in memory for the rest of the process: true for 2.13,
+// false for 2.11 (both asked of PyTorch), nullopt for a release nobody asked.
+std::optional<bool> keepsMissesInMemory(const std::string& torchVersion);
 
 // A call written as the meta_info PyTorch's writer records (a list, or {"meta_info": [...]}), read as an entry;
 // false with `error` saying what is wrong.

@@ -55,6 +55,7 @@ class TestRegistration : public QObject {
 private slots:
     void lintPredictsWhatPyTorchRegisters();
     void matchingAsThePyTorchHolderMatches();
+    void inMemoryEntriesCompareTheKeySet();
 };
 
 void TestRegistration::lintPredictsWhatPyTorchRegisters() {
@@ -254,6 +255,43 @@ void TestRegistration::matchingAsThePyTorchHolderMatches() {
     }));
     auto repair = planRepair(snap, "add.Tensor");
     QVERIFY(repair.entries.empty()); // nothing of add.Tensor is dead weight
+}
+
+void TestRegistration::inMemoryEntriesCompareTheKeySet() {
+    // One real compile (about 30 s): torch 2.13 keeps the kernel of a miss for the process, and that entry,
+    // unlike one from disk, tells a call in inference mode (another key set) apart.
+    QTemporaryDir cache;
+    QProcess p;
+    auto environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("TORCHINDUCTOR_CACHE_DIR"), cache.path());
+    p.setProcessEnvironment(environment);
+    p.start(QString::fromStdString(std::getenv("AOTISCOPE_PYTHON")), {QString::fromStdString(fixture("in_memory_entries.py"))});
+    QVERIFY(p.waitForFinished(600000));
+    auto did = nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
+    QVERIFY2(did.is_object(), p.readAllStandardError().constData());
+    qInfo("torch %s: compiles after each call %s", did["torch"].get<std::string>().c_str(), did["compiles"].dump().c_str());
+    auto kept = keepsMissesInMemory(did["torch"].get<std::string>());
+    QVERIFY2(kept.has_value(), "a torch release whose in-memory behaviour the tool does not state");
+    // The tool's claim about this torch, against what it did.
+    QCOMPARE(did["compiles"][1].get<int>() == 1, *kept);
+    auto entryOf = [](const nlohmann::json& meta) {
+        OpFile parsed;
+        OpFileParser().parseText(nlohmann::json::array({{{"meta_info", meta}, {"kernel_path", ""}}}).dump(), parsed);
+        return parsed.entries.at(0);
+    };
+    auto first = entryOf(did["first"]), inference = entryOf(did["inference"]);
+    QVERIFY(guardDifferences(first, inference, EntryOrigin::Disk).empty()); // from disk it would hit
+    auto inMemory = guardDifferences(first, inference, EntryOrigin::InMemory);
+    QCOMPARE(inMemory.size(), std::size_t(1));
+    QCOMPARE(inMemory[0].field, std::string("dispatch_key_set"));
+    if (*kept) QCOMPARE(did["compiles"][2].get<int>(), 2); // and PyTorch compiled again: the in-memory entry missed
+    // explain says it for the torch in use.
+    auto root = cache.path().toStdString();
+    auto explain = runCli({"explain", "abs", "--call", QString::fromStdString(did["first"].dump()), "--root", QString::fromStdString(root),
+                           "--json"});
+    auto j = nlohmann::json::parse(explain.out.toStdString(), nullptr, false);
+    QVERIFY2(j.is_object(), explain.err.constData());
+    QCOMPARE(j["in_memory"]["keeps_misses"], nlohmann::json(*kept));
 }
 
 QTEST_GUILESS_MAIN(TestRegistration)

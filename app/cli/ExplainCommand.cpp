@@ -3,6 +3,7 @@
 #include "core/CacheLocator.h"
 #include "core/CacheScanner.h"
 #include "core/FileUtil.h"
+#include "core/HostInfo.h"
 #include "core/Matcher.h"
 
 #include <fmt/format.h>
@@ -63,8 +64,27 @@ int cmdExplain(const CliOptions& o, std::ostream& out, std::ostream& err) {
         fmt::print(err, "aotiscope-cli: no op named \"{}\" under {}\n", o.positional[0], snap.root);
         return 1;
     }
+    // After a miss: what the torch in use does with the kernel it compiles (a version-dependent claim).
+    auto torch = HostInfo::detect().torchVersion();
+    auto kept = keepsMissesInMemory(torch);
     if (o.json) {
-        out << nlohmann::json{{"schema", "aotiscope.explain/1"}, {"root", snap.root}, {"results", results}}.dump(2) << "\n";
+        out << nlohmann::json{{"schema", "aotiscope.explain/1"}, {"root", snap.root}, {"results", results},
+                              {"in_memory", {{"torch", torch.empty() ? nlohmann::json() : nlohmann::json(torch)},
+                                             {"keeps_misses", kept ? nlohmann::json(*kept) : nlohmann::json()}}}}
+                   .dump(2)
+            << "\n";
+    } else if (!anyHit) {
+        if (kept && *kept) {
+            fmt::print(out, "torch {} keeps the kernel it compiles on a miss in memory: in the same process a later call "
+                            "equal to this one reuses it, one that differs from it only in dispatch key set or device "
+                            "type does not (entries from disk do not compare those)\n", torch);
+        } else if (kept) {
+            fmt::print(out, "torch {} keeps nothing in memory: every such call compiles again, in every process, until the "
+                            "entry is on disk when the op is registered\n", torch);
+        } else {
+            fmt::print(out, "whether torch {} keeps compiled kernels in memory was not asked of it (known: 2.11 does not, "
+                            "2.13 does)\n", torch.empty() ? std::string("(none found)") : torch);
+        }
     }
     return anyHit ? 0 : 1;
 }
