@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <map>
+#include <ostream>
 #include <tuple>
 #include <unordered_map>
 
@@ -339,16 +340,30 @@ json hostToJson(const HostInfo& host) {
             {"unknown", host.unknownFacts}};
 }
 
-json lintToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings) {
-    json list = json::array();
-    for (const auto& f : findings) {
-        list.push_back(findingToJson(f, entryKeyOfFinding(snap, f)));
-    }
+void writeLintJson(std::ostream& out, const CacheSnapshot& snap, const std::vector<Finding>& findings, const json& torch) {
     auto c = countFindings(findings);
-    return json{{"schema", "aotiscope.lint/1"},
-                {"root", snap.root},
-                {"counts", {{"error", c.error}, {"warning", c.warning}, {"info", c.info}}},
-                {"findings", list}};
+    std::map<std::string, const Rule*> used;
+    for (const auto& f : findings) used.emplace(f.ruleId, &ruleById(f.ruleId));
+    json rules = json::object();
+    for (const auto& [id, r] : used) {
+        rules[id] = {{"name", r->name}, {"severity", severityName(r->severity)}, {"explanation", r->pytorchBehaviour}};
+    }
+    out << "{\"schema\":\"aotiscope.lint/2\",\"root\":" << json(snap.root).dump()
+        << ",\"counts\":" << json{{"error", c.error}, {"warning", c.warning}, {"info", c.info}}.dump()
+        << ",\"torch\":" << torch.dump() << ",\"rules\":" << rules.dump() << ",\"findings\":[";
+    std::string line;
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+        const auto& f = findings[i];
+        const auto& key = entryKeyOfFinding(snap, f);
+        line = json{{"rule", f.ruleId}, {"severity", severityName(f.severity)}, {"message", f.message},
+                    {"namespace", f.ns}, {"device", f.device}, {"op", f.op}, {"entry", f.entry},
+                    {"entry_key", key.empty() ? json() : json(key)}, {"arg", f.arg}, {"path", f.path},
+                    {"host_bound", f.hostBound}}
+                   .dump();
+        if (i) out << ',';
+        out << '\n' << line;
+    }
+    out << "\n]}\n";
 }
 
 } // namespace aotiscope

@@ -30,7 +30,11 @@ nlohmann::json entriesToJson(const CacheSnapshot& snap, const std::vector<Findin
 nlohmann::json torchToJson(const HostInfo& host);
 // What this machine offers kernels (doctor): CPU, cores, C and C++ runtime versions, GPUs, torch, unknown facts.
 nlohmann::json hostToJson(const HostInfo& host);
-nlohmann::json lintToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings);
+// lint --json, written as it goes (aotiscope.lint/2): each rule's name and explanation once under "rules",
+// the findings one by one, so that 300,000 findings cost neither a document in memory nor 300,000 copies of
+// the same explanations. `torch` is the torch the verdicts are for (torchToJson).
+void writeLintJson(std::ostream& out, const CacheSnapshot& snap, const std::vector<Finding>& findings,
+                   const nlohmann::json& torch);
 
 // One-line summary of an argument: "tensor float32[4, 8] cpu", "scalar int 2", "string \"floor\"".
 std::string describeArg(const Arg& a);

@@ -196,10 +196,7 @@ private:
         }
         add(rules::DispatchKeyMismatch,
             fmt::format("entry #{} {}: dispatch_key_set {} = {} in {}; under the torch in use ({}) a fresh {} {} tensor "
-                        "has {}{}. Loaded from disk, the entry still matches (the holder does not compare key sets of "
-                        "disk entries); it was recorded under another mode, and the kernel torch 2.13 keeps in memory "
-                        "after a miss compares the key set, so calls in the two modes do not share it (2.11 keeps "
-                        "none)",
+                        "has {}{}: recorded under another mode (from disk it still matches)",
                         e.index, what, *t.dispatchKeySet, fmt::join(names, ", "), reading.label(), active->release(),
                         t.deviceType, canonicalDtype(t.dtype), fmt::join(active->keyNames(*expected), ", "),
                         asActive ? "" : fmt::format(" (torch {} has no key of some of those names)", active->release())),

@@ -51,9 +51,10 @@ constexpr std::array kRules{
     Rule{rules::NotLoadable, "not-loadable", Severity::Error,
          "dlopen fails on a file that is not a shared object for this machine, which breaks the op's registration."},
     Rule{rules::DispatchKeyMismatch, "dispatch-key-mismatch", Severity::Info,
-         "Raw dispatch key sets change between torch releases and modes. The kernel holder does not compare them "
-         "for entries loaded from disk (its TensorCheck compares the cached set with itself), so such an entry "
-         "still matches; newer torch compares them for entries compiled and kept in memory during a process."},
+         "Raw dispatch key sets change between torch releases and modes (AOTIScope names them in the numbering of "
+         "the release that wrote them). The kernel holder does not compare them for entries loaded from disk (its "
+         "TensorCheck compares the cached set with itself), so such an entry still matches; the kernel torch 2.13 "
+         "keeps in memory after a miss does compare them, so calls in two modes do not share it (2.11 keeps none)."},
     Rule{rules::UnknownField, "unknown-field", Severity::Warning,
          "A key this torch's writer never produces: PyTorch ignores it when matching, so it was written by "
          "another version or tool. AOTIScope keeps and shows it."},

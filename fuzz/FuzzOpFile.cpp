@@ -6,6 +6,8 @@
 #include "core/OpFileParser.h"
 #include "core/OpFileWriter.h"
 
+#include <sstream>
+#include <stdexcept>
 #include <string>
 
 namespace aotiscope::fuzz {
@@ -39,7 +41,10 @@ std::vector<Finding> runOneOpFile(std::string_view data) {
     }
     // The newest built-in numbering: fuzzed key sets go through the table decoder too.
     (void)entriesToJson(snap, findings, "", KeySetNaming(builtInDispatchKeyTables().front()->torchVersion())).dump();
-    (void)lintToJson(snap, findings).dump();
+    std::ostringstream lint;
+    writeLintJson(lint, snap, findings, nlohmann::json());
+    // The streamed document is one valid JSON value, or this throws.
+    if (nlohmann::json::parse(lint.str()).is_discarded()) throw std::logic_error("lint JSON discarded");
     // The writer's round trip: what parses as Python would parse it must serialise back.
     std::string error;
     auto j = parseOpJson(std::string(data), error);

@@ -104,14 +104,24 @@ void TestCli::lintJsonSchema() {
     auto r = cli({"lint", "--json", "--root", hostile()});
     QCOMPARE(r.code, 1);
     auto j = r.json();
-    QCOMPARE(j["schema"].toString(), QString("aotiscope.lint/1"));
+    QCOMPARE(j["schema"].toString(), QString("aotiscope.lint/2"));
     QVERIFY(j["counts"].toObject()["error"].toInt() > 5);
+    QVERIFY(j.contains("torch"));
+    // Each rule's name and explanation once, for every rule a finding names; the findings without them.
+    auto rules = j["rules"].toObject();
+    int findings = 0;
     for (const auto& f : j["findings"].toArray()) {
         auto o = f.toObject();
-        for (const char* key : {"rule", "name", "severity", "message", "explanation", "namespace", "device", "op", "entry", "path"}) {
+        for (const char* key : {"rule", "severity", "message", "namespace", "device", "op", "entry", "entry_key", "arg", "path", "host_bound"}) {
             QVERIFY2(o.contains(key), key);
         }
+        QVERIFY(!o.contains("explanation"));
+        auto rule = rules[o["rule"].toString()].toObject();
+        QVERIFY2(!rule["name"].toString().isEmpty() && !rule["explanation"].toString().isEmpty(), qPrintable(o["rule"].toString()));
+        ++findings;
     }
+    QCOMPARE(findings, j["counts"].toObject()["error"].toInt() + j["counts"].toObject()["warning"].toInt() +
+                           j["counts"].toObject()["info"].toInt());
 }
 
 void TestCli::exportCsv() {

@@ -100,7 +100,9 @@ int cmdLocate(const CliOptions& o, std::ostream& out) {
 }
 
 int cmdLs(const CliOptions& o, std::ostream& out, std::ostream& err) {
-    auto l = load(o, false, err);
+    // The statuses are lint's verdicts, library checks included: an op whose libraries cannot load here is not
+    // "ok" (--fast leaves them out, and says nothing of loading).
+    auto l = load(o, !o.fast, err);
     if (!l) {
         return kExitUnreadable;
     }
@@ -206,9 +208,7 @@ int cmdLint(const CliOptions& o, std::ostream& out, std::ostream& err) {
     }
     auto counts = countFindings(l->findings);
     if (o.json) {
-        auto j = lintToJson(l->snap, l->findings);
-        j["torch"] = torchToJson(l->host); // which torch the verdicts are for
-        printJson(out, j);
+        writeLintJson(out, l->snap, l->findings, torchToJson(l->host));
     } else {
         for (const auto& f : l->findings) {
             auto where = f.op.empty() ? fmt::format("{}/{}", f.ns, f.device) : fmt::format("{}/{}/{}", f.ns, f.device, f.op);

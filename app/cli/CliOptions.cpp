@@ -47,7 +47,8 @@ Removals take PyTorch's locks, rewrite op files atomically and move what goes to
 options:
   --root DIR          cache root (default: where PyTorch looks, see `locate`)
   --json              machine-readable output (schemas in docs/json-schema.md)
-  --fast              lint: skip library inspection (ELF, ISA, compute capability, torch install)
+  --fast              ls, lint: skip library inspection (ELF, ISA, compute capability, torch install): the
+                      statuses then say nothing of whether the libraries load here
   --no-inspection-cache
                       read every library's ELF header again instead of reusing what an earlier run
                       found for the unchanged file (kept in ~/.cache/aotiscope)
