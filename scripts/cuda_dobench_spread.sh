@@ -2,7 +2,8 @@
 # How far apart are the worker and triton's do_bench on tiny CUDA kernels, against how far do_bench is from
 # itself? On a machine with an NVIDIA GPU (see docs/cuda-verification.md for the carried packages): builds the
 # CLI and worker, has PyTorch write abs (4x8) and add.Tensor (16x16) for cuda, then three times in turn: the
-# worker's `bench --json` and do_bench (scripts/cuda_oracle.py dobench), printing each run's medians.
+# worker's `bench --json` and do_bench (scripts/cuda_oracle.py dobench), printing each run's medians; and
+# CUPTI's own kernel durations (scripts/cuda_oracle.py kernels) as the reference both add overhead to.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -20,6 +21,8 @@ c("aten", "abs", "cuda", False, torch.ops.aten.abs.default, ((torch.rand(4, 8, g
 a, b = torch.rand(16, 16, generator=g).cuda(), torch.rand(16, 16, generator=g).cuda()
 print(c("aten", "add.Tensor", "cuda", False, torch.ops.aten.add.Tensor, (a, b), {"alpha": 2}))
 PY
+LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libstdc++.so.6 "$py" scripts/cuda_oracle.py kernels "$root" > /tmp/cs/k.json 2>/tmp/cs/k.err || tail -5 /tmp/cs/k.err
+echo "CUPTI kernel durations (median of 100 flushed calls): $(cat /tmp/cs/k.json)"
 for i in 1 2 3; do
   $cli bench abs add.Tensor --root "$root" --device cuda --json > /tmp/cs/w$i.json 2>/dev/null
   LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libstdc++.so.6 "$py" scripts/cuda_oracle.py dobench "$root" > /tmp/cs/d$i.json 2>/dev/null

@@ -6,6 +6,7 @@
                                  replacing aoti_compile_with_persistent_cache with a recorder (nothing compiles),
                                  check the hits' outputs against eager; print one JSON object: per call, hit or
                                  miss, correct, and the call's meta_info as PyTorch's writer records it
+  cuda_oracle.py kernels ROOT    CUPTI's kernel durations (torch.profiler) of the same eager ops and runners
   cuda_oracle.py dobench ROOT    triton's do_bench on the eager ops of the cache's entries and on the entries'
                                  libraries through PyTorch's own CUDA runner: {entry: {eager_us, aoti_us}}
 """
@@ -95,5 +96,46 @@ def dobench(root):
     print(json.dumps(out))
 
 
+
+
+def kernel_times(root):
+    """CUPTI's own kernel durations (torch.profiler) for the eager ops and the AOTI runners of the cache's
+    entries, each call preceded by the same 256 MiB flush: what the GPU spent in the kernels alone, the
+    reference that event-based timings (the worker's, do_bench's) add their own overhead to."""
+    from torch.profiler import ProfilerActivity, profile
+    dev = os.path.join(root, "aoti_eager", "aten", "cuda")
+    ops = {"abs": torch.ops.aten.abs.default, "add.Tensor": torch.ops.aten.add.Tensor}
+    flush = torch.empty(256 << 20, dtype=torch.uint8, device="cuda")
+    out = {}
+    for name, op in ops.items():
+        for i, entry in enumerate(json.load(open(os.path.join(dev, name + ".json")))):
+            metas = entry["meta_info"]
+            if any("sizes" not in m and "scalar_value" not in m for m in metas):
+                continue
+            g = torch.Generator().manual_seed(0)
+            tensors = [torch.rand(m["sizes"], generator=g).to(getattr(torch, m["dtype"].split(".")[-1])).cuda()
+                       for m in metas if "sizes" in m]
+            scalars = {"alpha": m["scalar_value"] for m in metas if "scalar_value" in m}
+            runner = torch._C._aoti.AOTIModelContainerRunnerCuda(os.path.join(dev, entry["kernel_path"]), 1, "cuda")
+            figures = {"sizes": metas[0]["sizes"]}
+            for label, fn in (("eager", lambda: op(*tensors, **scalars)), ("aoti", lambda: runner.run(tensors))):
+                for _ in range(10):
+                    fn()
+                torch.cuda.synchronize()
+                with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                    for _ in range(100):
+                        flush.fill_(1)
+                        fn()
+                    torch.cuda.synchronize()
+                durations = [e.time_range.elapsed_us() for e in prof.events()
+                             if e.device_type == torch.autograd.DeviceType.CUDA and "fill" not in e.name.lower()
+                             and "memset" not in e.name.lower()]
+                durations.sort()
+                figures[f"{label}_kernel_us"] = durations[len(durations) // 2] if durations else None
+                figures[f"{label}_kernels"] = len(durations)
+            out[f"{name}#{i}"] = figures
+    print(json.dumps(out))
+
+
 if __name__ == "__main__":
-    {"calls": calls, "dobench": dobench}[sys.argv[1]](sys.argv[2])
+    {"calls": calls, "dobench": dobench, "kernels": kernel_times}[sys.argv[1]](sys.argv[2])
