@@ -15,26 +15,31 @@ import os
 import sys
 
 import torch
+import torch._inductor.aoti_eager as eager
+
+# The project's own copy of the writer's loop (workers/compile_worker.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "workers"))
+from compile_worker import recorded_meta_info  # noqa: E402
 
 
-def call_meta(args, kwargs):
-    """The meta_info PyTorch's writer records for a call (torch/_inductor/aoti_eager.py)."""
-    from torch._inductor import aoti_eager as ae
-    out = []
-    for i, a in enumerate(list(args) + list(kwargs.values())):
-        if isinstance(a, torch.Tensor):
-            m = ae.extract_tensor_metadata(False, a)
-        elif isinstance(a, (int, float, bool)):
-            m = ae.extract_scalar_metadata("cuda", a)
-        else:
-            continue
-        m["arg_order"] = i
-        out.append(m)
-    return json.loads(json.dumps(out, default=str))
+def entries_with_inputs(root):
+    """(name#i, op, library path, meta_info, tensors, scalars) for each abs and add.Tensor entry of the cuda cache at root whose
+    arguments are tensors and scalars: the inputs built from its meta_info (CPU generator seeded with 0)."""
+    dev = os.path.join(root, "aoti_eager", "aten", "cuda")
+    ops = {"abs": torch.ops.aten.abs.default, "add.Tensor": torch.ops.aten.add.Tensor}
+    for name, op in ops.items():
+        for i, entry in enumerate(json.load(open(os.path.join(dev, name + ".json")))):
+            metas = entry["meta_info"]
+            if any("sizes" not in m and "scalar_value" not in m for m in metas):
+                continue
+            g = torch.Generator().manual_seed(0)
+            tensors = [torch.rand(m["sizes"], generator=g).to(getattr(torch, m["dtype"].split(".")[-1])).cuda()
+                       for m in metas if "sizes" in m]
+            scalars = {"alpha": m["scalar_value"] for m in metas if "scalar_value" in m}
+            yield f"{name}#{i}", op, os.path.join(dev, entry["kernel_path"]), metas, tensors, scalars
 
 
 def calls(root):
-    import torch._inductor.aoti_eager as eager
     misses = []
 
     def record(ns, op, device, dynamic, f, args, kwargs, **_):
@@ -67,35 +72,23 @@ def calls(root):
                 correct, error = False, f"{type(e).__name__}: {e}".splitlines()[0]
             out["calls"][name] = {"pytorch": "miss" if len(misses) > before else "hit", "correct": correct,
                                   "error": error, "op": "abs" if f is torch.abs else "add.Tensor",
-                                  "meta_info": call_meta(args, kwargs)}
+                                  "meta_info": recorded_meta_info(torch, eager, "cuda", args, kwargs)}
     print(json.dumps(out))
 
 
 def dobench(root):
     from triton.testing import do_bench
-    dev = os.path.join(root, "aoti_eager", "aten", "cuda")
-    ops = {"abs": torch.ops.aten.abs.default, "add.Tensor": torch.ops.aten.add.Tensor}
     out = {}
-    for name, op in ops.items():
-        for i, entry in enumerate(json.load(open(os.path.join(dev, name + ".json")))):
-            metas = entry["meta_info"]
-            if any("sizes" not in m and "scalar_value" not in m for m in metas):
-                continue
-            g = torch.Generator().manual_seed(0)
-            tensors = [torch.rand(m["sizes"], generator=g).to(getattr(torch, m["dtype"].split(".")[-1])).cuda()
-                       for m in metas if "sizes" in m]
-            scalars = {"alpha": m["scalar_value"] for m in metas if "scalar_value" in m}
-            figures = {"sizes": metas[0]["sizes"],
-                       "eager_us": do_bench(lambda: op(*tensors, **scalars), return_mode="median") * 1000}
-            try:
-                runner = torch._C._aoti.AOTIModelContainerRunnerCuda(os.path.join(dev, entry["kernel_path"]), 1, "cuda")
-                figures["aoti_us"] = do_bench(lambda: runner.run(tensors), return_mode="median") * 1000
-            except Exception as e:
-                figures["aoti_error"] = str(e).splitlines()[0]
-            out[f"{name}#{i}"] = figures
+    for name, op, library, metas, tensors, scalars in entries_with_inputs(root):
+        figures = {"sizes": metas[0]["sizes"],
+                   "eager_us": do_bench(lambda: op(*tensors, **scalars), return_mode="median") * 1000}
+        try:
+            runner = torch._C._aoti.AOTIModelContainerRunnerCuda(library, 1, "cuda")
+            figures["aoti_us"] = do_bench(lambda: runner.run(tensors), return_mode="median") * 1000
+        except Exception as e:
+            figures["aoti_error"] = str(e).splitlines()[0]
+        out[name] = figures
     print(json.dumps(out))
-
-
 
 
 def kernel_times(root):
@@ -103,37 +96,27 @@ def kernel_times(root):
     entries, each call preceded by the same 256 MiB flush: what the GPU spent in the kernels alone, the
     reference that event-based timings (the worker's, do_bench's) add their own overhead to."""
     from torch.profiler import ProfilerActivity, profile
-    dev = os.path.join(root, "aoti_eager", "aten", "cuda")
-    ops = {"abs": torch.ops.aten.abs.default, "add.Tensor": torch.ops.aten.add.Tensor}
     flush = torch.empty(256 << 20, dtype=torch.uint8, device="cuda")
     out = {}
-    for name, op in ops.items():
-        for i, entry in enumerate(json.load(open(os.path.join(dev, name + ".json")))):
-            metas = entry["meta_info"]
-            if any("sizes" not in m and "scalar_value" not in m for m in metas):
-                continue
-            g = torch.Generator().manual_seed(0)
-            tensors = [torch.rand(m["sizes"], generator=g).to(getattr(torch, m["dtype"].split(".")[-1])).cuda()
-                       for m in metas if "sizes" in m]
-            scalars = {"alpha": m["scalar_value"] for m in metas if "scalar_value" in m}
-            runner = torch._C._aoti.AOTIModelContainerRunnerCuda(os.path.join(dev, entry["kernel_path"]), 1, "cuda")
-            figures = {"sizes": metas[0]["sizes"]}
-            for label, fn in (("eager", lambda: op(*tensors, **scalars)), ("aoti", lambda: runner.run(tensors))):
-                for _ in range(10):
+    for name, op, library, metas, tensors, scalars in entries_with_inputs(root):
+        runner = torch._C._aoti.AOTIModelContainerRunnerCuda(library, 1, "cuda")
+        figures = {"sizes": metas[0]["sizes"]}
+        for label, fn in (("eager", lambda: op(*tensors, **scalars)), ("aoti", lambda: runner.run(tensors))):
+            for _ in range(10):
+                fn()
+            torch.cuda.synchronize()
+            with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                for _ in range(100):
+                    flush.fill_(1)
                     fn()
                 torch.cuda.synchronize()
-                with profile(activities=[ProfilerActivity.CUDA]) as prof:
-                    for _ in range(100):
-                        flush.fill_(1)
-                        fn()
-                    torch.cuda.synchronize()
-                durations = [e.time_range.elapsed_us() for e in prof.events()
-                             if e.device_type == torch.autograd.DeviceType.CUDA and "fill" not in e.name.lower()
-                             and "memset" not in e.name.lower()]
-                durations.sort()
-                figures[f"{label}_kernel_us"] = durations[len(durations) // 2] if durations else None
-                figures[f"{label}_kernels"] = len(durations)
-            out[f"{name}#{i}"] = figures
+            durations = [e.time_range.elapsed_us() for e in prof.events()
+                         if e.device_type == torch.autograd.DeviceType.CUDA and "fill" not in e.name.lower()
+                         and "memset" not in e.name.lower()]
+            durations.sort()
+            figures[f"{label}_kernel_us"] = durations[len(durations) // 2] if durations else None
+            figures[f"{label}_kernels"] = len(durations)
+        out[name] = figures
     print(json.dumps(out))
 
 
