@@ -60,6 +60,10 @@ std::string defaultBenchWorker(); // $AOTISCOPE_BENCH_WORKER, beside this progra
 // Empty, or why a result's speedup compares different thread counts: a kernel whose count inductor fixed at
 // compile time (kernel_threads) against eager on the worker's threads.
 std::string threadMismatchNote(const nlohmann::json& result);
+// Empty, or on a GPU the kernels' own device time (the worker's profiler pass) beside the call's time between
+// events: on kernels of a few microseconds the two disagree and both are true, one is the kernel and the other
+// what a call through the runner costs the stream. Says why there is no profile when there is none.
+std::string kernelsNote(const nlohmann::json& result);
 
 std::vector<BenchJob> benchJobsForEntries(const CacheSnapshot& snap, const std::string& op, const std::vector<int>& indices,
                                           const std::vector<std::string>& keys = {});

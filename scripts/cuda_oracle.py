@@ -7,8 +7,10 @@
                                  check the hits' outputs against eager; print one JSON object: per call, hit or
                                  miss, correct, and the call's meta_info as PyTorch's writer records it
   cuda_oracle.py kernels ROOT    CUPTI's kernel durations (torch.profiler) of the same eager ops and runners
-  cuda_oracle.py dobench ROOT    triton's do_bench on the eager ops of the cache's entries and on the entries'
-                                 libraries through PyTorch's own CUDA runner: {entry: {eager_us, aoti_us}}
+  cuda_oracle.py dobench ROOT    triton's do_bench (cold, events around each launch) and do_bench_cudagraph (warm,
+                                 many calls in one graph replay) on the eager ops of the cache's entries and on the
+                                 entries' libraries through PyTorch's own CUDA runner:
+                                 {entry: {eager_us, aoti_us, eager_graph_us, aoti_graph_us}}
 """
 import json
 import os
@@ -76,17 +78,51 @@ def calls(root):
     print(json.dumps(out))
 
 
+def relaxed_graph_us(fn, calls=100):
+    """fn captured `calls` times in one CUDA graph with capture_error_mode="relaxed" (do_bench_cudagraph uses the
+    default, "global"), the median of 10 replays per call: whether a relaxed capture makes a call capturable."""
+    stream = torch.cuda.Stream()
+    stream.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(stream):
+        fn()
+        torch.cuda.synchronize()
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph, stream=stream, capture_error_mode="relaxed"):
+            for _ in range(calls):
+                fn()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    times = []
+    for _ in range(10):
+        start.record()
+        graph.replay()
+        end.record()
+        torch.cuda.synchronize()
+        times.append(start.elapsed_time(end) * 1000 / calls)
+    return sorted(times)[len(times) // 2]
+
+
 def dobench(root):
-    from triton.testing import do_bench
+    from triton.testing import do_bench, do_bench_cudagraph
     out = {}
     for name, op, library, metas, tensors, scalars in entries_with_inputs(root):
-        figures = {"sizes": metas[0]["sizes"],
-                   "eager_us": do_bench(lambda: op(*tensors, **scalars), return_mode="median") * 1000}
+        figures = {"sizes": metas[0]["sizes"]}
+        fns = {"eager": lambda: op(*tensors, **scalars)}
         try:
             runner = torch._C._aoti.AOTIModelContainerRunnerCuda(library, 1, "cuda")
-            figures["aoti_us"] = do_bench(lambda: runner.run(tensors), return_mode="median") * 1000
+            fns["aoti"] = lambda: runner.run(tensors)
         except Exception as e:
             figures["aoti_error"] = str(e).splitlines()[0]
+        for label, fn in fns.items():
+            figures[f"{label}_us"] = do_bench(fn, return_mode="median") * 1000
+            try:
+                figures[f"{label}_graph_us"] = do_bench_cudagraph(fn, return_mode="median") * 1000
+            except Exception as e:
+                figures[f"{label}_graph_error"] = f"{type(e).__name__}: {e}".splitlines()[0]
+                try:
+                    figures[f"{label}_relaxed_graph_us"] = relaxed_graph_us(fn)
+                except Exception as e2:
+                    figures[f"{label}_relaxed_graph_error"] = f"{type(e2).__name__}: {e2}".splitlines()[0]
         out[name] = figures
     print(json.dumps(out))
 
@@ -115,7 +151,7 @@ def kernel_times(root):
                          and "memset" not in e.name.lower()]
             durations.sort()
             figures[f"{label}_kernel_us"] = durations[len(durations) // 2] if durations else None
-            figures[f"{label}_kernels"] = len(durations)
+            figures[f"{label}_kernels_per_call"] = len(durations) / 100
         out[name] = figures
     print(json.dumps(out))
 

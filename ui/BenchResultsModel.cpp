@@ -116,8 +116,11 @@ QVariant BenchResultsModel::data(const QModelIndex& index, int role) const {
         return QString::fromStdString(r.contains("check") ? r["check"].value("message", "") : "");
     }
     if (role == Qt::ToolTipRole && index.column() == SpeedupColumn && times) {
-        auto note = threadMismatchNote(r);
-        return note.empty() ? QVariant() : QVariant(QString::fromStdString(note));
+        std::string notes;
+        for (const auto& note : {kernelsNote(r), threadMismatchNote(r)}) {
+            if (!note.empty()) notes += (notes.empty() ? "" : "\n") + note;
+        }
+        return notes.empty() ? QVariant() : QVariant(QString::fromStdString(notes));
     }
     return {};
 }

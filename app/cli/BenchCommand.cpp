@@ -157,6 +157,11 @@ int cmdBench(const CliOptions& o, std::ostream& out, std::ostream& err) {
             }
         }
         for (const auto& r : outcomes) {
+            if (auto note = r.ok ? kernelsNote(r.result) : std::string(); !note.empty()) {
+                fmt::print(out, "note: {}: {}\n", r.position, note);
+            }
+        }
+        for (const auto& r : outcomes) {
             if (auto note = r.ok ? threadMismatchNote(r.result) : std::string(); !note.empty()) {
                 fmt::print(out, "note: {}: {}\n", r.position, note);
             }

@@ -214,7 +214,20 @@ void runBenchJob(const json& request, const EventSink& emit) {
     const auto& kernel = timed.kernel;
     const auto& eager = timed.eager;
     noteThrottling(clocksBefore, gpuClocks(device), timed.noise);
-    progress(0.9, "kernel and eager timed");
+    progress(0.85, "kernel and eager timed");
+    if (!device.is_cpu()) {
+        // After the rounds, never during them: the profiler costs time of its own.
+        auto kernelProfile = state.timer->profileKernels([&] { runner->run(call.kernelInputs); }, 100);
+        auto eagerProfile = state.timer->profileKernels([&] {
+            auto stack = call.stack;
+            call.op.callBoxed(stack);
+        }, 100);
+        result["kernels"] = {{"aoti", kernelProfile.toJson()}, {"eager", eagerProfile.toJson()}};
+        if (kernelProfile.medianUs > 0 && eagerProfile.medianUs > 0) {
+            result["kernels"]["speedup"] = eagerProfile.medianUs / kernelProfile.medianUs;
+        }
+    }
+    progress(0.9, "kernels profiled");
     if (!state.ceiling) state.ceiling = measureCopyCeiling(device, *state.timer);
 
     auto bytes = bytesOf(call.kernelInputs) + bytesOf(kernelOut);

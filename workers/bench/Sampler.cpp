@@ -69,6 +69,11 @@ public:
     }
     void synchronize() override {}
     std::size_t flushBytes() const override { return buffer_.size(); }
+    KernelProfile profileKernels(const std::function<void()>&, int) override {
+        KernelProfile p;
+        p.unavailable = "the CPU has no device activities: its time is the clock's";
+        return p;
+    }
 
 private:
     void flush() {
@@ -96,7 +101,7 @@ public:
         }
         auto stream = impl_.getStream(device_);
         for (int s = 0; s < samples; ++s) {
-            if (flushFirst) buffer_.fill_(fill_ = (fill_ + 1) % 128); // a byte value, never the same twice in a row
+            if (flushFirst) flush();
             events_[std::size_t(2 * s)]->record(stream);
             for (int i = 0; i < runs; ++i) run();
             events_[std::size_t(2 * s + 1)]->record(stream);
@@ -111,8 +116,12 @@ public:
     }
     void synchronize() override { impl_.synchronizeDevice(device_.index()); }
     std::size_t flushBytes() const override { return std::size_t(buffer_.nbytes()); }
+    KernelProfile profileKernels(const std::function<void()>& run, int calls) override {
+        return bench::profileKernels(device_, run, [this] { flush(); }, calls);
+    }
 
 private:
+    void flush() { buffer_.fill_(fill_ = (fill_ + 1) % 128); } // a byte value, never the same twice in a row
     c10::Device device_;
     c10::impl::VirtualGuardImpl impl_;
     std::vector<std::unique_ptr<c10::Event>> events_;

@@ -7,6 +7,8 @@
 // enough or a time cap is reached.
 #pragma once
 
+#include "KernelProfile.h"
+
 #include <c10/core/Device.h>
 
 #include <functional>
@@ -66,6 +68,8 @@ public:
     virtual std::vector<double> timeBatch(const std::function<void()>& run, int runs, int samples, bool flushFirst) = 0;
     virtual void synchronize() = 0;
     virtual std::size_t flushBytes() const = 0;
+    // The device's own record of the kernels of `calls` flushed calls (unavailable on the CPU).
+    virtual KernelProfile profileKernels(const std::function<void()>& run, int calls) = 0;
 };
 
 std::unique_ptr<DeviceTimer> makeTimer(const c10::Device& device);
