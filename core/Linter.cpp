@@ -188,19 +188,29 @@ private:
             return;
         }
         // Compared by key names: the raw bits of another release name other keys (KeySetNaming picks the layout).
-        auto reading = naming_.read(t, writerTorchVersion(dev, e));
-        auto names = reading.table->keyNames(*t.dispatchKeySet);
-        auto asActive = reading.table == active ? t.dispatchKeySet : active->encode(names);
-        if (asActive == expected) {
+        // The verdict depends on the set, its writer and the tensor's kind only: reached once per distinct case.
+        auto writer = writerTorchVersion(dev, e);
+        auto caseKey = fmt::format("{}\n{}\n{}\n{}", *t.dispatchKeySet, writer, t.deviceType, t.dtype);
+        auto it = keySetVerdicts_.find(caseKey);
+        if (it == keySetVerdicts_.end()) {
+            auto reading = naming_.read(t, writer);
+            auto names = reading.table->keyNames(*t.dispatchKeySet);
+            auto asActive = reading.table == active ? t.dispatchKeySet : active->encode(names);
+            std::string why;
+            if (asActive != expected) {
+                why = fmt::format("dispatch_key_set {} = {} in {}; under the torch in use ({}) a fresh {} {} tensor "
+                                  "has {}{}: recorded under another mode (from disk it still matches)",
+                                  *t.dispatchKeySet, fmt::join(names, ", "), reading.label(), active->release(),
+                                  t.deviceType, canonicalDtype(t.dtype), fmt::join(active->keyNames(*expected), ", "),
+                                  asActive ? "" : fmt::format(" (torch {} has no key of some of those names)", active->release()));
+            }
+            it = keySetVerdicts_.emplace(std::move(caseKey), std::move(why)).first;
+        }
+        if (it->second.empty()) {
             return;
         }
-        add(rules::DispatchKeyMismatch,
-            fmt::format("entry #{} {}: dispatch_key_set {} = {} in {}; under the torch in use ({}) a fresh {} {} tensor "
-                        "has {}{}: recorded under another mode (from disk it still matches)",
-                        e.index, what, *t.dispatchKeySet, fmt::join(names, ", "), reading.label(), active->release(),
-                        t.deviceType, canonicalDtype(t.dtype), fmt::join(active->keyNames(*expected), ", "),
-                        asActive ? "" : fmt::format(" (torch {} has no key of some of those names)", active->release())),
-            ns, dev, op.name, e.index, arg, op.path);
+        add(rules::DispatchKeyMismatch, fmt::format("entry #{} {}: {}", e.index, what, it->second), ns, dev, op.name,
+            e.index, arg, op.path);
     }
 
     std::optional<std::uint64_t> expectedKeys(const DispatchKeyTable& active, const std::string& device, const std::string& dtype) {
@@ -268,6 +278,18 @@ private:
         return found;
     }
 
+    // What the library the loader finds for `soname` in `dirs` offers, looked up once per run: 100,000 kernels
+    // built by one compiler ask the same three or four questions.
+    const std::pair<std::optional<std::vector<std::string>>, std::string>& provided(const std::string& soname,
+                                                                                     const std::vector<std::string>& dirs) {
+        std::string key = soname;
+        for (const auto& d : dirs) key += '\n' + d;
+        if (auto it = providedCache_.find(key); it != providedCache_.end()) return it->second;
+        std::string foundAt;
+        auto offered = providedVersions(soname, dirs, &foundAt);
+        return providedCache_.emplace(std::move(key), std::pair{std::move(offered), std::move(foundAt)}).first->second;
+    }
+
     // The symbol versions the library needs that the libraries the loader would find do not offer.
     template <typename Here>
     void checkSymbolVersions(const LibraryFile& f, const std::string& origin, Here&& here) {
@@ -279,8 +301,7 @@ private:
         auto dirs = searchDirs(f.elf->runPaths, origin);
         for (const auto& [soname, versions] : bySoname) {
             if (!host_.torch && torchsOwn(soname)) continue;
-            std::string foundAt;
-            auto offered = providedVersions(soname, dirs, &foundAt);
+            const auto& [offered, foundAt] = provided(soname, dirs);
             if (!offered) continue; // not found at all: the unresolved-dependency finding says so
             std::vector<std::string> missing;
             for (const auto& v : versions) {
@@ -473,6 +494,8 @@ private:
     std::vector<Finding> out_;
     std::unordered_map<std::string, std::optional<std::uint64_t>> expectedCache_;
     std::unordered_map<std::string, bool> resolveCache_;
+    std::unordered_map<std::string, std::string> keySetVerdicts_; // set, writer, device, dtype -> finding text or ""
+    std::unordered_map<std::string, std::pair<std::optional<std::vector<std::string>>, std::string>> providedCache_;
 };
 
 } // namespace

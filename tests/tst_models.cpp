@@ -41,6 +41,7 @@ private slots:
     void filters();
     void filterErrors();
     void findingsModel();
+    void findingSearch();
     void deviceFindingsMarkTheDevice();
     void entryKeysRoundTrip();
     void sizesCountedAsLsCountsThem();
@@ -145,22 +146,59 @@ void TestModels::filterErrors() {
 }
 
 void TestModels::findingsModel() {
+    // Rules, then places, then findings: every finding once, under its rule and place; the rows say counts.
     FindingsModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     auto result = scan(fixture("caches/hostile"));
-    model.setResult(result);
-    QCOMPARE(model.rowCount(), int(result->findings.size()));
+    model.setResult(result, result->groups);
+    QVERIFY(model.rowCount() > 3);
+    std::size_t leaves = 0;
     bool sawMissing = false;
     for (int r = 0; r < model.rowCount(); ++r) {
+        auto rule = model.index(r, 0);
+        std::size_t underRule = 0;
+        for (int p = 0; p < model.rowCount(rule); ++p) {
+            auto place = model.index(p, 0, rule);
+            for (int i = 0; i < model.rowCount(place); ++i) {
+                const Finding* f = model.findingAt(model.index(i, 0, place));
+                QVERIFY(f);
+                QCOMPARE(QString::fromStdString(f->ruleId), rule.data(FindingsModel::RuleIdRole).toString());
+                QCOMPARE(QString::fromStdString(placeOf(*f)), place.data(FindingsModel::PlaceRole).toString());
+                ++underRule;
+            }
+        }
+        QCOMPARE(model.index(r, FindingsModel::MessageColumn).data().toString(),
+                 QStringLiteral("%1 finding%2").arg(underRule).arg(underRule == 1 ? "" : "s"));
+        leaves += underRule;
         if (model.index(r, FindingsModel::RuleColumn).data().toString() == QStringLiteral("AOTI001 missing-library")) {
             sawMissing = true;
-            QCOMPARE(model.index(r, FindingsModel::WhereColumn).data().toString(), QStringLiteral("aten/cpu/missing #1"));
-            QVERIFY(model.index(r, 0).data(Qt::ToolTipRole).toString().contains(QStringLiteral("load_aoti_eager_cache")));
+            auto place = model.index(0, 0, rule);
+            QCOMPARE(model.index(0, FindingsModel::WhereColumn, rule).data().toString(), QStringLiteral("aten/cpu/missing"));
+            QCOMPARE(model.index(0, FindingsModel::WhereColumn, place).data().toString(), QStringLiteral("#1"));
+            QVERIFY(rule.data(Qt::ToolTipRole).toString().contains(QStringLiteral("load_aoti_eager_cache")));
+            QVERIFY(!model.findingAt(rule) && model.firstFindingUnder(rule));
         }
     }
+    QCOMPARE(leaves, result->findings.size());
     QVERIFY(sawMissing);
-    model.setResult(nullptr);
+    model.setResult(nullptr, {});
     QCOMPARE(model.rowCount(), 0);
+}
+
+void TestModels::findingSearch() {
+    // Words all must occur (case-insensitive) in the rule's id or name, the place or the message.
+    auto result = scan(fixture("caches/hostile"));
+    auto all = groupFindings(result->findings, "");
+    QCOMPARE(all.matched, result->findings.size());
+    auto missing = groupFindings(result->findings, "aoti001");
+    QCOMPARE(missing.rules.size(), std::size_t(1));
+    QCOMPARE(missing.rules[0].ruleId, std::string("AOTI001"));
+    auto byName = groupFindings(result->findings, "MISSING-library aten/cpu/missing");
+    QCOMPARE(byName.matched, missing.matched);
+    QVERIFY(missing.matched > 0 && missing.matched < all.matched);
+    QCOMPARE(groupFindings(result->findings, "aoti001 no-such-word").matched, std::size_t(0));
+    // Most severe rule first, as the scan ordered the findings.
+    for (std::size_t i = 1; i < all.rules.size(); ++i) QVERIFY(all.rules[i - 1].severity >= all.rules[i].severity);
 }
 
 void TestModels::deviceFindingsMarkTheDevice() {

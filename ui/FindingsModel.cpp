@@ -1,79 +1,190 @@
 #include "ui/FindingsModel.h"
 
+#include "core/Rules.h"
+
 #include <QApplication>
+#include <QLocale>
 #include <QStyle>
 
 namespace aotiscope::ui {
 
-FindingsModel::FindingsModel(QObject* parent) : QAbstractTableModel(parent) {}
+namespace {
 
-void FindingsModel::setResult(ScanResultPtr result) {
+// internalId: the level in the top two bits; a place row keeps its rule, a finding row its rule and place.
+constexpr int kLevelShift = 62;
+constexpr quint64 kPlaceBits = 0xffffffffULL;
+
+QString fromView(std::string_view s) { return QString::fromUtf8(s.data(), qsizetype(s.size())); }
+
+QIcon severityIcon(Severity s) {
+    if (!QApplication::style()) return {};
+    return QApplication::style()->standardIcon(s == Severity::Error     ? QStyle::SP_MessageBoxCritical
+                                               : s == Severity::Warning ? QStyle::SP_MessageBoxWarning
+                                                                        : QStyle::SP_MessageBoxInformation);
+}
+
+QString counted(std::size_t n, const char* one, const char* many) {
+    return QStringLiteral("%1 %2").arg(QLocale().toString(qulonglong(n)), QLatin1String(n == 1 ? one : many));
+}
+
+} // namespace
+
+FindingsModel::FindingsModel(QObject* parent) : QAbstractItemModel(parent) {}
+
+void FindingsModel::setResult(ScanResultPtr result, FindingGroups groups) {
     beginResetModel();
     result_ = std::move(result);
+    groups_ = std::move(groups);
     endResetModel();
 }
 
-const Finding* FindingsModel::findingAt(const QModelIndex& index) const {
-    if (!index.isValid() || !result_ || index.row() >= int(result_->findings.size())) {
-        return nullptr;
+FindingsModel::Node FindingsModel::nodeOf(const QModelIndex& index) const {
+    auto id = index.internalId();
+    auto level = Level(id >> kLevelShift);
+    switch (level) {
+    case Level::Rule: return {level, std::size_t(index.row()), 0, std::size_t(index.row())};
+    case Level::Place: return {level, std::size_t(id & ~(quint64(3) << kLevelShift)), std::size_t(index.row()), std::size_t(index.row())};
+    case Level::Finding:
+        return {level, std::size_t((id & ~(quint64(3) << kLevelShift)) >> 32), std::size_t(id & kPlaceBits), std::size_t(index.row())};
     }
-    return &result_->findings[std::size_t(index.row())];
+    return {Level::Rule, 0, 0, 0};
+}
+
+const Finding* FindingsModel::findingAt(const QModelIndex& index) const {
+    if (!index.isValid() || !result_ || index.model() != this) return nullptr;
+    auto n = nodeOf(index);
+    if (n.level != Level::Finding) return nullptr;
+    return &result_->findings[groups_.rules[n.rule].places[n.place].findings[n.row]];
+}
+
+const Finding* FindingsModel::firstFindingUnder(const QModelIndex& index) const {
+    if (!index.isValid() || !result_ || index.model() != this) return nullptr;
+    auto n = nodeOf(index);
+    const auto& rule = groups_.rules[n.rule];
+    switch (n.level) {
+    case Level::Rule: return &result_->findings[rule.places.front().findings.front()];
+    case Level::Place: return &result_->findings[rule.places[n.place].findings.front()];
+    case Level::Finding: return findingAt(index);
+    }
+    return nullptr;
+}
+
+QModelIndex FindingsModel::index(int row, int column, const QModelIndex& parent) const {
+    if (row < 0 || column < 0 || column >= ColumnCount || row >= rowCount(parent)) return {};
+    if (!parent.isValid()) return createIndex(row, column, quint64(Level::Rule) << kLevelShift);
+    auto p = nodeOf(parent);
+    if (p.level == Level::Rule) return createIndex(row, column, (quint64(Level::Place) << kLevelShift) | quint64(p.rule));
+    return createIndex(row, column, (quint64(Level::Finding) << kLevelShift) | (quint64(p.rule) << 32) | quint64(p.place));
+}
+
+QModelIndex FindingsModel::parent(const QModelIndex& child) const {
+    if (!child.isValid()) return {};
+    auto n = nodeOf(child);
+    switch (n.level) {
+    case Level::Rule: return {};
+    case Level::Place: return createIndex(int(n.rule), 0, quint64(Level::Rule) << kLevelShift);
+    case Level::Finding: return createIndex(int(n.place), 0, (quint64(Level::Place) << kLevelShift) | quint64(n.rule));
+    }
+    return {};
 }
 
 int FindingsModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() || !result_ ? 0 : int(result_->findings.size());
+    if (!result_) return 0;
+    if (!parent.isValid()) return int(groups_.rules.size());
+    if (parent.column() != 0) return 0;
+    auto n = nodeOf(parent);
+    switch (n.level) {
+    case Level::Rule: return int(groups_.rules[n.rule].places.size());
+    case Level::Place: return int(groups_.rules[n.rule].places[n.place].findings.size());
+    case Level::Finding: return 0;
+    }
+    return 0;
 }
 
-int FindingsModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int FindingsModel::columnCount(const QModelIndex&) const { return ColumnCount; }
 
 QVariant FindingsModel::data(const QModelIndex& index, int role) const {
-    const Finding* f = findingAt(index);
-    if (!f) {
+    if (!index.isValid() || !result_) return {};
+    auto n = nodeOf(index);
+    const auto& group = groups_.rules[n.rule];
+    const Rule& rule = ruleById(group.ruleId);
+    if (role == Qt::ToolTipRole) return fromView(rule.pytorchBehaviour);
+    if (role == RuleIdRole) return QString::fromStdString(group.ruleId);
+    if (n.level == Level::Rule) {
+        switch (role) {
+        case Qt::DisplayRole:
+            switch (index.column()) {
+            case SeverityColumn: return QString::fromLatin1(severityName(group.severity));
+            case RuleColumn: return QStringLiteral("%1 %2").arg(QString::fromStdString(group.ruleId), fromView(rule.name));
+            case WhereColumn: return counted(group.places.size(), "place", "places");
+            case MessageColumn: return counted(group.count, "finding", "findings");
+            }
+            break;
+        case SortRole:
+            switch (index.column()) {
+            case SeverityColumn: return int(group.severity);
+            case RuleColumn: return QString::fromStdString(group.ruleId);
+            case WhereColumn: return qulonglong(group.places.size());
+            case MessageColumn: return qulonglong(group.count);
+            }
+            break;
+        case Qt::DecorationRole:
+            if (index.column() == SeverityColumn) return severityIcon(group.severity);
+            break;
+        default: break;
+        }
         return {};
     }
-    const Rule& rule = ruleById(f->ruleId);
-    auto where = [&] {
-        QString w = QStringLiteral("%1/%2").arg(QString::fromStdString(f->ns), QString::fromStdString(f->device));
-        if (!f->op.empty()) w += QLatin1Char('/') + QString::fromStdString(f->op);
-        if (f->entry >= 0) w += QStringLiteral(" #%1").arg(f->entry);
-        return w;
-    };
+    const auto& place = group.places[n.place];
+    auto whereText = [&] { return place.where.empty() ? tr("this host") : QString::fromStdString(place.where); };
+    if (n.level == Level::Place) {
+        switch (role) {
+        case Qt::DisplayRole:
+            if (index.column() == WhereColumn) return whereText();
+            if (index.column() == MessageColumn) {
+                return place.findings.size() == 1 ? QString::fromStdString(result_->findings[place.findings.front()].message)
+                                                  : counted(place.findings.size(), "finding", "findings");
+            }
+            break;
+        case SortRole:
+            if (index.column() == WhereColumn) return whereText();
+            if (index.column() == MessageColumn) return qulonglong(place.findings.size());
+            return {};
+        case PlaceRole: return QString::fromStdString(place.where);
+        default: break;
+        }
+        return {};
+    }
+    const Finding& f = result_->findings[place.findings[n.row]];
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
-        case SeverityColumn: return QString::fromLatin1(severityName(f->severity));
-        case RuleColumn: return QStringLiteral("%1 %2").arg(QString::fromStdString(f->ruleId), QString::fromUtf8(rule.name.data(), qsizetype(rule.name.size())));
-        case WhereColumn: return where();
-        case MessageColumn: return QString::fromStdString(f->message);
+        case SeverityColumn: return QString::fromLatin1(severityName(f.severity));
+        case RuleColumn: return QString::fromStdString(f.ruleId);
+        case WhereColumn: return f.entry >= 0 ? QStringLiteral("#%1").arg(f.entry) : whereText();
+        case MessageColumn: return QString::fromStdString(f.message);
         }
         break;
     case SortRole:
         switch (index.column()) {
-        case SeverityColumn: return int(f->severity);
-        case RuleColumn: return QString::fromStdString(f->ruleId);
-        case WhereColumn: return where();
-        case MessageColumn: return QString::fromStdString(f->message);
+        case SeverityColumn: return int(f.severity);
+        case RuleColumn: return QString::fromStdString(f.ruleId);
+        case WhereColumn: return f.entry;
+        case MessageColumn: return QString::fromStdString(f.message);
         }
         break;
-    case Qt::ToolTipRole:
-        return QString::fromUtf8(rule.pytorchBehaviour.data(), qsizetype(rule.pytorchBehaviour.size()));
     case Qt::DecorationRole:
-        if (index.column() == SeverityColumn && QApplication::style()) {
-            return QApplication::style()->standardIcon(f->severity == Severity::Error     ? QStyle::SP_MessageBoxCritical
-                                                       : f->severity == Severity::Warning ? QStyle::SP_MessageBoxWarning
-                                                                                          : QStyle::SP_MessageBoxInformation);
-        }
+        if (index.column() == SeverityColumn) return severityIcon(f.severity);
         break;
-    case FindingIndexRole: return index.row();
+    case FindingIndexRole: return qulonglong(place.findings[n.row]);
+    case PlaceRole: return QString::fromStdString(place.where);
     default: break;
     }
     return {};
 }
 
 QVariant FindingsModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) {
-        return {};
-    }
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
     switch (section) {
     case SeverityColumn: return tr("Severity");
     case RuleColumn: return tr("Rule");

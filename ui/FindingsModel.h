@@ -1,29 +1,47 @@
-// The health panel's table: one row per finding of a ScanResult.
+// The health panel's tree: rules, then the places (op, device, host) their findings are about, then the
+// findings. Rows are made on demand from a FindingGroups computed off the GUI thread, so 300,000 findings cost
+// the view a few hundred top rows until one is expanded.
 #pragma once
 
+#include "ui/FindingGroups.h"
 #include "ui/ScanResult.h"
 
-#include <QAbstractTableModel>
+#include <QAbstractItemModel>
 
 namespace aotiscope::ui {
 
-class FindingsModel : public QAbstractTableModel {
+class FindingsModel : public QAbstractItemModel {
     Q_OBJECT
 public:
     enum Column { SeverityColumn, RuleColumn, WhereColumn, MessageColumn, ColumnCount };
-    enum Role { SortRole = Qt::UserRole + 1, FindingIndexRole };
+    enum Role { SortRole = Qt::UserRole + 1, FindingIndexRole, RuleIdRole, PlaceRole };
 
     explicit FindingsModel(QObject* parent = nullptr);
-    void setResult(ScanResultPtr result);
+    // The scan and its grouping (the scan's own for an empty search, else groupFindings' answer for it).
+    void setResult(ScanResultPtr result, FindingGroups groups);
+    const FindingGroups& groups() const { return groups_; }
+    // The finding of a finding row; null for a rule's or a place's row.
     const Finding* findingAt(const QModelIndex& index) const;
+    // The first finding under any row: a place's row goes where its first finding goes.
+    const Finding* firstFindingUnder(const QModelIndex& index) const;
 
+    QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
+    QModelIndex parent(const QModelIndex& child) const override;
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
 private:
+    enum class Level : quint64 { Rule = 0, Place = 1, Finding = 2 };
+    struct Node {
+        Level level;
+        std::size_t rule, place, row;
+    };
+    Node nodeOf(const QModelIndex& index) const;
+
     ScanResultPtr result_;
+    FindingGroups groups_;
 };
 
 } // namespace aotiscope::ui

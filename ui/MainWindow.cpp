@@ -12,7 +12,7 @@
 #include "ui/CacheTreeModel.h"
 #include "ui/DiffWidget.h"
 #include "ui/EntryDetailsWidget.h"
-#include "ui/FindingsModel.h"
+#include "ui/HealthPanel.h"
 #include "ui/BenchPanel.h"
 #include "ui/JobsPanel.h"
 #include "ui/NewEntryDialog.h"
@@ -42,7 +42,6 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QTableView>
 #include <QTreeView>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -63,12 +62,10 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), controller_(new ScanController(this)), model_(new CacheTreeModel(this)),
-      proxy_(new CacheFilterProxy(this)), findings_(new FindingsModel(this)), findingsProxy_(new QSortFilterProxyModel(this)) {
+      proxy_(new CacheFilterProxy(this)) {
     setWindowTitle(tr("AOTIScope"));
     setAcceptDrops(true);
     proxy_->setSourceModel(model_);
-    findingsProxy_->setSourceModel(findings_);
-    findingsProxy_->setSortRole(FindingsModel::SortRole);
 
     filter_ = new QLineEdit;
     filter_->setObjectName(QStringLiteral("filterEdit"));
@@ -108,21 +105,10 @@ MainWindow::MainWindow(QWidget* parent)
     split->setStretchFactor(1, 2);
     setCentralWidget(split);
 
-    findingsView_ = new QTableView;
-    findingsView_->setObjectName(QStringLiteral("findingsView"));
-    findingsView_->setModel(findingsProxy_);
-    findingsView_->setSortingEnabled(true);
-    findingsView_->sortByColumn(FindingsModel::SeverityColumn, Qt::DescendingOrder);
-    findingsView_->setSelectionBehavior(QAbstractItemView::SelectRows);
-    findingsView_->horizontalHeader()->setStretchLastSection(true);
-    findingsView_->verticalHeader()->hide();
-    // Hundreds of thousands of findings: fixed row heights and column widths measured on the first 200 rows, so
-    // neither costs a pass over every row on the GUI thread.
-    findingsView_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    findingsView_->horizontalHeader()->setResizeContentsPrecision(200);
+    health_ = new HealthPanel;
     auto* healthDock = new QDockWidget(tr("Health"), this);
     healthDock->setObjectName(QStringLiteral("healthDock"));
-    healthDock->setWidget(findingsView_);
+    healthDock->setWidget(health_);
     addDockWidget(Qt::BottomDockWidgetArea, healthDock);
     log_ = new LogPanel;
     log_->attachToDefaultLogger();
@@ -171,23 +157,9 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::onCurrentChanged);
     connect(tree_, &QTreeView::customContextMenuRequested, this, &MainWindow::showTreeContextMenu);
-    connect(findingsView_, &QTableView::activated, this, &MainWindow::goToFinding);
-    findingsView_->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(findingsView_, &QTableView::customContextMenuRequested, this, [this](const QPoint& pos) {
-        auto idx = findingsView_->indexAt(pos);
-        const Finding* f = findings_->findingAt(findingsProxy_->mapToSource(idx));
-        if (!f) return;
-        QMenu menu(this);
-        menu.addAction(tr("&Go to entry"), this, [this, idx] { goToFinding(idx); });
-        menu.addAction(tr("&Copy finding"), this, [f] {
-            QApplication::clipboard()->setText(QString::fromStdString(f->ruleId + " " + f->message));
-        });
-        menu.addAction(tr("Show only this &rule"), this, [this, f] {
-            filter_->setText(QStringLiteral("rule:") + QString::fromStdString(f->ruleId));
-        });
-        menu.exec(findingsView_->viewport()->mapToGlobal(pos));
-    });
-    connect(findingsView_, &QTableView::clicked, this, &MainWindow::goToFinding);
+    connect(health_, &HealthPanel::findingActivated, this, &MainWindow::goToFinding);
+    connect(health_, &HealthPanel::showOnlyRuleRequested, this,
+            [this](const QString& rule) { filter_->setText(QStringLiteral("rule:") + rule); });
     connect(controller_, &ScanController::started, this, [this](const QString& root) {
         progress_->setRange(0, 1000);
         progress_->setValue(0);
@@ -331,15 +303,7 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
     // The complete result of a two-phase scan replaces the quick one: keep the user's place and focus.
     result_ = result;
     model_->setResult(result_);
-    // The findings come sorted by severity (ScanResult): the proxy keeps that order instead of sorting every row
-    // on the GUI thread; a click on a header sorts on demand.
-    findingsProxy_->sort(-1);
-    findings_->setResult(result_);
-    {
-        QSignalBlocker quiet(findingsView_->horizontalHeader());
-        findingsView_->horizontalHeader()->setSortIndicator(FindingsModel::SeverityColumn, Qt::DescendingOrder);
-    }
-    findingsView_->resizeColumnsToContents();
+    health_->setResult(result_);
     // While libraries are inspected the bar turns busy: that phase reports no fraction.
     progress_->setRange(0, result_->librariesInspected ? 1000 : 0);
     progress_->setVisible(!result_->librariesInspected);
@@ -732,8 +696,7 @@ void MainWindow::showTreeContextMenu(const QPoint& pos) {
     menu.exec(tree_->viewport()->mapToGlobal(pos));
 }
 
-void MainWindow::goToFinding(const QModelIndex& proxyIndex) {
-    const Finding* f = findings_->findingAt(findingsProxy_->mapToSource(proxyIndex));
+void MainWindow::goToFinding(const Finding* f) {
     if (!f || f->op.empty()) {
         return;
     }

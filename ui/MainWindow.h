@@ -17,7 +17,6 @@ class QMenu;
 class QProgressBar;
 class QSortFilterProxyModel;
 class QTabWidget;
-class QTableView;
 class QTreeView;
 
 namespace aotiscope::ui {
@@ -29,7 +28,7 @@ class CacheFilterProxy;
 class CacheTreeModel;
 class DiffWidget;
 class EntryDetailsWidget;
-class FindingsModel;
+class HealthPanel;
 class JobsPanel;
 class LogPanel;
 class ScanController;
@@ -82,11 +81,10 @@ public:
     QLineEdit* filterEdit() const { return filter_; }
     EntryDetailsWidget* details() const { return details_; }
     DiffWidget* diffView() const { return diff_; }
-    QTableView* findingsView() const { return findingsView_; }
+    HealthPanel* health() const { return health_; }
     QTabWidget* tabs() const { return tabs_; }
     QLabel* summaryLabel() const { return summary_; }
     QLabel* torchLabel() const { return torch_; }
-    QSortFilterProxyModel* findingsProxy() const { return findingsProxy_; }
     QMenu* recentMenu() const { return recentMenu_; }
 
 signals:
@@ -104,7 +102,7 @@ private:
     void onScanFinished(ScanResultPtr result);
     void onCurrentChanged();
     void showTreeContextMenu(const QPoint& pos);
-    void goToFinding(const QModelIndex& proxyIndex);
+    void goToFinding(const Finding* finding);
     void chooseRoot();
     void showBenchmarks();
     void chooseCompareRoot();
@@ -120,15 +118,13 @@ private:
     ScanController* controller_;
     CacheTreeModel* model_;
     CacheFilterProxy* proxy_;
-    FindingsModel* findings_;
-    QSortFilterProxyModel* findingsProxy_;
     QTreeView* tree_;
     QLineEdit* filter_;
     QLabel* filterError_;
     EntryDetailsWidget* details_;
     DiffWidget* diff_;
     QTabWidget* tabs_;
-    QTableView* findingsView_;
+    HealthPanel* health_;
     LogPanel* log_;
     JobsPanel* jobs_;
     BenchPanel* bench_;

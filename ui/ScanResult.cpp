@@ -20,6 +20,7 @@ ScanResultPtr lintAndIndex(CacheSnapshot snapshot, const HostInfo& host, bool li
     std::ranges::stable_sort(r->findings, std::greater{}, &Finding::severity);
     r->lintSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     r->tree = buildTreeIndex(r->snapshot, r->findings);
+    r->groups = groupFindings(r->findings, {});
     return r;
 }
 

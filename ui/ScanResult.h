@@ -7,6 +7,7 @@
 #include "core/HostInfo.h"
 #include "core/Linter.h"
 #include "ui/CacheTreeIndex.h"
+#include "ui/FindingGroups.h"
 
 #include <memory>
 
@@ -19,6 +20,7 @@ struct ScanResult {
     double lintSeconds = 0.0;
     bool librariesInspected = true; // false for the quick first result of a two-phase scan
     CacheTreeIndex tree; // the GUI's rows, built with the scan off the GUI thread
+    FindingGroups groups; // the health panel's rows without a search, likewise
 };
 
 using ScanResultPtr = std::shared_ptr<const ScanResult>;

@@ -1,0 +1,75 @@
+#include "ui/FindingGroups.h"
+
+#include "core/Rules.h"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+#include <unordered_map>
+
+namespace aotiscope::ui {
+
+namespace {
+
+std::string lowered(std::string_view s) {
+    std::string out(s);
+    std::ranges::transform(out, out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    return out;
+}
+
+bool containsLowered(std::string_view haystack, const std::string& needle) {
+    return std::ranges::search(haystack, needle, [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == b;
+           }).begin() != haystack.end();
+}
+
+} // namespace
+
+std::string placeOf(const Finding& f) {
+    if (f.ns.empty() && f.device.empty()) return {};
+    std::string where = f.ns + "/" + f.device;
+    if (!f.op.empty()) where += "/" + f.op;
+    return where;
+}
+
+FindingGroups groupFindings(const std::vector<Finding>& findings, const std::string& query) {
+    FindingGroups g;
+    g.total = findings.size();
+    g.query = query;
+    std::vector<std::string> words;
+    {
+        std::istringstream in(lowered(query));
+        for (std::string w; in >> w;) words.push_back(w);
+    }
+    std::unordered_map<std::string, std::size_t> ruleIndex;
+    std::vector<std::unordered_map<std::string, std::size_t>> placeIndex;
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+        const auto& f = findings[i];
+        auto place = placeOf(f);
+        if (!words.empty()) {
+            const auto& rule = ruleById(f.ruleId);
+            bool all = std::ranges::all_of(words, [&](const std::string& w) {
+                return containsLowered(f.ruleId, w) || containsLowered(rule.name, w) || containsLowered(place, w) ||
+                       containsLowered(f.message, w);
+            });
+            if (!all) continue;
+        }
+        auto [r, newRule] = ruleIndex.try_emplace(f.ruleId, g.rules.size());
+        if (newRule) {
+            g.rules.push_back({f.ruleId, f.severity, {}, 0});
+            placeIndex.emplace_back();
+        }
+        auto& rule = g.rules[r->second];
+        rule.severity = std::max(rule.severity, f.severity);
+        ++rule.count;
+        auto [p, newPlace] = placeIndex[r->second].try_emplace(place, rule.places.size());
+        if (newPlace) rule.places.push_back({std::move(place), {}});
+        rule.places[p->second].findings.push_back(std::uint32_t(i));
+        ++g.matched;
+    }
+    // Most severe rules first; among equals the one met first (the scan's order) stays first.
+    std::ranges::stable_sort(g.rules, std::greater{}, &FindingGroups::Rule::severity);
+    return g;
+}
+
+} // namespace aotiscope::ui

@@ -1,0 +1,37 @@
+// The health panel's grouping: findings by rule, then by the op (or device, or host) they are about, and the
+// search that narrows them. Plain C++ computed off the GUI thread: 300,000 findings group in tens of
+// milliseconds there and the panel then shows a few hundred rows, not 300,000.
+#pragma once
+
+#include "core/Linter.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace aotiscope::ui {
+
+struct FindingGroups {
+    struct Place {
+        std::string where;                    // ns/device/op, ns/device, or "" for the host
+        std::vector<std::uint32_t> findings;  // indices into the scan's findings, in their order
+    };
+    struct Rule {
+        std::string ruleId;
+        Severity severity = Severity::Info; // the most severe of its findings
+        std::vector<Place> places;
+        std::size_t count = 0;
+    };
+    std::vector<Rule> rules; // in the order of their first finding: the scan's findings are most severe first
+    std::size_t matched = 0, total = 0;
+    std::string query;
+};
+
+// Where a finding is about, as the panel writes it: "aten/cpu/abs", "aten/cpu", or "" for the host.
+std::string placeOf(const Finding& f);
+
+// Groups the findings that match `query` (case-insensitive words, all of which must occur in the rule's id or
+// name, the place, or the message; empty: all).
+FindingGroups groupFindings(const std::vector<Finding>& findings, const std::string& query);
+
+} // namespace aotiscope::ui
