@@ -2,6 +2,8 @@
 
 #include "core/CacheSizes.h"
 #include "core/FileUtil.h"
+#include "core/JsonText.h"
+#include "core/Parallel.h"
 #include "core/TorchNames.h"
 
 #include <fmt/format.h>
@@ -351,17 +353,47 @@ void writeLintJson(std::ostream& out, const CacheSnapshot& snap, const std::vect
     out << "{\"schema\":\"aotiscope.lint/2\",\"root\":" << json(snap.root).dump()
         << ",\"counts\":" << json{{"error", c.error}, {"warning", c.warning}, {"info", c.info}}.dump()
         << ",\"torch\":" << torch.dump() << ",\"rules\":" << rules.dump() << ",\"findings\":[";
-    std::string line;
-    for (std::size_t i = 0; i < findings.size(); ++i) {
-        const auto& f = findings[i];
-        const auto& key = entryKeyOfFinding(snap, f);
-        line = json{{"rule", f.ruleId}, {"severity", severityName(f.severity)}, {"message", f.message},
-                    {"namespace", f.ns}, {"device", f.device}, {"op", f.op}, {"entry", f.entry},
-                    {"entry_key", key.empty() ? json() : json(key)}, {"arg", f.arg}, {"path", f.path},
-                    {"host_bound", f.hostBound}}
-                   .dump();
-        if (i) out << ',';
-        out << '\n' << line;
+    // Findings formatted by hand (a nlohmann::json per finding cost 40 % of the command) in chunks on every core,
+    // written in order, a few chunks at a time so that the text is never all in memory. Keys as nlohmann orders
+    // them: the output is the same document as before.
+    constexpr std::size_t kChunk = 4096;
+    std::size_t chunks = (findings.size() + kChunk - 1) / kChunk;
+    unsigned threads = defaultThreadCount();
+    std::size_t wave = std::size_t(threads) * 4;
+    std::vector<std::string> texts;
+    for (std::size_t first = 0; first < chunks; first += wave) {
+        std::size_t count = std::min(wave, chunks - first);
+        texts.assign(count, {});
+        parallelFor(count, threads, [&](std::size_t chunk, unsigned) {
+            auto& text = texts[chunk];
+            for (std::size_t i = (first + chunk) * kChunk; i < std::min(findings.size(), (first + chunk + 1) * kChunk); ++i) {
+                const auto& f = findings[i];
+                const auto& key = entryKeyOfFinding(snap, f);
+                text += i ? ",\n{\"arg\":" : "\n{\"arg\":";
+                text += std::to_string(f.arg);
+                text += ",\"device\":";
+                jsontext::appendString(text, f.device);
+                text += ",\"entry\":";
+                text += std::to_string(f.entry);
+                text += ",\"entry_key\":";
+                if (key.empty()) text += "null";
+                else jsontext::appendString(text, key);
+                text += f.hostBound ? ",\"host_bound\":true,\"message\":" : ",\"host_bound\":false,\"message\":";
+                jsontext::appendString(text, f.message);
+                text += ",\"namespace\":";
+                jsontext::appendString(text, f.ns);
+                text += ",\"op\":";
+                jsontext::appendString(text, f.op);
+                text += ",\"path\":";
+                jsontext::appendString(text, f.path);
+                text += ",\"rule\":";
+                jsontext::appendString(text, f.ruleId);
+                text += ",\"severity\":";
+                jsontext::appendString(text, severityName(f.severity));
+                text += '}';
+            }
+        });
+        for (const auto& text : texts) out << text;
     }
     out << "\n]}\n";
 }

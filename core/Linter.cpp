@@ -3,6 +3,7 @@
 #include "core/CacheScanner.h"
 #include "core/EntryGuard.h"
 #include "core/FileUtil.h"
+#include "core/Parallel.h"
 #include "core/TorchNames.h"
 
 #include <fmt/format.h>
@@ -10,6 +11,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iterator>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <map>
@@ -35,10 +38,11 @@ public:
         std::size_t kernels = 0;
         for (const auto& ns : snap_.namespaces) {
             for (const auto& dev : ns.devices) {
-                for (const auto& op : dev.ops()) {
-                    lintOp(ns, dev, op);
-                }
-                lintLibraries(ns, dev);
+                const auto& ops = dev.ops();
+                inChunks(ops.size(), [&](Linter& worker, std::size_t i) { worker.lintOp(ns, dev, ops[i]); });
+                inChunks(dev.libFiles.size(), [&](Linter& worker, std::size_t i) {
+                    worker.lintLibrary(ns, dev, dev.libFiles[i]);
+                });
                 for (const auto& f : dev.libFiles) kernels += f.role == LibraryRole::Kernel;
             }
         }
@@ -316,35 +320,62 @@ private:
         }
     }
 
-    void lintLibraries(const NamespaceDir& ns, const DeviceDir& dev) {
-        for (const auto& f : dev.libFiles) {
-            auto owner = f.referencedBy.empty() ? std::string() : dev.ops()[f.referencedBy.front().op].name;
-            int entry = f.referencedBy.empty() ? -1 : f.referencedBy.front().entry;
-            auto here = [&](std::string_view rule, std::string msg, std::optional<Severity> sev = {}) {
-                add(rule, std::move(msg), ns, dev, owner, entry, -1, f.path, sev);
-            };
-            if (f.escapesRoot) {
-                here(rules::SymlinkOutOfRoot, fmt::format("{} is a symlink to {}, outside the cache root", f.relPath, f.resolvedPath));
-            }
-            if (f.role == LibraryRole::OrphanKernel) {
-                here(rules::OrphanLibrary, fmt::format("{} ({}, {} with sidecars) is referenced by no entry", f.relPath,
-                                                       humanBytes(f.stat.size), humanBytes(f.stat.size + f.artifactBytes)));
-            }
-            if (f.role != LibraryRole::Kernel || !options_.checkLibraries || !f.elf) {
-                continue;
-            }
-            auto first = out_.size();
-            lintKernelLibrary(f, here);
-            // A library several entries name is judged for each of them: every op it breaks shows it.
-            auto last = out_.size();
-            for (std::size_t r = 1; r < f.referencedBy.size() && last > first; ++r) {
-                const auto& ref = f.referencedBy[r];
-                for (std::size_t i = first; i < last; ++i) {
-                    auto copy = out_[i];
-                    copy.op = dev.ops()[ref.op].name;
-                    copy.entry = ref.entry;
-                    out_.push_back(std::move(copy));
-                }
+    // fn(linter, i) for i in [0, n), in chunks spread over the cores, each worker a Linter of its own (its caches
+    // are not shared); the findings come out in the order a single pass would give them.
+    template <typename Fn>
+    void inChunks(std::size_t n, Fn&& fn) {
+        constexpr std::size_t kChunk = 256;
+        std::size_t chunks = (n + kChunk - 1) / kChunk;
+        unsigned threads = std::min<unsigned>(defaultThreadCount(), unsigned(std::min<std::size_t>(chunks, 64)));
+        if (threads <= 1) {
+            for (std::size_t i = 0; i < n; ++i) fn(*this, i);
+            return;
+        }
+        std::vector<std::vector<Finding>> parts(chunks);
+        std::vector<std::unique_ptr<Linter>> workers(threads);
+        parallelFor(chunks, threads, [&](std::size_t c, unsigned t) {
+            auto& worker = workers[t];
+            if (!worker) worker = std::make_unique<Linter>(snap_, host_, options_);
+            for (std::size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) fn(*worker, i);
+            parts[c] = std::move(worker->out_);
+            worker->out_.clear();
+        });
+        std::size_t total = 0;
+        for (const auto& part : parts) total += part.size();
+        out_.reserve(out_.size() + total);
+        for (auto& part : parts) {
+            std::ranges::move(part, std::back_inserter(out_));
+            std::vector<Finding>().swap(part); // its storage back before the next part's is needed
+        }
+    }
+
+    void lintLibrary(const NamespaceDir& ns, const DeviceDir& dev, const LibraryFile& f) {
+        auto owner = f.referencedBy.empty() ? std::string() : dev.ops()[f.referencedBy.front().op].name;
+        int entry = f.referencedBy.empty() ? -1 : f.referencedBy.front().entry;
+        auto here = [&](std::string_view rule, std::string msg, std::optional<Severity> sev = {}) {
+            add(rule, std::move(msg), ns, dev, owner, entry, -1, f.path, sev);
+        };
+        if (f.escapesRoot) {
+            here(rules::SymlinkOutOfRoot, fmt::format("{} is a symlink to {}, outside the cache root", f.relPath, f.resolvedPath));
+        }
+        if (f.role == LibraryRole::OrphanKernel) {
+            here(rules::OrphanLibrary, fmt::format("{} ({}, {} with sidecars) is referenced by no entry", f.relPath,
+                                                   humanBytes(f.stat.size), humanBytes(f.stat.size + f.artifactBytes)));
+        }
+        if (f.role != LibraryRole::Kernel || !options_.checkLibraries || !f.elf) {
+            return;
+        }
+        auto first = out_.size();
+        lintKernelLibrary(f, here);
+        // A library several entries name is judged for each of them: every op it breaks shows it.
+        auto last = out_.size();
+        for (std::size_t r = 1; r < f.referencedBy.size() && last > first; ++r) {
+            const auto& ref = f.referencedBy[r];
+            for (std::size_t i = first; i < last; ++i) {
+                auto copy = out_[i];
+                copy.op = dev.ops()[ref.op].name;
+                copy.entry = ref.entry;
+                out_.push_back(std::move(copy));
             }
         }
     }

@@ -7,6 +7,8 @@
 #include <QProcess>
 #include <QtTest>
 
+#include <filesystem>
+
 using namespace testsupport;
 
 namespace {
@@ -40,6 +42,7 @@ private slots:
     void showDecodesArguments();
     void showUnknownOp();
     void lintExitCodes();
+    void lintJsonOfNonUtf8Names();
     void lintJsonSchema();
     void exportCsv();
     void locateFollowsEnvironment();
@@ -98,6 +101,24 @@ void TestCli::lintExitCodes() {
     auto r = cli({"lint", "--root", hostile()});
     QCOMPARE(r.code, 1);
     QVERIFY(r.out.contains("AOTI001 missing-library"));
+}
+
+void TestCli::lintJsonOfNonUtf8Names() {
+    // A file name is bytes: one that is not UTF-8 (and a newline in a message) still gives a whole, valid JSON
+    // document, the byte shown as U+FFFD. (It used to end the output mid-document with an exception, exit 3.)
+    QTemporaryDir tmp;
+    auto dev = std::filesystem::path(tmp.path().toStdString()) / "aoti_eager" / "aten" / "cpu";
+    std::filesystem::create_directories(dev);
+    writeText((dev / "bad\xff\nop.json").string(), "[{");
+    auto r = cli({"lint", "--json", "--root", tmp.path()});
+    QCOMPARE(r.code, 1);
+    QJsonParseError error{};
+    auto doc = QJsonDocument::fromJson(r.out, &error);
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString() + ": " + r.err));
+    auto findings = doc.object()["findings"].toArray();
+    QCOMPARE(findings.size(), 1);
+    QCOMPARE(findings[0].toObject()["op"].toString(), QStringLiteral("bad\uFFFD\nop"));
+    QCOMPARE(findings[0].toObject()["rule"].toString(), QStringLiteral("AOTI004"));
 }
 
 void TestCli::lintJsonSchema() {
