@@ -4,62 +4,101 @@
 
 #include "core/TorchNames.h"
 
-#include <QHash>
 
+#include <algorithm>
+#include <string_view>
 #include <unordered_map>
 
 namespace aotiscope::ui {
 
 namespace {
 
+// The worst statuses and the rules of the findings about one node. Rule ids are views into the findings,
+// which outlive the build.
 struct Marks {
     int status = -1;
     int hostStatus = -1;
-    QStringList rules;
+    std::vector<std::string_view> rules;
     void add(const Finding& f) {
         (f.hostBound ? hostStatus : status) = std::max(f.hostBound ? hostStatus : status, int(f.severity));
-        auto rule = QString::fromStdString(f.ruleId);
-        if (!rules.contains(rule)) {
-            rules.push_back(rule);
-        }
+        if (std::ranges::find(rules, std::string_view(f.ruleId)) == rules.end()) rules.push_back(f.ruleId);
     }
 };
 
-// Most entries share the same few dtype and kind lists: intern them so each is stored once.
+struct OpMarks {
+    Marks op, wide; // all of the op's findings; those about the whole file, which mark each of its entries
+    std::vector<Marks> entries;
+};
+
+// Most nodes share the same few rule, dtype and kind lists: each distinct list is made into a QStringList once
+// (keyed by its plain text, built without Qt) and shared.
 class Interner {
 public:
-    const QStringList& intern(const QStringList& list) {
-        auto key = list.join(QLatin1Char('\n'));
+    template <typename Make>
+    const QStringList& intern(const std::string& key, Make&& make) {
         auto it = lists_.find(key);
-        if (it == lists_.end()) {
-            it = lists_.insert(key, list);
-        }
-        return it.value();
+        if (it == lists_.end()) it = lists_.emplace(key, make()).first;
+        return it->second;
+    }
+    const QStringList& rules(const std::vector<std::string_view>& ids) {
+        std::string key;
+        for (auto id : ids) (key += id) += '\n';
+        return intern(key, [&] {
+            QStringList list;
+            for (auto id : ids) list << QString::fromUtf8(id.data(), qsizetype(id.size()));
+            return list;
+        });
     }
 
 private:
-    QHash<QString, QStringList> lists_;
+    std::unordered_map<std::string, QStringList> lists_;
 };
+
+std::string opKeyOf(std::string_view ns, std::string_view device, std::string_view op) {
+    std::string key;
+    key.reserve(ns.size() + device.size() + op.size() + 2);
+    ((((key += ns) += '\0') += device) += '\0') += op;
+    return key;
+}
 
 } // namespace
 
 CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const std::vector<Finding>& findings) {
-    std::unordered_map<std::string, Marks> byOp, byEntry, opWide, byDevice;
-    for (const auto& f : findings) {
-        auto devKey = f.ns + "/" + f.device;
-        if (f.op.empty()) {
-            byDevice[devKey].add(f); // about the device folder itself (orphans, symlinks out of the root)
-            continue;
-        }
-        auto opKey = devKey + "/" + f.op;
-        byOp[opKey].add(f);
-        if (f.entry >= 0) {
-            byEntry[opKey + "#" + std::to_string(f.entry)].add(f);
-        } else {
-            opWide[opKey].add(f); // the whole op file: marks each of its entries
+    // Findings onto the ops they are about: an index of the snapshot's ops first, then each finding looked up
+    // once (consecutive findings are mostly about the same op: the last lookup is reused).
+    std::vector<OpMarks> opMarks;
+    std::unordered_map<std::string, std::size_t> opIndex;
+    for (const auto& ns : snap.namespaces) {
+        for (const auto& dev : ns.devices) {
+            for (const auto& op : dev.ops()) {
+                opIndex.emplace(opKeyOf(ns.name, dev.name, op.name), opMarks.size());
+                opMarks.emplace_back().entries.resize(op.entries.size());
+            }
         }
     }
+    std::unordered_map<std::string, Marks> byDevice;
+    const Finding* last = nullptr;
+    OpMarks* lastMarks = nullptr;
+    for (const auto& f : findings) {
+        if (f.op.empty()) {
+            byDevice[opKeyOf(f.ns, f.device, {})].add(f); // about the device folder itself (orphans, symlinks out of the root)
+            continue;
+        }
+        if (!last || last->op != f.op || last->device != f.device || last->ns != f.ns) {
+            auto it = opIndex.find(opKeyOf(f.ns, f.device, f.op));
+            lastMarks = it == opIndex.end() ? nullptr : &opMarks[it->second];
+            last = &f;
+        }
+        if (!lastMarks) continue; // about an op this snapshot does not hold
+        lastMarks->op.add(f);
+        if (f.entry < 0) lastMarks->wide.add(f);
+        else if (std::size_t(f.entry) < lastMarks->entries.size()) lastMarks->entries[std::size_t(f.entry)].add(f);
+    }
     CacheTreeIndex t;
+    std::size_t nodes = snap.namespaces.size() + opMarks.size();
+    for (const auto& ns : snap.namespaces) nodes += ns.devices.size();
+    for (const auto& m : opMarks) nodes += m.entries.size();
+    t.nodes.reserve(nodes);
     Interner interner;
     auto add = [&](TreeNode n) {
         t.nodes.push_back(std::move(n));
@@ -81,49 +120,55 @@ CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const std::vector<Findi
                 const auto& op = dev.ops()[std::size_t(oi)];
                 int opNode = add(TreeNode(TreeNodeKind::Op, devNode, int(at(devNode).children.size()), nsi, di, oi));
                 at(devNode).children.push_back(opNode);
-                auto opKey = ns.name + "/" + dev.name + "/" + op.name;
+                const auto& marks = opMarks[opIndex.at(opKeyOf(ns.name, dev.name, op.name))];
                 {
                     auto& o = at(opNode);
                     o.name = QString::fromStdString(op.name);
                     o.mtime = op.stat.mtime;
                     o.entries = qint64(op.entries.size());
-                    if (auto it = byOp.find(opKey); it != byOp.end()) {
-                        o.status = it->second.status;
-                        o.hostStatus = it->second.hostStatus;
-                        o.rules = it->second.rules;
-                    }
+                    o.status = marks.op.status;
+                    o.hostStatus = marks.op.hostStatus;
+                    if (!marks.op.rules.empty()) o.rules = interner.rules(marks.op.rules);
                 }
-                auto wide = opWide.find(opKey);
                 for (int ei = 0; ei < int(op.entries.size()); ++ei) {
                     const auto& e = op.entries[std::size_t(ei)];
                     TreeNode en(TreeNodeKind::Entry, opNode, ei, nsi, di, oi, ei);
                     en.bytes = qint64(entryBytes(dev, e));
                     if (e.library >= 0) en.mtime = dev.libFiles[std::size_t(e.library)].stat.mtime;
-                    if (!byEntry.empty()) {
-                        if (auto it = byEntry.find(opKey + "#" + std::to_string(e.index)); it != byEntry.end()) {
-                            en.status = it->second.status;
-                            en.hostStatus = it->second.hostStatus;
-                            en.rules = it->second.rules;
-                        }
-                    }
-                    if (wide != opWide.end()) {
-                        en.status = std::max(en.status, wide->second.status);
-                        en.hostStatus = std::max(en.hostStatus, wide->second.hostStatus);
-                    }
-                    QStringList dtypes, kinds;
-                    auto addDtype = [&](const std::string& d) {
-                        auto c = QString::fromStdString(canonicalDtype(d));
-                        if (!d.empty() && !dtypes.contains(c)) dtypes << c;
-                    };
+                    const auto& own = marks.entries[std::size_t(ei)];
+                    en.status = std::max(own.status, marks.wide.status);
+                    en.hostStatus = std::max(own.hostStatus, marks.wide.hostStatus);
+                    if (!own.rules.empty()) en.rules = interner.rules(own.rules);
+                    // The filter's dtype and kind lists, keyed by the raw text so that Qt strings are made once
+                    // per distinct list, not once per entry.
+                    std::string kindKey, dtypeKey;
                     for (const auto& a : e.args) {
-                        auto k = QLatin1String(argKindName(a.kind));
-                        if (!kinds.contains(k)) kinds << k;
-                        if (a.kind == ArgKind::Tensor || a.kind == ArgKind::Scalar) addDtype(a.tensor.dtype);
-                        if (a.kind == ArgKind::Dtype) addDtype(a.text);
-                        for (const auto& item : a.list) addDtype(item.dtype);
+                        (kindKey += argKindName(a.kind)) += '\n';
+                        if (a.kind == ArgKind::Tensor || a.kind == ArgKind::Scalar) (dtypeKey += a.tensor.dtype) += '\n';
+                        if (a.kind == ArgKind::Dtype) (dtypeKey += a.text) += '\n';
+                        for (const auto& item : a.list) (dtypeKey += item.dtype) += '\n';
                     }
-                    en.dtypes = interner.intern(dtypes);
-                    en.kinds = interner.intern(kinds);
+                    en.dtypes = interner.intern("d\n" + dtypeKey, [&] {
+                        QStringList dtypes;
+                        auto addDtype = [&](const std::string& d) {
+                            auto c = QString::fromStdString(canonicalDtype(d));
+                            if (!d.empty() && !dtypes.contains(c)) dtypes << c;
+                        };
+                        for (const auto& a : e.args) {
+                            if (a.kind == ArgKind::Tensor || a.kind == ArgKind::Scalar) addDtype(a.tensor.dtype);
+                            if (a.kind == ArgKind::Dtype) addDtype(a.text);
+                            for (const auto& item : a.list) addDtype(item.dtype);
+                        }
+                        return dtypes;
+                    });
+                    en.kinds = interner.intern("k\n" + kindKey, [&] {
+                        QStringList kinds;
+                        for (const auto& a : e.args) {
+                            auto k = QLatin1String(argKindName(a.kind));
+                            if (!kinds.contains(k)) kinds << k;
+                        }
+                        return kinds;
+                    });
                     int enNode = add(std::move(en));
                     at(opNode).children.push_back(enNode);
                 }
@@ -137,10 +182,10 @@ CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const std::vector<Findi
             }
             auto& d = at(devNode);
             d.bytes = qint64(sizes.total);
-            if (auto it = byDevice.find(ns.name + "/" + dev.name); it != byDevice.end()) {
+            if (auto it = byDevice.find(opKeyOf(ns.name, dev.name, {})); it != byDevice.end()) {
                 d.status = std::max(d.status, it->second.status);
                 d.hostStatus = std::max(d.hostStatus, it->second.hostStatus);
-                d.rules = it->second.rules;
+                d.rules = interner.rules(it->second.rules);
             }
             auto& n = at(nsNode);
             n.entries += d.entries;
