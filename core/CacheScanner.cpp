@@ -9,6 +9,7 @@
 #include "core/Parallel.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -308,6 +309,94 @@ KernelPathResolution resolveKernelPath(const std::string& root, const std::strin
         r.escapeReason = "a symlink leads out of the cache root to " + r.resolved;
     }
     return r;
+}
+
+namespace {
+
+bool sameFile(const FileStat& a, const FileStat& b) {
+    return a.exists == b.exists && a.size == b.size && a.mtime == b.mtime && a.mtimeNs == b.mtimeNs &&
+           a.inode == b.inode && a.device == b.device;
+}
+
+std::vector<std::string> childDirNames(const fs::path& dir) {
+    std::string error;
+    std::vector<std::string> names;
+    for (const auto& e : sortedChildren(dir, error)) {
+        if (isDir(e)) names.push_back(e.path().filename().string());
+    }
+    return names;
+}
+
+} // namespace
+
+std::string DiskChanges::summary() const {
+    if (!any()) return "nothing";
+    auto list = [](const std::vector<std::string>& xs, const char* one, const char* many) {
+        std::vector<std::string> shown(xs.begin(), xs.begin() + std::ptrdiff_t(std::min<std::size_t>(xs.size(), 3)));
+        return fmt::format("{} {} ({}{})", xs.size(), xs.size() == 1 ? one : many, fmt::join(shown, ", "),
+                           xs.size() > 3 ? ", ..." : "");
+    };
+    if (ops.empty()) return list(folders, "folder", "folders");
+    if (folders.empty()) return list(ops, "op file", "op files");
+    return list(ops, "op file", "op files") + ", " + list(folders, "folder", "folders");
+}
+
+DiskChanges changesSince(const CacheSnapshot& snap, unsigned threadsArg) {
+    DiskChanges c;
+    std::error_code ec;
+    if (fs::is_directory(snap.eagerDir, ec) != snap.eagerDirExists) {
+        c.folders.push_back(snap.eagerDir);
+        return c;
+    }
+    if (!snap.eagerDirExists) return c;
+    unsigned threads = threadsArg ? threadsArg : defaultThreadCount();
+    std::vector<std::string> nsNames;
+    for (const auto& ns : snap.namespaces) nsNames.push_back(ns.name);
+    if (childDirNames(snap.eagerDir) != nsNames) c.folders.push_back(snap.eagerDir);
+    for (const auto& ns : snap.namespaces) {
+        std::vector<std::string> devNames;
+        for (const auto& dev : ns.devices) devNames.push_back(dev.name);
+        if (childDirNames(ns.path) != devNames) c.folders.push_back(ns.path);
+        for (const auto& dev : ns.devices) {
+            auto where = ns.name + "/" + dev.name + "/";
+            // Op files by name: added or removed ones from the listing, rewritten ones from their stat.
+            std::string error;
+            std::vector<std::string> onDisk;
+            for (const auto& f : sortedChildren(dev.path, error)) {
+                auto name = f.path().filename().string();
+                std::error_code fec;
+                if (name.size() > 5 && name.ends_with(".json") && !f.is_directory(fec)) onDisk.push_back(name.substr(0, name.size() - 5));
+            }
+            const auto& ops = dev.ops();
+            std::vector<char> changed(ops.size(), 0);
+            parallelFor(ops.size(), threads, [&](std::size_t i, unsigned) { changed[i] = !sameFile(statFile(ops[i].path), ops[i].stat); });
+            std::unordered_map<std::string_view, std::size_t> byName;
+            for (std::size_t i = 0; i < ops.size(); ++i) byName.emplace(ops[i].name, i);
+            std::vector<char> seen(ops.size(), 0);
+            for (const auto& name : onDisk) {
+                auto it = byName.find(name);
+                if (it == byName.end()) {
+                    c.ops.push_back(where + name); // added
+                    continue;
+                }
+                seen[it->second] = 1;
+                if (changed[it->second]) c.ops.push_back(where + name);
+            }
+            for (std::size_t i = 0; i < ops.size(); ++i) {
+                if (!seen[i]) c.ops.push_back(where + ops[i].name); // removed
+            }
+            // lib/: the same walk as a scan's, compared file by file.
+            DeviceDir now;
+            now.path = dev.path;
+            walkLib(now, threads);
+            bool same = now.libFiles.size() == dev.libFiles.size();
+            for (std::size_t i = 0; same && i < now.libFiles.size(); ++i) {
+                same = now.libFiles[i].relPath == dev.libFiles[i].relPath && sameFile(now.libFiles[i].stat, dev.libFiles[i].stat);
+            }
+            if (!same) c.folders.push_back(dev.path + "/lib");
+        }
+    }
+    return c;
 }
 
 CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) {

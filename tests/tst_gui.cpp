@@ -72,6 +72,7 @@ private slots:
     void cacheDiff();
     void healthPanelSelectsEntry();
     void autoRefreshKeepsSelection();
+    void ownRescanIsNotRepeated();
     void missingRootIsReported();
     void entryDiffAcrossCaches();
     void dropFolderOpensIt();
@@ -242,6 +243,14 @@ void TestGui::autoRefreshKeepsSelection() {
     w.show();
     QVERIFY(openAndWait(w, root));
     QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#1"))));
+    // The user opened two ops and closed the other device-level rows' neighbours: a rescan keeps exactly that.
+    auto opRow = [&](const char* op) {
+        return w.filterProxy()->mapFromSource(w.treeModel()->indexForEntryKey(named(realCache(), QString::fromLatin1(op)).section(QLatin1Char('@'), 0, 0)));
+    };
+    w.treeView()->expand(opRow("aten/cpu/abs#0"));
+    w.treeView()->expand(opRow("aten/cpu/cat#0"));
+    w.treeView()->collapse(opRow("aten/cpu/add.Tensor#0"));
+    QVERIFY(w.treeView()->isExpanded(opRow("aten/cpu/cat#0")));
     // PyTorch-like write: the whole file rewritten in place, here with a duplicate of its only entry.
     auto path = root + "/aoti_eager/aten/cpu/cat.json";
     auto text = readText(path);
@@ -251,7 +260,36 @@ void TestGui::autoRefreshKeepsSelection() {
     QVERIFY(rescanned.wait(10000));
     QCOMPARE(currentKey(w), named(realCache(), QStringLiteral("aten/cpu/abs#1")));
     QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("7 entries")));
+    QVERIFY(w.treeView()->isExpanded(opRow("aten/cpu/abs#0")));
+    QVERIFY(w.treeView()->isExpanded(opRow("aten/cpu/cat#0"))); // the op that changed, now with 2 entries
+    QVERIFY(!w.treeView()->isExpanded(opRow("aten/cpu/add.Tensor#0")));
+    QCOMPARE(w.filterProxy()->rowCount(opRow("aten/cpu/cat#0")), 2);
     QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("1 warning ·")));
+}
+
+void TestGui::ownRescanIsNotRepeated() {
+    // The window's own edits rescan at once; the watcher's events for the same writes then find the disk as
+    // that scan saw it and scan nothing again (each action used to be scanned, and logged, twice).
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, root));
+    QSignalSpy started(w.controller(), &ScanController::started);
+    QSignalSpy finished(w.controller(), &ScanController::finished);
+    QSignalSpy unchanged(w.controller(), &ScanController::unchangedOnDisk);
+    auto path = root + "/aoti_eager/aten/cpu/cat.json";
+    auto text = readText(path);
+    writeText(path, text + "\n"); // an edit of our own...
+    w.controller()->rescan();     // ...and the rescan that follows it
+    QVERIFY(finished.wait(10000));
+    // The watcher's event (debounced 500 ms, then checked off the GUI thread) comes and finds nothing new.
+    QTRY_VERIFY_WITH_TIMEOUT(unchanged.count() >= 1 || started.count() > 1, 5000);
+    QTest::qWait(300);
+    QCOMPARE(started.count(), 1);
+    // A write nobody rescanned for still rescans.
+    writeText(path, text);
+    QTRY_VERIFY_WITH_TIMEOUT(started.count() == 2, 10000);
 }
 
 void TestGui::missingRootIsReported() {

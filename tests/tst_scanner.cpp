@@ -18,6 +18,7 @@ private slots:
     void opsAndEntries();
     void argumentKindsFromPyTorch();
     void libraryInventory();
+    void changesSinceByFileIdentity();
     void artifactsOfKernel();
     void orphanAfterEntryRemoved();
     void missingRootIsAnError();
@@ -47,6 +48,34 @@ void TestScanner::opsAndEntries() {
     QCOMPARE(names, (std::vector<std::string>{"abs", "add.Tensor", "cat", "div.Tensor_mode", "tril_indices"}));
     QCOMPARE(findOp(snap_, "abs")->entries.size(), 2u);
     QCOMPARE(snap_.entryCount(), 6u);
+}
+
+void TestScanner::changesSinceByFileIdentity() {
+    // A rewrite of the same bytes is a change (a new mtime); an added and a removed op file are named; a library
+    // touched or added shows as lib/; an untouched cache is "nothing".
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto snap = scanCache(root);
+    QVERIFY(!changesSince(snap).any());
+    QCOMPARE(changesSince(snap).summary(), std::string("nothing"));
+    auto dev = root + "/aoti_eager/aten/cpu";
+    auto abs = readText(dev + "/abs.json");
+    QTest::qWait(20); // a later mtime even on coarse clocks
+    writeText(dev + "/abs.json", abs);
+    writeText(dev + "/new_op.json", "[]");
+    std::filesystem::remove(dev + "/cat.json");
+    auto c = changesSince(snap);
+    std::vector<std::string> expected{"aten/cpu/abs", "aten/cpu/new_op", "aten/cpu/cat"};
+    QCOMPARE(c.ops, expected);
+    QVERIFY(c.folders.empty());
+    snap = scanCache(root);
+    QVERIFY(!changesSince(snap).any());
+    writeText(dev + "/lib/extra.so", "x");
+    c = changesSince(snap);
+    QVERIFY(c.ops.empty());
+    QCOMPARE(c.folders, std::vector<std::string>{dev + "/lib"});
+    std::filesystem::create_directory(root + "/aoti_eager/aten/cuda");
+    QVERIFY(changesSince(snap).summary().find("2 folders") != std::string::npos);
 }
 
 void TestScanner::argumentKindsFromPyTorch() {

@@ -1,6 +1,7 @@
 #include "ui/HealthPanel.h"
 
 #include "ui/FindingsModel.h"
+#include "ui/TreeExpansion.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -102,30 +103,14 @@ void HealthPanel::regroup() {
 
 void HealthPanel::show(ScanResultPtr result, FindingGroups groups) {
     // What is expanded, by rule and place, not by row: both move when findings come or go.
-    QSet<QString> expandedRules, expandedPlaces;
-    for (int r = 0; r < proxy_->rowCount(); ++r) {
-        auto rule = proxy_->index(r, 0);
-        if (!view_->isExpanded(rule)) continue;
-        auto id = rule.data(FindingsModel::RuleIdRole).toString();
-        expandedRules.insert(id);
-        for (int p = 0; p < proxy_->rowCount(rule); ++p) {
-            auto place = proxy_->index(p, 0, rule);
-            if (view_->isExpanded(place)) expandedPlaces.insert(id + QLatin1Char('\n') + place.data(FindingsModel::PlaceRole).toString());
-        }
-    }
+    auto keyOf = [](const QModelIndex& index) {
+        return index.data(FindingsModel::RuleIdRole).toString() + QLatin1Char('\n') + index.data(FindingsModel::PlaceRole).toString();
+    };
+    auto expanded = TreeExpansion::capture(*view_, keyOf);
     auto matched = groups.matched, total = groups.total;
     bool searching = !groups.query.empty();
     model_->setResult(std::move(result), std::move(groups));
-    for (int r = 0; r < proxy_->rowCount(); ++r) {
-        auto rule = proxy_->index(r, 0);
-        auto id = rule.data(FindingsModel::RuleIdRole).toString();
-        if (!expandedRules.contains(id)) continue;
-        view_->expand(rule);
-        for (int p = 0; p < proxy_->rowCount(rule) && !expandedPlaces.isEmpty(); ++p) {
-            auto place = proxy_->index(p, 0, rule);
-            if (expandedPlaces.contains(id + QLatin1Char('\n') + place.data(FindingsModel::PlaceRole).toString())) view_->expand(place);
-        }
-    }
+    expanded.restore(*view_, keyOf);
     QLocale locale;
     count_->setText(searching ? tr("%1 of %2 findings").arg(locale.toString(qulonglong(matched)), locale.toString(qulonglong(total)))
                               : tr("%1 findings").arg(locale.toString(qulonglong(total))));

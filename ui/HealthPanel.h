@@ -5,7 +5,6 @@
 #include "ui/FindingGroups.h"
 #include "ui/ScanResult.h"
 
-#include <QSet>
 #include <QWidget>
 
 class QLabel;

@@ -13,6 +13,7 @@
 #include "ui/DiffWidget.h"
 #include "ui/EntryDetailsWidget.h"
 #include "ui/HealthPanel.h"
+#include "ui/TreeExpansion.h"
 #include "ui/BenchPanel.h"
 #include "ui/JobsPanel.h"
 #include "ui/NewEntryDialog.h"
@@ -300,6 +301,13 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
     // Rescans keep what was selected: remember it by key, not by index.
     auto keep = keepSelection_.isEmpty() ? currentEntryKey() : keepSelection_;
     bool sameRoot = result_ && result_->snapshot.root == result->snapshot.root;
+    // A rescan keeps what was open: namespaces, devices and ops by name, not by row.
+    auto keyOf = [](const QModelIndex& index) {
+        return index.data(CacheTreeModel::NamespaceRole).toString() + QLatin1Char('/') +
+               index.data(CacheTreeModel::DeviceRole).toString() + QLatin1Char('/') +
+               index.data(CacheTreeModel::OpRole).toString();
+    };
+    auto expanded = sameRoot ? TreeExpansion::capture(*tree_, keyOf) : TreeExpansion{};
     // The complete result of a two-phase scan replaces the quick one: keep the user's place and focus.
     result_ = result;
     model_->setResult(result_);
@@ -329,7 +337,8 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
                               .arg(result_->snapshot.scanSeconds + result_->lintSeconds, 0, 'f', 2) +
                           (result_->librariesInspected ? QString() : tr(" · inspecting libraries…")));
     }
-    tree_->expandToDepth(1);
+    if (sameRoot) expanded.restore(*tree_, keyOf);
+    else tree_->expandToDepth(1); // a new root: its namespaces and devices
     // Measuring every row's text costs a stall on big caches: size the columns from the first rows only.
     if (result_->snapshot.opCount() < 2000) {
         for (int c = CacheTreeModel::EntriesColumn; c < CacheTreeModel::ColumnCount; ++c) {

@@ -10,6 +10,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 namespace aotiscope::ui {
 
 namespace {
@@ -22,7 +24,7 @@ ScanController::ScanController(QObject* parent)
     qRegisterMetaType<aotiscope::ui::ScanResultPtr>("aotiscope::ui::ScanResultPtr");
     debounce_->setSingleShot(true);
     debounce_->setInterval(500); // PyTorch rewrites a file in several writes: wait for it to settle
-    connect(debounce_, &QTimer::timeout, this, &ScanController::rescan);
+    connect(debounce_, &QTimer::timeout, this, &ScanController::rescanIfChanged);
     auto poke = [this](const QString& path) {
         if (autoRefresh_) {
             spdlog::debug("cache changed: {}", path.toStdString());
@@ -45,6 +47,37 @@ void ScanController::rescan() {
     if (!root_.isEmpty()) {
         scan(root_);
     }
+}
+
+void ScanController::rescanIfChanged() {
+    if (root_.isEmpty()) return;
+    if (scanning_) {
+        checkAfterScan_ = true; // the scan under way may have read before the change, or after it
+        return;
+    }
+    if (!last_ || !last_->snapshot.eagerDirExists) {
+        rescan();
+        return;
+    }
+    QPointer<ScanController> self(this);
+    auto last = last_;
+    auto generation = generation_;
+    (void)QtConcurrent::run([self, last, generation] {
+        auto changes = changesSince(last->snapshot);
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, generation, changes = std::move(changes)] {
+                if (!self || generation != self->generation_) return; // another scan started meanwhile
+                if (changes.any()) {
+                    spdlog::info("changed on disk: {}", changes.summary());
+                    self->rescan();
+                } else {
+                    spdlog::debug("watcher event, but the disk is as the last scan saw it: no rescan");
+                    emit self->unchangedOnDisk();
+                }
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 void ScanController::scan(const QString& root) {
@@ -128,6 +161,7 @@ void ScanController::deliver(quint64 generation, ScanResultPtr result) {
     }
     scanning_ = false;
     host_ = result->host;
+    last_ = result;
     if (!result->snapshot.eagerDirExists) {
         spdlog::warn("{}", result->snapshot.error);
         emit failed(QString::fromStdString(result->snapshot.error));
@@ -138,6 +172,7 @@ void ScanController::deliver(quint64 generation, ScanResultPtr result) {
     }
     watch(*result);
     emit finished(std::move(result));
+    if (std::exchange(checkAfterScan_, false)) rescanIfChanged();
 }
 
 void ScanController::watch(const ScanResult& result) {

@@ -1,6 +1,7 @@
 // Runs scans off the GUI thread, one generation at a time: a newer request cancels the older one, and only
 // the latest result is delivered (hotspot's JobTracker pattern). Watches the cache and rescans, debounced,
-// when PyTorch writes into it.
+// when PyTorch writes into it — once it has checked, by file identity, that the disk differs from what the
+// last scan saw (the window's own edits rescan at once; their watcher events then find nothing new).
 #pragma once
 
 #include "ui/ScanResult.h"
@@ -40,6 +41,8 @@ public slots:
 
 signals:
     void started(const QString& root);
+    // A watcher event whose check found the disk as the last scan saw it: no rescan.
+    void unchangedOnDisk();
     void progress(int perMille, double elapsedSeconds, double remainingSeconds);
     // First the tree from a quick scan (libraries not yet inspected), then the complete result.
     void partial(aotiscope::ui::ScanResultPtr result);
@@ -48,6 +51,7 @@ signals:
 
 private:
     void watch(const ScanResult& result);
+    void rescanIfChanged();
     void deliver(quint64 generation, ScanResultPtr result);
     void post(quint64 generation, ScanResultPtr result);
 
@@ -63,6 +67,8 @@ private:
     QFileSystemWatcher* watcher_;
     QTimer* debounce_;
     int lastPerMille_ = -1;
+    ScanResultPtr last_;       // the last result delivered: what a watcher event is checked against
+    bool checkAfterScan_ = false; // a watcher event came while scanning: check again once the result is in
 };
 
 } // namespace aotiscope::ui
