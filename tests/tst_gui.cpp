@@ -73,6 +73,8 @@ private slots:
     void healthPanelSelectsEntry();
     void autoRefreshKeepsSelection();
     void ownRescanIsNotRepeated();
+    void filterClearKeepsExpansion();
+    void windowSizeRestored();
     void missingRootIsReported();
     void entryDiffAcrossCaches();
     void dropFolderOpensIt();
@@ -290,6 +292,43 @@ void TestGui::ownRescanIsNotRepeated() {
     // A write nobody rescanned for still rescans.
     writeText(path, text);
     QTRY_VERIFY_WITH_TIMEOUT(started.count() == 2, 10000);
+}
+
+void TestGui::filterClearKeepsExpansion() {
+    // A filter expands every match; clearing it gives back the tree as the user had it (it used to collapse).
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, realCache()));
+    auto opRow = [&](const char* op) {
+        return w.filterProxy()->mapFromSource(w.treeModel()->indexForEntryKey(named(realCache(), QString::fromLatin1(op)).section(QLatin1Char('@'), 0, 0)));
+    };
+    w.treeView()->expand(opRow("aten/cpu/abs#0"));
+    QVERIFY(!w.treeView()->isExpanded(opRow("aten/cpu/cat#0")));
+    w.filterEdit()->setText(QStringLiteral("dtype:float"));
+    w.filterEdit()->setText(QStringLiteral("dtype:float16"));
+    QVERIFY(w.filterProxy()->rowCount() > 0);
+    w.filterEdit()->clear();
+    QVERIFY(w.treeView()->isExpanded(opRow("aten/cpu/abs#0")));
+    QVERIFY(!w.treeView()->isExpanded(opRow("aten/cpu/cat#0")));
+}
+
+void TestGui::windowSizeRestored() {
+    // The size the window was closed at is the size it opens at (main used to resize it after the restore).
+    QSize left;
+    {
+        MainWindow w;
+        w.resize(1250, 800);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        left = w.size();
+        w.close();
+    }
+    QVERIFY(left != QSize(1400, 860));
+    MainWindow again;
+    QCOMPARE(again.size(), left);
+    QSettings().remove(QStringLiteral("window/geometry"));
+    MainWindow fresh;
+    QCOMPARE(fresh.size(), QSize(1400, 860));
 }
 
 void TestGui::missingRootIsReported() {

@@ -59,6 +59,11 @@ namespace aotiscope::ui {
 namespace {
 constexpr int kMaxRecent = 8;
 QString q(const std::string& s) { return QString::fromStdString(s); }
+// A row of the cache tree by name (namespace/device/op), for what is expanded: rows move when the cache changes.
+QString treeRowKey(const QModelIndex& index) {
+    return index.data(CacheTreeModel::NamespaceRole).toString() + QLatin1Char('/') +
+           index.data(CacheTreeModel::DeviceRole).toString() + QLatin1Char('/') + index.data(CacheTreeModel::OpRole).toString();
+}
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent)
@@ -148,13 +153,17 @@ MainWindow::MainWindow(QWidget* parent)
 
     createActions();
 
-    connect(filter_, &QLineEdit::textChanged, proxy_, &CacheFilterProxy::setFilterText);
     connect(proxy_, &CacheFilterProxy::filterErrors, this, [this](const QStringList& errors) {
         filterError_->setText(errors.join(QStringLiteral("; ")));
         filterError_->setVisible(!errors.isEmpty());
     });
+    // A filter shows every match expanded; clearing it gives back the tree as it was before the first keystroke.
     connect(filter_, &QLineEdit::textChanged, this, [this](const QString& text) {
+        if (!filtering_ && !text.isEmpty()) unfiltered_ = TreeExpansion::capture(*tree_, treeRowKey);
+        proxy_->setFilterText(text);
         if (!text.isEmpty()) tree_->expandAll();
+        else if (filtering_) unfiltered_.restore(*tree_, treeRowKey);
+        filtering_ = !text.isEmpty();
     });
     connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::onCurrentChanged);
     connect(tree_, &QTreeView::customContextMenuRequested, this, &MainWindow::showTreeContextMenu);
@@ -182,7 +191,9 @@ MainWindow::MainWindow(QWidget* parent)
     if (auto python = settings.value(QStringLiteral("torch/python")).toString(); !python.isEmpty()) {
         ::setenv("AOTISCOPE_PYTHON", python.toStdString().c_str(), 1);
     }
-    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) {
+        resize(1400, 860); // the first start; afterwards the size the user left it at
+    }
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     split->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
     rebuildRecentMenu();
@@ -302,12 +313,7 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
     auto keep = keepSelection_.isEmpty() ? currentEntryKey() : keepSelection_;
     bool sameRoot = result_ && result_->snapshot.root == result->snapshot.root;
     // A rescan keeps what was open: namespaces, devices and ops by name, not by row.
-    auto keyOf = [](const QModelIndex& index) {
-        return index.data(CacheTreeModel::NamespaceRole).toString() + QLatin1Char('/') +
-               index.data(CacheTreeModel::DeviceRole).toString() + QLatin1Char('/') +
-               index.data(CacheTreeModel::OpRole).toString();
-    };
-    auto expanded = sameRoot ? TreeExpansion::capture(*tree_, keyOf) : TreeExpansion{};
+    auto expanded = sameRoot ? TreeExpansion::capture(*tree_, treeRowKey) : TreeExpansion{};
     // The complete result of a two-phase scan replaces the quick one: keep the user's place and focus.
     result_ = result;
     model_->setResult(result_);
@@ -337,7 +343,7 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
                               .arg(result_->snapshot.scanSeconds + result_->lintSeconds, 0, 'f', 2) +
                           (result_->librariesInspected ? QString() : tr(" · inspecting libraries…")));
     }
-    if (sameRoot) expanded.restore(*tree_, keyOf);
+    if (sameRoot) expanded.restore(*tree_, treeRowKey);
     else tree_->expandToDepth(1); // a new root: its namespaces and devices
     // Measuring every row's text costs a stall on big caches: size the columns from the first rows only.
     if (result_->snapshot.opCount() < 2000) {

@@ -5,6 +5,7 @@
 #include "core/BenchJobs.h"
 #include "core/CacheEditor.h"
 #include "ui/ScanResult.h"
+#include "ui/TreeExpansion.h"
 
 #include <functional>
 
@@ -135,6 +136,8 @@ private:
     QMenu* entryMenu_ = nullptr;
     ScanResultPtr result_;
     QString keepSelection_;
+    bool filtering_ = false;
+    TreeExpansion unfiltered_; // what was expanded before the filter got its first character
     // The entry picked as the left side of a diff, kept alive with the scan it came from.
     ScanResultPtr diffLeftResult_;
     QString diffLeftKey_;

@@ -45,8 +45,7 @@ int main(int argc, char** argv) {
     parser.addOption(benchmark);
     parser.process(app);
 
-    aotiscope::ui::MainWindow window;
-    window.resize(1400, 860);
+    aotiscope::ui::MainWindow window; // its size: the one it was left at, 1400x860 the first time
     window.show();
     auto root = parser.positionalArguments().value(0, QString::fromStdString(aotiscope::locateCacheRoot().root));
     auto takeScreenshot = [&] {
