@@ -5,6 +5,7 @@
 
 #include <QFileSystemWatcher>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -176,8 +177,6 @@ void ScanController::deliver(quint64 generation, ScanResultPtr result) {
 }
 
 void ScanController::watch(const ScanResult& result) {
-    if (!watcher_->files().isEmpty()) watcher_->removePaths(watcher_->files());
-    if (!watcher_->directories().isEmpty()) watcher_->removePaths(watcher_->directories());
     QStringList dirs{QString::fromStdString(result.snapshot.root)};
     QStringList files;
     if (result.snapshot.eagerDirExists) {
@@ -194,10 +193,22 @@ void ScanController::watch(const ScanResult& result) {
             }
         }
     }
-    watcher_->addPaths(dirs);
-    if (!files.isEmpty()) {
-        watcher_->addPaths(files);
-    }
+    // Only what changed is unwatched or watched: removing a watch and adding it again drops the events already
+    // queued on it, such as PyTorch's write during the scan that just finished.
+    auto update = [this](const QStringList& watched, const QStringList& wanted) {
+        QSet<QString> want(wanted.begin(), wanted.end()), have(watched.begin(), watched.end());
+        QStringList gone, added;
+        for (const auto& p : watched) {
+            if (!want.contains(p)) gone << p;
+        }
+        for (const auto& p : wanted) {
+            if (!have.contains(p)) added << p;
+        }
+        if (!gone.isEmpty()) watcher_->removePaths(gone);
+        if (!added.isEmpty()) watcher_->addPaths(added);
+    };
+    update(watcher_->directories(), dirs);
+    update(watcher_->files(), files);
 }
 
 } // namespace aotiscope::ui
