@@ -118,6 +118,11 @@ std::string threadMismatchNote(const nlohmann::json& result) {
                        "compares different thread counts (rule AOTI020)", fixed, eager);
 }
 
+std::string durationText(double us) {
+    if (us >= 1000.0) return fmt::format("{:.3g} ms", us / 1000.0);
+    return fmt::format("{:.3g} us", us);
+}
+
 std::string kernelsNote(const nlohmann::json& result) {
     if (!result.contains("kernels") || !result.contains("aoti") || !result.contains("eager")) return {};
     const auto& k = result["kernels"];
@@ -127,12 +132,11 @@ std::string kernelsNote(const nlohmann::json& result) {
         }
     }
     if (!k.contains("speedup") || !k.contains("aoti") || !k.contains("eager")) return {};
-    auto us = [](double v) { return v >= 1000.0 ? fmt::format("{:.3g} ms", v / 1000.0) : fmt::format("{:.3g} us", v); };
     return fmt::format("kernels alone (profiler): aoti {}, eager {}, {:.2f}x; a call between events: aoti {}, "
                        "eager {}, {:.2f}x",
-                       us(k["aoti"].value("median_us", 0.0)), us(k["eager"].value("median_us", 0.0)),
-                       k.value("speedup", 0.0), us(result["aoti"].value("median_us", 0.0)),
-                       us(result["eager"].value("median_us", 0.0)), result.value("speedup", 0.0));
+                       durationText(k["aoti"].value("median_us", 0.0)), durationText(k["eager"].value("median_us", 0.0)),
+                       k.value("speedup", 0.0), durationText(result["aoti"].value("median_us", 0.0)),
+                       durationText(result["eager"].value("median_us", 0.0)), result.value("speedup", 0.0));
 }
 
 std::vector<BenchJob> benchJobsForEntries(const CacheSnapshot& snap, const std::string& op, const std::vector<int>& indices,

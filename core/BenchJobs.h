@@ -64,6 +64,8 @@ std::string threadMismatchNote(const nlohmann::json& result);
 // events: on kernels of a few microseconds the two disagree and both are true, one is the kernel and the other
 // what a call through the runner costs the stream. Says why there is no profile when there is none.
 std::string kernelsNote(const nlohmann::json& result);
+// "4.51 us", "1.2 ms": a benchmark's time for people, three significant digits.
+std::string durationText(double microseconds);
 
 std::vector<BenchJob> benchJobsForEntries(const CacheSnapshot& snap, const std::string& op, const std::vector<int>& indices,
                                           const std::vector<std::string>& keys = {});

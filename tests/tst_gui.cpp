@@ -52,6 +52,21 @@ namespace {
 
 QString currentKey(MainWindow& w) { return w.treeView()->currentIndex().data(CacheTreeModel::EntryKeyRole).toString(); }
 
+// The tree's row (in the view's proxy) of the op of a real-cache entry position such as "aten/cpu/abs#0".
+QModelIndex opRowOf(MainWindow& w, const char* position) {
+    auto opKey = named(realCache(), QString::fromLatin1(position)).section(QLatin1Char('@'), 0, 0);
+    return w.filterProxy()->mapFromSource(w.treeModel()->indexForEntryKey(opKey));
+}
+
+// The health panel's top row of a rule, invalid when it has none.
+QModelIndex ruleRowOf(QTreeView& view, const QString& ruleId) {
+    for (int r = 0; r < view.model()->rowCount(); ++r) {
+        auto row = view.model()->index(r, 0);
+        if (row.data(FindingsModel::RuleIdRole).toString() == ruleId) return row;
+    }
+    return {};
+}
+
 bool openAndWait(MainWindow& w, const std::string& root) {
     QSignalSpy done(w.controller(), &ScanController::finished);
     w.openRoot(QString::fromStdString(root));
@@ -215,10 +230,7 @@ void TestGui::healthSearchKeepsExpansion() {
     auto* health = w.health();
     auto* view = health->view();
     int rulesBefore = view->model()->rowCount();
-    QModelIndex missing;
-    for (int r = 0; r < rulesBefore; ++r) {
-        if (view->model()->index(r, 0).data(FindingsModel::RuleIdRole).toString() == QStringLiteral("AOTI001")) missing = view->model()->index(r, 0);
-    }
+    auto missing = ruleRowOf(*view, QStringLiteral("AOTI001"));
     QVERIFY(missing.isValid());
     view->expand(missing);
     QSignalSpy shown(health, &HealthPanel::groupsShown);
@@ -226,10 +238,7 @@ void TestGui::healthSearchKeepsExpansion() {
     QVERIFY(shown.wait(5000));
     QVERIFY(view->model()->rowCount() >= 1 && view->model()->rowCount() < rulesBefore);
     QVERIFY2(health->countLabel()->text().contains(QStringLiteral(" of ")), qPrintable(health->countLabel()->text()));
-    auto first = view->model()->index(0, 0);
-    for (int r = 0; r < view->model()->rowCount(); ++r) {
-        if (view->model()->index(r, 0).data(FindingsModel::RuleIdRole).toString() == QStringLiteral("AOTI001")) first = view->model()->index(r, 0);
-    }
+    auto first = ruleRowOf(*view, QStringLiteral("AOTI001"));
     QCOMPARE(first.data(FindingsModel::RuleIdRole).toString(), QStringLiteral("AOTI001"));
     QVERIFY(view->isExpanded(first));
     health->searchEdit()->clear();
@@ -245,10 +254,8 @@ void TestGui::autoRefreshKeepsSelection() {
     w.show();
     QVERIFY(openAndWait(w, root));
     QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#1"))));
-    // The user opened two ops and closed the other device-level rows' neighbours: a rescan keeps exactly that.
-    auto opRow = [&](const char* op) {
-        return w.filterProxy()->mapFromSource(w.treeModel()->indexForEntryKey(named(realCache(), QString::fromLatin1(op)).section(QLatin1Char('@'), 0, 0)));
-    };
+    // The user opened two ops and closed a third: a rescan keeps exactly that.
+    auto opRow = [&](const char* position) { return opRowOf(w, position); };
     w.treeView()->expand(opRow("aten/cpu/abs#0"));
     w.treeView()->expand(opRow("aten/cpu/cat#0"));
     w.treeView()->collapse(opRow("aten/cpu/add.Tensor#0"));
@@ -299,9 +306,7 @@ void TestGui::filterClearKeepsExpansion() {
     MainWindow w;
     w.show();
     QVERIFY(openAndWait(w, realCache()));
-    auto opRow = [&](const char* op) {
-        return w.filterProxy()->mapFromSource(w.treeModel()->indexForEntryKey(named(realCache(), QString::fromLatin1(op)).section(QLatin1Char('@'), 0, 0)));
-    };
+    auto opRow = [&](const char* position) { return opRowOf(w, position); };
     w.treeView()->expand(opRow("aten/cpu/abs#0"));
     QVERIFY(!w.treeView()->isExpanded(opRow("aten/cpu/cat#0")));
     w.filterEdit()->setText(QStringLiteral("dtype:float"));

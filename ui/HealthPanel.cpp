@@ -74,7 +74,7 @@ void HealthPanel::setResult(ScanResultPtr result) {
     result_ = std::move(result);
     if (search_->text().trimmed().isEmpty()) {
         ++generation_;
-        show(result_, result_->groups);
+        showGroups(result_, result_->groups);
     } else {
         regroup();
     }
@@ -85,7 +85,7 @@ void HealthPanel::regroup() {
     auto query = search_->text().trimmed().toStdString();
     auto generation = ++generation_;
     if (query.empty()) {
-        show(result_, result_->groups);
+        showGroups(result_, result_->groups);
         return;
     }
     QPointer<HealthPanel> self(this);
@@ -95,13 +95,13 @@ void HealthPanel::regroup() {
         QMetaObject::invokeMethod(
             self.data(),
             [self, result, generation, groups = std::move(groups)]() mutable {
-                if (self && generation == self->generation_) self->show(result, std::move(groups));
+                if (self && generation == self->generation_) self->showGroups(result, std::move(groups));
             },
             Qt::QueuedConnection);
     });
 }
 
-void HealthPanel::show(ScanResultPtr result, FindingGroups groups) {
+void HealthPanel::showGroups(ScanResultPtr result, FindingGroups groups) {
     // What is expanded, by rule and place, not by row: both move when findings come or go.
     auto keyOf = [](const QModelIndex& index) {
         return index.data(FindingsModel::RuleIdRole).toString() + QLatin1Char('\n') + index.data(FindingsModel::PlaceRole).toString();

@@ -40,7 +40,7 @@ signals:
 
 private:
     void regroup();
-    void show(ScanResultPtr result, FindingGroups groups);
+    void showGroups(ScanResultPtr result, FindingGroups groups);
     void showContextMenu(const QPoint& pos);
 
     FindingsModel* model_;

@@ -20,11 +20,6 @@ constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitUnreadable = 3;
 
-std::string timeText(double us) {
-    if (us >= 1000.0) return fmt::format("{:.3g} ms", us / 1000.0);
-    return fmt::format("{:.3g} us", us);
-}
-
 void printRow(std::ostream& out, const BenchOutcome& r) {
     if (!r.ok) {
         fmt::print(out, "{:<30} FAILED: {}\n", r.position, r.message);
@@ -38,14 +33,14 @@ void printRow(std::ostream& out, const BenchOutcome& r) {
     }
     const auto& k = j["aoti"];
     const auto& e = j["eager"];
-    auto range = fmt::format("[{} - {}]", timeText(k.value("p20_us", 0.0)), timeText(k.value("p80_us", 0.0)));
+    auto range = fmt::format("[{} - {}]", durationText(k.value("p20_us", 0.0)), durationText(k.value("p80_us", 0.0)));
     std::string speedup = fmt::format("{:.2f}x", j.value("speedup", 0.0));
     if (j.contains("speedup_ci")) speedup += fmt::format(" [{:.2f}-{:.2f}]", j["speedup_ci"][0].get<double>(), j["speedup_ci"][1].get<double>());
     auto peak = j.contains("fraction_of_peak") && j["fraction_of_peak"].is_number()
                     ? fmt::format("{:.1f}%", j["fraction_of_peak"].get<double>() * 100.0)
                     : std::string("-");
     fmt::print(out, "{:<30} {:<22} {:>9} {:<23} {:>9} {:<19} {:>9.2f} {:>6.1f}% {:>6}\n", r.position, verdict,
-               timeText(k.value("median_us", 0.0)), range, timeText(e.value("median_us", 0.0)), speedup,
+               durationText(k.value("median_us", 0.0)), range, durationText(e.value("median_us", 0.0)), speedup,
                j.value("gbps", 0.0), j.value("fraction_of_ceiling", 0.0) * 100.0, peak);
 }
 

@@ -1,5 +1,7 @@
 #include "KernelProfile.h"
 
+#include "Sampler.h"
+
 #include <c10/core/impl/VirtualGuardImpl.h>
 #include <torch/csrc/autograd/profiler_kineto.h>
 
@@ -46,13 +48,6 @@ std::vector<DeviceActivity> profiled(const c10::Device& device, ActivityType typ
         out.push_back({e.name(), e.startNs(), e.endNs()});
     }
     return out;
-}
-
-double median(std::vector<double> xs) {
-    if (xs.empty()) return 0;
-    std::sort(xs.begin(), xs.end());
-    auto n = xs.size();
-    return n % 2 ? xs[n / 2] : (xs[n / 2 - 1] + xs[n / 2]) / 2;
 }
 
 } // namespace
@@ -127,7 +122,8 @@ KernelProfile profileKernels(const c10::Device& device, const std::function<void
             return p;
         }
         p.calls = int(perCall.size());
-        p.medianUs = median(std::move(perCall));
+        std::ranges::sort(perCall);
+        p.medianUs = percentile(perCall, 0.5);
     } catch (const std::exception& e) {
         const auto* error = dynamic_cast<const c10::Error*>(&e);
         p.unavailable = std::string("the profiler failed: ") + (error ? error->what_without_backtrace() : e.what());
