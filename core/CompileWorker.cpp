@@ -16,25 +16,27 @@ std::string defaultPython() {
     return "python3";
 }
 
-std::string defaultWorkerScript() {
+std::string workerFile(const std::string& relative) {
     if (const char* d = std::getenv("AOTISCOPE_WORKERS_DIR"); d && *d) {
-        return std::string(d) + "/compile_worker.py";
+        return std::string(d) + "/" + relative;
     }
     // An installed AOTIScope (packaging/): <prefix>/bin/aotiscope-cli and <prefix>/share/aotiscope/workers.
     std::error_code ec;
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (!ec) {
-        auto installed = exe.parent_path().parent_path() / "share/aotiscope/workers/compile_worker.py";
+        auto installed = exe.parent_path().parent_path() / "share/aotiscope/workers" / relative;
         if (std::filesystem::exists(installed, ec)) {
             return installed.string();
         }
     }
 #ifdef AOTISCOPE_SOURCE_DIR
-    return AOTISCOPE_SOURCE_DIR "/workers/compile_worker.py";
+    return AOTISCOPE_SOURCE_DIR "/workers/" + relative;
 #else
-    return "compile_worker.py";
+    return relative;
 #endif
 }
+
+std::string defaultWorkerScript() { return workerFile("compile_worker.py"); }
 
 CompileWorker::CompileWorker(CompileWorkerConfig config)
     : WorkerProcess({{config.python.empty() ? defaultPython() : config.python, "-u",

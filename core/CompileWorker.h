@@ -14,6 +14,9 @@ struct CompileWorkerConfig {
 };
 
 std::string defaultPython();       // the interpreter of the active torch (HostInfo.h, pythonCandidates)
+// A file of the workers folder: $AOTISCOPE_WORKERS_DIR/<relative>, else an installed AOTIScope's
+// <prefix>/share/aotiscope/workers/<relative>, else the source tree's.
+std::string workerFile(const std::string& relative);
 std::string defaultWorkerScript(); // $AOTISCOPE_WORKERS_DIR/compile_worker.py, else the source tree's
 
 class CompileWorker : public WorkerProcess {

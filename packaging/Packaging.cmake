@@ -1,6 +1,8 @@
 # Debian package of the CLI, the benchmark worker and (when built) the GUI: `cpack -G DEB` in the build folder. The compile worker
 # goes to <prefix>/share/aotiscope/workers, where the installed binaries look for it.
-install(FILES ${PROJECT_SOURCE_DIR}/workers/compile_worker.py DESTINATION share/aotiscope/workers)
+install(FILES ${PROJECT_SOURCE_DIR}/workers/compile_worker.py ${PROJECT_SOURCE_DIR}/workers/aoti_meta.py DESTINATION share/aotiscope/workers)
+# The recording shim (`aotiscope-cli record`): a sitecustomize put first on the recorded program's PYTHONPATH.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/workers/record DESTINATION share/aotiscope/workers FILES_MATCHING PATTERN "*.py")
 # The interpreter whose torch an installed AOTIScope judges caches for unless told otherwise ($AOTISCOPE_PYTHON,
 # --python, Preferences): <prefix>/share/aotiscope/python, read before the build's own record (HostInfo.h).
 set(AOTISCOPE_INSTALLED_PYTHON "python3" CACHE STRING "Interpreter with torch recorded in an installed AOTIScope")

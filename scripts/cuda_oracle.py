@@ -21,7 +21,7 @@ import torch._inductor.aoti_eager as eager
 
 # The project's own copy of the writer's loop (workers/compile_worker.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "workers"))
-from compile_worker import recorded_meta_info  # noqa: E402
+from aoti_meta import recorded_meta_info  # noqa: E402
 
 
 def entries_with_inputs(root):

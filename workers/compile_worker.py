@@ -22,6 +22,8 @@ import sys
 import time
 import traceback
 
+from aoti_meta import recorded_meta_info  # noqa: E402  (beside this script)
+
 MIN_TORCH = (2, 4)
 _out = sys.stdout
 
@@ -155,32 +157,6 @@ def place_arguments(overload, values):
     if pending:
         raise ValueError(f"{len(pending)} recorded argument(s) left over that fit no parameter of {overload._schema}")
     return tuple(args), kwargs
-
-
-def recorded_meta_info(torch, aoti_eager, device, args, kwargs):
-    """The meta_info PyTorch's writer records for these inputs (the loop of aoti_compile_with_persistent_cache, with
-    its own extract_* functions): what it compares with the entries already there before it appends."""
-    items = []
-    for idx, value in enumerate(list(args) + list(kwargs.values())):
-        if isinstance(value, torch.Tensor):
-            meta = aoti_eager.extract_tensor_metadata(False, value)
-        elif isinstance(value, list):
-            meta = aoti_eager.extract_tensor_list_metadata(False, value)
-        elif isinstance(value, aoti_eager.supported_scalar_types()):
-            meta = aoti_eager.extract_scalar_metadata(device, value)
-        elif isinstance(value, str):
-            meta = aoti_eager.extract_string_metadata(value)
-        elif isinstance(value, torch.dtype):
-            meta = aoti_eager.extract_dtype_metadata(value)
-        elif isinstance(value, torch.device):
-            meta = aoti_eager.extract_device_metadata(value)
-        elif isinstance(value, torch.layout):
-            meta = aoti_eager.extract_layout_metadata(value)
-        else:
-            return None
-        meta["arg_order"] = idx
-        items.append(meta)
-    return json.loads(json.dumps(items))  # as json.load reads it back
 
 
 def compile_one(torch, aoti_eager, request, logs):

@@ -3,6 +3,7 @@
 #include "app/cli/BenchCommand.h"
 #include "app/cli/DoctorCommand.h"
 #include "app/cli/ExplainCommand.h"
+#include "app/cli/RecordCommand.h"
 #include "app/cli/VerifyCommand.h"
 
 #include "core/CacheEditor.h"
@@ -507,6 +508,8 @@ int runCommand(const CliOptions& o, std::ostream& out, std::ostream& err) {
     if (o.command == "doctor") return cmdDoctor(o, out, err);
     if (o.command == "verify") return cmdVerify(o, out, err);
     if (o.command == "explain") return cmdExplain(o, out, err);
+    if (o.command == "record") return cmdRecord(o, out, err);
+    if (o.command == "report") return cmdReport(o, out, err);
     fmt::print(err, "aotiscope-cli: unknown command \"{}\"\n\n{}", o.command, usageText());
     return kExitUsage;
 }

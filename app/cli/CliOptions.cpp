@@ -38,6 +38,14 @@ commands:
                       exits 1 on a miss
   doctor              this machine as a kernel sees it (CPU, cores, glibc, libstdc++, GPUs), the torch in
                       use, and how much of the cache this host can run, with the reasons
+  record [-o FILE] [--calls] -- PROGRAM ARGS...
+                      run a program unchanged and record its AOTI-eager activity per process (registrations
+                      with the entries loaded or PyTorch's error, each miss with the call and its compile time;
+                      --calls: every call of a registered op, at a cost per ATen call) to FILE (run.jsonl);
+                      exits with the program's status
+  report FILE         per op and process: calls, hits, misses, compile seconds; each miss explained by the
+                      matcher (nearest entry, differing guard fields, a dropped op, a failed registration)
+                      and the entry it created
   bench <op>...       time the ops' entries (one op: --entry N for some) against eager in an isolated
                       worker: correctness first, then median [p20-p80], speedup, GB/s against a measured
                       copy ceiling, and a verdict; exits 1 when any entry fails or gives wrong results
@@ -53,7 +61,7 @@ options:
                       read every library's ELF header again instead of reusing what an earlier run
                       found for the unchanged file (kept in ~/.cache/aotiscope)
   --format json|csv   export format
-  -o, --output FILE   export: write to FILE instead of stdout
+  -o, --output FILE   export: write to FILE instead of stdout; record: the recording (run.jsonl)
   -n, --dry-run       removals: print the plan (what goes, how many bytes) and change nothing
   --entry N|KEY       rm, compile, bench: an entry by position (N, as ls shows it) or by its entry_key
                       (repeatable); --ns NS, --device DEV narrow rm to one folder
@@ -107,7 +115,10 @@ CliOptions parseCli(int argc, char** argv) {
             }
             return argv[++i];
         };
-        if (a == "--root") {
+        if (a == "--") {
+            o.program.assign(argv + i + 1, argv + argc); // the recorded program's own arguments, untouched
+            break;
+        } else if (a == "--root") {
             o.root = value();
         } else if (a.starts_with("--root=")) {
             o.root = std::string(a.substr(7));
@@ -157,6 +168,8 @@ CliOptions parseCli(int argc, char** argv) {
             o.kernelThreads = number<int>(a, value());
         } else if (a == "--worker") {
             o.worker = value();
+        } else if (a == "--calls") {
+            o.recordCalls = true;
         } else if (a == "--dry-run" || a == "-n") {
             o.dryRun = true;
         } else if (a == "--entry") {

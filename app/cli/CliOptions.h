@@ -44,6 +44,9 @@ struct CliOptions {
     double timeoutSeconds = 120;
     int kernelThreads = 0;
     std::string worker;           // --worker: the benchmark worker program
+    // record
+    bool recordCalls = false;          // --calls: every call of a registered op, not only misses
+    std::vector<std::string> program;  // after "--": the command to run and record
 };
 
 struct UsageError {
