@@ -83,17 +83,22 @@ class TestRecord : public QObject {
     Q_OBJECT
 private slots:
     void recordsWhatPyTorchDid();
+    void prewarmMakesTheNextRunHit();
     void withoutCallsOnlyMissesAreCounted();
     void aRecorderFaultNeverReachesTheProgram();
     void badRecordingsAreNamed();
+
+private:
+    QTemporaryDir kept_; // the first test's recording, pre-warmed from by the second
+    QString recording_;
 };
 
 void TestRecord::recordsWhatPyTorchDid() {
-    QTemporaryDir controlDir, recordedDir, out;
+    QTemporaryDir controlDir, recordedDir;
     auto control = workloadCache(controlDir), recorded = workloadCache(recordedDir);
     auto plain = runWorkload(control);
     QCOMPARE(plain.code, 3);
-    auto run = out.filePath(QStringLiteral("run.jsonl"));
+    auto run = recording_ = kept_.filePath(QStringLiteral("run.jsonl"));
     auto rec = record(recorded, {QStringLiteral("record"), QStringLiteral("--calls"), QStringLiteral("-o"), run});
     // Recording changes nothing the program computes or says on stdout, nor its exit status.
     QCOMPARE(rec.code, plain.code);
@@ -161,6 +166,32 @@ void TestRecord::recordsWhatPyTorchDid() {
     QVERIFY(text.out.contains("the op was dropped: library lib/cmissing/cmissing.wrapper.so is missing"));
     QVERIFY(text.out.contains("registration failed: RuntimeError"));
     QVERIFY(text.out.contains(QByteArray("created: aten/cpu/abs@") + QByteArray::fromStdString(absKeys.back())));
+}
+
+void TestRecord::prewarmMakesTheNextRunHit() {
+    QVERIFY(!recording_.isEmpty());
+    QTemporaryDir dir, out;
+    auto cache = workloadCache(dir);
+    // abs 3x3 becomes a new entry; neg's entry for the same call is recompiled in place (a new one beside it
+    // would never be written: PyTorch's writer sees equal meta_info).
+    auto warm = runCli({QStringLiteral("compile"), QStringLiteral("--recording"), recording_, QStringLiteral("--root"), QString::fromStdString(cache)});
+    QVERIFY2(warm.code == 0, warm.err.constData());
+    QVERIFY2(warm.err.contains("2 of 2 compiled"), warm.err.constData());
+    auto run = out.filePath(QStringLiteral("again.jsonl"));
+    auto rec = record(cache, {QStringLiteral("record"), QStringLiteral("--calls"), QStringLiteral("-o"), run});
+    QCOMPARE(rec.code, 3);
+    auto rep = report(run);
+    long pid = mainPid(rep);
+    for (const char* name : {"abs", "neg"}) {
+        const auto& o = op(rep, pid, name);
+        QCOMPARE(o["misses"], 0);
+        QCOMPARE(o["hits"], o["calls"]);
+    }
+    QCOMPARE(op(rep, pid, "neg")["entries_loaded"], 1);
+    // Nothing left to do: a second pre-warm skips every call, as each hits.
+    auto again = runCli({QStringLiteral("compile"), QStringLiteral("--recording"), recording_, QStringLiteral("--root"), QString::fromStdString(cache)});
+    QCOMPARE(again.code, 0);
+    QVERIFY2(again.err.contains("hits entry #2") && again.err.contains("nothing to compile"), again.err.constData());
 }
 
 void TestRecord::withoutCallsOnlyMissesAreCounted() {

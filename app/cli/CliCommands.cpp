@@ -10,6 +10,8 @@
 #include "core/CacheLocator.h"
 #include "core/CompileJobs.h"
 #include "core/FileLock.h"
+#include "core/Prewarm.h"
+#include "core/Recording.h"
 #include "core/CacheScanner.h"
 #include "core/FileUtil.h"
 #include "core/HostInfo.h"
@@ -421,7 +423,25 @@ int cmdRestore(const CliOptions& o, std::ostream& out, std::ostream& err) {
 int cmdCompile(const CliOptions& o, std::ostream& out, std::ostream& err) {
     auto root = absolutePath(rootOf(o));
     std::vector<CompileJob> jobs;
-    if (!o.specs.empty()) {
+    if (!o.recording.empty()) {
+        auto rec = readRecording(o.recording);
+        if (!rec.error.empty()) {
+            fmt::print(err, "aotiscope-cli: {}\n", rec.error);
+            return kExitUnreadable;
+        }
+        auto snap = scanCache(root, ScanOptions{});
+        if (!snap.eagerDirExists) {
+            fmt::print(err, "aotiscope-cli: {}\n", snap.error);
+            return kExitUnreadable;
+        }
+        auto plan = planPrewarm(snap, rec);
+        for (const auto& s : plan.skipped) fmt::print(err, "skipped {}\n", s);
+        if (plan.jobs.empty()) {
+            fmt::print(err, "aotiscope-cli: nothing to compile: every missed call of {} hits the cache, or is skipped\n", o.recording);
+            return 0;
+        }
+        jobs = std::move(plan.jobs);
+    } else if (!o.specs.empty()) {
         for (const auto& specPath : o.specs) {
             std::string text, error;
             if (auto e = readWholeFile(specPath, text); !e.empty()) {

@@ -29,6 +29,9 @@ commands:
   compile --spec F    compile new entries: F holds {"op","ns","device","meta_info"} or a list of them
                       (--spec repeatable; every spec in one worker); progress on stderr,
                       --json: the worker's events as JSON lines on stdout; --python PY picks the interpreter
+  compile --recording FILE
+                      pre-warm: compile what the recorded program missed so that its next run hits (calls
+                      that hit now are skipped; an unusable entry for the call is recompiled in place)
   trash               list what removals can be undone
   verify [op...]      load every entry's library as PyTorch does (isolated worker, --timeout S), beside
                       lint's prediction for it; exits 1 when any fails to load
@@ -146,6 +149,8 @@ CliOptions parseCli(int argc, char** argv) {
             o.stale = true;
         } else if (a == "--call") {
             o.call = value();
+        } else if (a == "--recording") {
+            o.recording = value();
         } else if (a == "--spec") {
             o.specs.emplace_back(value());
         } else if (a == "--python") {

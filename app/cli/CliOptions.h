@@ -33,6 +33,7 @@ struct CliOptions {
     // compile
     bool stale = false;
     std::vector<std::string> specs; // --spec FILE (repeatable): new entries
+    std::string recording;          // --recording FILE: the missed calls of a `record` run (pre-warm)
     std::string call;               // explain --call SPEC: a call's meta_info, inline or in a file
     std::string python; // --python: interpreter with torch
     // bench
