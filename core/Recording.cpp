@@ -116,6 +116,7 @@ Recording readRecording(const std::string& path) {
             p.callsRecorded = j.value("calls_recorded", false);
             p.argv = texts(j, "argv");
             p.torch = text(j, "torch");
+            p.started = number(j, "time");
             byPid[pid] = rec.processes.size();
             rec.processes.push_back(std::move(p));
             continue;

@@ -63,6 +63,7 @@ struct RecordedProcess {
     bool callsRecorded = false;
     std::vector<std::string> argv;
     std::string torch;
+    double started = 0.0; // seconds since the epoch, from the process record
     std::vector<RecordedRegistration> registrations;
     std::vector<RecordedMiss> misses;
     std::vector<RecordedCall> calls;

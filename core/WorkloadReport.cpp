@@ -106,14 +106,19 @@ private:
         return list;
     }
 
-    std::string entryName(const Key& k, const Candidate& c) const {
+    // The identity of a loaded entry: the loader returns every entry of the file or none, in file order, so it
+    // is the file's entry at that position (the loaded form has absolute paths and other spellings).
+    std::string loadedEntryId(const Key& k, int position) const {
         const auto& [ns, op, dev] = k;
+        const auto& reg = *registration_.at(k);
+        const auto& named = reg.onDisk.entries.size() == reg.loaded.entries.size() ? reg.onDisk : reg.loaded;
+        return entryId(ns, dev, op, named.entries[std::size_t(position)].key);
+    }
+
+    std::string entryName(const Key& k, const Candidate& c) const {
         if (c.inMemory) return c.from ? fmt::format("the kernel compiled on the miss of line {}", c.from->line)
                                       : "a kernel the parent process compiled";
-        const auto& reg = *registration_.at(k);
-        // The loader returns every entry of the file or none, in file order: the identity is the file's.
-        const auto& named = reg.onDisk.entries.size() == reg.loaded.entries.size() ? reg.onDisk : reg.loaded;
-        return fmt::format("entry #{} ({})", c.position, entryId(ns, dev, op, named.entries[std::size_t(c.position)].key));
+        return fmt::format("entry #{} ({})", c.position, loadedEntryId(k, c.position));
     }
 
     void countCall(const RecordedCall& call) {
@@ -170,6 +175,7 @@ private:
                                        differenceText(x.differences));
                 x.nearestEntry = nearest->position;
                 x.nearestInMemory = nearest->inMemory;
+                if (!nearest->inMemory) x.nearestEntryId = loadedEntryId(k, nearest->position);
             } else {
                 x.reason = dropped.empty() ? "no entry was loaded" : dropped;
             }
@@ -259,7 +265,8 @@ json workloadReportJson(const WorkloadReport& report) {
             misses.push_back({{"line", x.miss->line}, {"meta_info", x.miss->metaInfo}, {"seconds", x.miss->seconds},
                               {"library", x.miss->library}, {"error", x.miss->error}, {"reason", x.reason},
                               {"nearest_entry", x.nearestEntry < 0 ? json() : json(x.nearestEntry)},
-                              {"nearest_in_memory", x.nearestInMemory}, {"differences", differencesJson(x.differences)},
+                              {"nearest_in_memory", x.nearestInMemory},
+                              {"nearest_entry_id", x.nearestEntryId.empty() ? json() : json(x.nearestEntryId)}, {"differences", differencesJson(x.differences)},
                               {"created_entry", x.createdEntry.empty() ? json() : json(x.createdEntry)}});
         }
         ops.push_back({{"pid", w.pid}, {"ns", w.ns}, {"op", w.op}, {"device", w.device}, {"state", w.state},

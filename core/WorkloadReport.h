@@ -18,6 +18,7 @@ struct ExplainedMiss {
     std::string reason;       // why no entry ran the call, in words
     int nearestEntry = -1;    // loaded entry closest to the call (position), -1: none loaded or in memory
     bool nearestInMemory = false;
+    std::string nearestEntryId; // "aten/cpu/abs@<key>" of that loaded entry, to find it in the cache
     std::vector<GuardDifference> differences; // the nearest entry's guard fields that differ
     std::string createdEntry; // "aten/cpu/abs@<key>": what PyTorch's writer appended; empty when the compile failed
 };

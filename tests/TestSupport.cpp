@@ -153,4 +153,26 @@ print(json.dumps(out, default=str))
     return j;
 }
 
+void writeAbsRecording(const std::string& path, const std::string& root) {
+    auto opFile = root + "/aoti_eager/aten/cpu/abs.json";
+    auto entries = nlohmann::json::parse(readText(opFile));
+    auto call = entries[0]["meta_info"];
+    call[0]["sizes"] = {3, 3};
+    call[0]["strides"] = {3, 1};
+    nlohmann::json lines = nlohmann::json::array({
+        {{"event", "process"}, {"schema", "aotiscope.record/1"}, {"pid", 4242}, {"ppid", 1}, {"time", 1000.0},
+         {"argv", {"train.py"}}, {"forked", false}, {"calls_recorded", false}, {"torch", nullptr}},
+        {{"event", "registration"}, {"pid", 4242}, {"time", 1001.0}, {"ns", "aten"}, {"op", "abs"}, {"device", "cpu"},
+         {"requested", "abs"}, {"dispatch_key", "CPU"}, {"torch", "2.13.0+cpu"}, {"op_file", opFile}, {"op_file_exists", true},
+         {"entries_on_disk", entries.size()}, {"disk_entries", entries}, {"missing_libraries", nlohmann::json::array()},
+         {"entries_loaded", entries.size()}, {"entries", entries}, {"seconds", 0.2}},
+        {{"event", "miss"}, {"pid", 4242}, {"time", 1020.0}, {"ns", "aten"}, {"op", "abs"}, {"device", "cpu"},
+         {"meta_info", call}, {"seconds", 12.5}, {"library", root + "/aoti_eager/aten/cpu/lib/cx/cx.wrapper.so"},
+         {"kernel_path", "lib/cx/cx.wrapper.so"}, {"log", nlohmann::json::array()}},
+    });
+    std::string text;
+    for (const auto& l : lines) text += l.dump() + "\n";
+    writeText(path, text);
+}
+
 } // namespace testsupport

@@ -34,6 +34,11 @@ QStringList named(const std::string& root, const QStringList& positions);
 // all the same: torch 2.13's kernel holder refuses the cat entry (tensor_list; tst_registration asks PyTorch).
 std::vector<aotiscope::Finding> beyondRealCache(const std::vector<aotiscope::Finding>& findings);
 
+// A recording as `aotiscope-cli record` writes it, of a program that registered abs for CPU from the cache at
+// root (its entries as the op file holds them) and missed one abs call of 3x3 float32 (compiled in 12.5 s, into
+// a library that is not there), for the window's tests; tst_record records real programs.
+void writeAbsRecording(const std::string& path, const std::string& root);
+
 struct CliRun {
     int code;
     QByteArray out, err;

@@ -16,6 +16,7 @@
 #include "ui/FindingsModel.h"
 #include "ui/HealthPanel.h"
 #include "ui/MainWindow.h"
+#include "ui/WorkloadPanel.h"
 #include "ui/ScanController.h"
 
 #include <QAbstractItemModelTester>
@@ -42,6 +43,9 @@
 #include <QTreeView>
 #include <QTreeWidget>
 #include <QtTest>
+#include <QPushButton>
+#include <QDropEvent>
+#include <QChartView>
 
 #include <filesystem>
 
@@ -106,6 +110,7 @@ private slots:
     void preferencesChooseTheTorch();
     void demoCacheBuiltInBackground();
     void newEntryDialogCompiles();
+    void workloadPanel();
     void benchmarkPanel();
     void benchmarkWithoutHistory();
     void benchmarkAllEntries();
@@ -593,6 +598,50 @@ void TestGui::recompileInJobsPanel() {
     QVERIFY(w.jobs()->model()->index(0, JobsModel::MessageColumn).data().toString().endsWith(QStringLiteral(".wrapper.so")));
     QTRY_VERIFY_WITH_TIMEOUT(w.summaryLabel()->text().contains(QStringLiteral("6 entries")) &&
                                  w.summaryLabel()->text().contains(QStringLiteral("1 error,")), 60000); // cat's AOTI023
+}
+
+void TestGui::workloadPanel() {
+    // A recording dropped on the window opens in the Workload panel, off the GUI thread; activating the miss's
+    // nearest entry selects it in the cache tree; Pre-warm turns the miss into a compile job of a new entry.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto path = tmp.filePath(QStringLiteral("run.jsonl"));
+    writeAbsRecording(path.toStdString(), root);
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, root));
+    w.jobs()->workerConfig().python = std::getenv("AOTISCOPE_PYTHON");
+    w.jobs()->workerConfig().script = fixture("fake_compile_worker.py");
+    QSignalSpy loaded(w.workload(), &WorkloadPanel::loaded);
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(path)});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &enter);
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &drop);
+    QVERIFY2(loaded.wait(10000), qPrintable(w.workload()->summary()->text()));
+    QVERIFY2(w.workload()->summary()->text().contains(QStringLiteral("1 misses compiling 12.5 s")), qPrintable(w.workload()->summary()->text()));
+    QVERIFY(w.workload()->prewarmButton()->isEnabled());
+    auto* model = w.workload()->model();
+    auto miss = model->index(0, 0, model->index(0, 0));
+    QVERIFY(miss.isValid());
+    // Activating the miss goes to the entry it created; this cache lacks it, so the window selects its op.
+    emit w.workload()->view()->activated(miss);
+    QCOMPARE(w.treeModel()->entryAt(w.filterProxy()->mapToSource(w.treeView()->currentIndex())).op->name, std::string("abs"));
+    // The nearest entry, by its identity.
+    auto nearest = QString::fromStdString(model->workload()->report.ops[0].explained[0].nearestEntryId);
+    QCOMPARE(nearest, named(root, QStringLiteral("aten/cpu/abs#0")));
+    emit w.workload()->entryRequested(nearest);
+    QCOMPARE(w.treeModel()->entryAt(w.filterProxy()->mapToSource(w.treeView()->currentIndex())).entry->key,
+             nearest.section(QLatin1Char('@'), 1).toStdString());
+    // The chart shows the one process that compiled.
+    QCOMPARE(w.workload()->chart()->chart()->series().size(), 1);
+    QSignalSpy finished(w.jobs(), &JobsPanel::jobFinished);
+    w.workload()->prewarmButton()->click();
+    QCOMPARE(w.jobs()->model()->rowCount(), 1);
+    QVERIFY(QString::fromStdString(w.jobs()->model()->row(0).job.title()).contains(QStringLiteral("new aten/cpu/abs entry")));
+    QVERIFY(finished.wait(60000)); // the fake worker compiles nothing: the job fails and the cache stays as it was
+    QCOMPARE(readText(root + "/aoti_eager/aten/cpu/abs.json"), readText(realCache() + "/aoti_eager/aten/cpu/abs.json"));
 }
 
 void TestGui::benchmarkPanel() {

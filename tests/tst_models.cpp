@@ -1,5 +1,6 @@
 // The tree model, its filter proxy and the findings model under QAbstractItemModelTester; filter terms.
 #include "TestSupport.h"
+#include "ui/WorkloadModel.h"
 #include "core/CacheScanner.h"
 #include "core/JsonReport.h"
 #include "ui/CacheFilterProxy.h"
@@ -34,6 +35,7 @@ QString dump(const QAbstractItemModel& m, const QModelIndex& parent = {}, int de
 class TestModels : public QObject {
     Q_OBJECT
 private slots:
+    void workloadModel();
     void treeModelTester();
     void treeDump();
     void columnsAndRoles();
@@ -252,6 +254,31 @@ void TestModels::sizesCountedAsLsCountsThem() {
         QCOMPARE(model.index(r, CacheTreeModel::SizeColumn, cpu).data(CacheTreeModel::SortRole).toULongLong(), (*it)["bytes"].get<qulonglong>());
     }
     QVERIFY(model.headerData(CacheTreeModel::SizeColumn, Qt::Horizontal, Qt::ToolTipRole).toString().contains(QStringLiteral("ls")));
+}
+
+void TestModels::workloadModel() {
+    // A recording's ops and misses as rows; the miss leads to the nearest entry of the cache.
+    QTemporaryDir dir;
+    auto path = dir.filePath(QStringLiteral("run.jsonl")).toStdString();
+    writeAbsRecording(path, realCache());
+    ui::WorkloadModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setWorkload(ui::loadWorkload(path));
+    QCOMPARE(model.rowCount(), 1);
+    auto op = model.index(0, ui::WorkloadModel::Op);
+    QCOMPARE(op.data().toString(), QStringLiteral("aten/cpu/abs"));
+    QCOMPARE(model.index(0, ui::WorkloadModel::Registration).data().toString(), QStringLiteral("2 entries"));
+    QCOMPARE(model.index(0, ui::WorkloadModel::Calls).data().toString(), QStringLiteral("–")); // not recorded
+    QCOMPARE(model.index(0, ui::WorkloadModel::Misses).data().toInt(), 1);
+    QCOMPARE(model.index(0, ui::WorkloadModel::Compile).data().toString(), QStringLiteral("12.5"));
+    QCOMPARE(model.rowCount(op), 1);
+    auto miss = model.index(0, ui::WorkloadModel::Why, op);
+    QVERIFY2(miss.data().toString().contains(QStringLiteral("nearest: entry #0")), qPrintable(miss.data().toString()));
+    QVERIFY(miss.data().toString().contains(QStringLiteral("sizes: entry [4, 8], call [3, 3]")));
+    // The miss created an entry that this cache does not hold: the row names it.
+    auto created = model.index(0, ui::WorkloadModel::Registration, op).data().toString();
+    QVERIFY2(created.startsWith(QStringLiteral("aten/cpu/abs@")), qPrintable(created));
+    QCOMPARE(model.index(0, 0, op).data(ui::WorkloadModel::EntryIdRole).toString(), created);
 }
 
 QTEST_MAIN(TestModels)

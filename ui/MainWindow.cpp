@@ -20,6 +20,8 @@
 #include "core/CompileJobs.h"
 #include "ui/LogPanel.h"
 #include "ui/ScanController.h"
+#include "ui/WorkloadPanel.h"
+#include "core/Prewarm.h"
 
 #include <QAction>
 #include <QApplication>
@@ -136,6 +138,16 @@ MainWindow::MainWindow(QWidget* parent)
     benchDock->setWidget(bench_);
     addDockWidget(Qt::BottomDockWidgetArea, benchDock);
     tabifyDockWidget(jobsDock, benchDock);
+    workload_ = new WorkloadPanel;
+    auto* workloadDock = new QDockWidget(tr("Workload"), this);
+    workloadDock->setObjectName(QStringLiteral("workloadDock"));
+    workloadDock->setWidget(workload_);
+    addDockWidget(Qt::BottomDockWidgetArea, workloadDock);
+    tabifyDockWidget(benchDock, workloadDock);
+    connect(workload_, &WorkloadPanel::entryRequested, this, [this](const QString& id) {
+        if (!selectEntry(id)) statusBar()->showMessage(tr("%1 is not in the open cache").arg(id), 5000);
+    });
+    connect(workload_, &WorkloadPanel::prewarmRequested, this, &MainWindow::prewarm);
     healthDock->raise();
     resizeDocks({healthDock}, {200}, Qt::Vertical);
 
@@ -208,6 +220,11 @@ void MainWindow::createActions() {
     auto* openDefault = file->addAction(tr("Open PyTorch's &default cache"), this, [this] { openRoot(q(locateCacheRoot().root)); });
     openDefault->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     recentMenu_ = file->addMenu(tr("Open &recent"));
+    file->addAction(tr("Open recordin&g…"), this, [this] {
+        auto path = QFileDialog::getOpenFileName(this, tr("Open a recording of `aotiscope-cli record`"), QString(),
+                                                 tr("Recordings (*.jsonl);;All files (*)"));
+        if (!path.isEmpty()) openRecording(path);
+    })->setShortcut(QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O));
     auto* rescan = file->addAction(tr("&Rescan"), controller_, &ScanController::rescan);
     rescan->setShortcut(QKeySequence::Refresh);
     auto* autoRefresh = file->addAction(tr("&Auto-refresh when PyTorch writes"));
@@ -777,8 +794,33 @@ void MainWindow::dropEvent(QDropEvent* event) {
             openRoot(info.absoluteFilePath());
             return;
         }
+        if (info.isFile() && info.suffix() == QLatin1String("jsonl")) {
+            openRecording(info.absoluteFilePath());
+            return;
+        }
     }
-    statusBar()->showMessage(tr("Drop a cache folder (the one holding aoti_eager/)"), 4000);
+    statusBar()->showMessage(tr("Drop a cache folder (the one holding aoti_eager/) or a recording (.jsonl)"), 4000);
+}
+
+void MainWindow::openRecording(const QString& path) {
+    workload_->open(path);
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("workloadDock"))) dock->raise();
+}
+
+int MainWindow::prewarm(const WorkloadPtr& workload) {
+    if (!result_ || !workload) {
+        statusBar()->showMessage(tr("Open the cache to pre-warm first"), 4000);
+        return 0;
+    }
+    auto plan = planPrewarm(result_->snapshot, workload->recording);
+    for (const auto& s : plan.skipped) spdlog::info("pre-warm: skipped {}", s);
+    statusBar()->showMessage(tr("Pre-warm: %n compile jobs", nullptr, int(plan.jobs.size())) +
+                             tr(", %n missed calls need none (see the log)", nullptr, int(plan.skipped.size())), 8000);
+    if (plan.jobs.empty()) return 0;
+    int queued = int(plan.jobs.size());
+    jobs_->enqueue(plan.jobs);
+    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("jobsDock"))) dock->raise();
+    return queued;
 }
 
 } // namespace aotiscope::ui

@@ -6,6 +6,7 @@
 #include "core/CacheEditor.h"
 #include "ui/ScanResult.h"
 #include "ui/TreeExpansion.h"
+#include "ui/WorkloadModel.h"
 
 #include <functional>
 
@@ -33,6 +34,7 @@ class HealthPanel;
 class JobsPanel;
 class LogPanel;
 class ScanController;
+class WorkloadPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -62,6 +64,12 @@ public:
     void benchmarkSelected();
     void benchmarkAll(); // every entry of the open cache
     BenchPanel* benchmarks() const { return bench_; }
+    // A recording of a program (`aotiscope-cli record`) in the Workload panel, read off the GUI thread.
+    void openRecording(const QString& path);
+    // Compile jobs for the calls the recording missed that the open cache does not serve yet (core planPrewarm);
+    // the calls left alone and why go to the log. Returns how many jobs were queued.
+    int prewarm(const WorkloadPtr& workload);
+    WorkloadPanel* workload() const { return workload_; }
     // Loads the selected entries' libraries (every entry when none is selected) as PyTorch does, in the isolated
     // worker off the GUI thread; each outcome goes to the log, the summary to the status bar and verifyFinished.
     void verifySelected();
@@ -129,6 +137,7 @@ private:
     LogPanel* log_;
     JobsPanel* jobs_;
     BenchPanel* bench_;
+    WorkloadPanel* workload_;
     QLabel* summary_;
     QLabel* torch_; // the torch the verdicts are for
     QProgressBar* progress_;
