@@ -1,5 +1,7 @@
 #include "core/BenchJobs.h"
 
+#include "core/BenchWorker.h"
+
 #include "core/CacheScanner.h"
 #include "core/EntryGuard.h"
 #include "core/OpFileWriter.h"
@@ -101,8 +103,9 @@ std::string defaultBenchWorker() {
     std::error_code ec;
     auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (!ec) {
-        auto beside = exe.parent_path() / "aotiscope-bench-worker"; // installed: <prefix>/bin
-        if (std::filesystem::exists(beside, ec)) return beside.string();
+        // Installed (packaging/): <prefix>/bin/aotiscope-cli and <prefix>/lib/aotiscope/aotiscope-bench-worker.
+        auto installed = exe.parent_path().parent_path() / "lib/aotiscope/aotiscope-bench-worker";
+        if (std::filesystem::exists(installed, ec)) return installed.string();
     }
 #ifdef AOTISCOPE_BENCH_WORKER_PATH
     return AOTISCOPE_BENCH_WORKER_PATH;
@@ -155,6 +158,7 @@ std::vector<BenchOutcome> runBenchJobs(const std::vector<BenchJob>& jobs, const 
                                        const BenchEventSink& onEvent, const std::atomic<bool>* cancel) {
     std::vector<BenchOutcome> outcomes;
     std::unique_ptr<WorkerProcess> worker;
+    std::optional<BenchWorkerCommand> chosen; // once per batch: the worker for the configured torch
     auto cancelled = [&] { return cancel && cancel->load(); };
     for (const auto& job : jobs) {
         BenchOutcome outcome;
@@ -186,8 +190,19 @@ std::vector<BenchOutcome> runBenchJobs(const std::vector<BenchJob>& jobs, const 
         }
         if (!worker || !worker->running()) {
             auto t0 = Clock::now();
-            worker = std::make_unique<WorkerProcess>(WorkerCommand{{options.worker.empty() ? defaultBenchWorker() : options.worker},
-                                                                   "benchmark worker", 60000});
+            if (!chosen) {
+                chosen = chooseBenchWorker(options.worker, detectTorch(), [&](const std::string& message) {
+                    spdlog::info("{}", message);
+                    onEvent(job, {{"event", "log"}, {"message", message}});
+                });
+                if (!chosen->note.empty()) spdlog::info("{}", chosen->note);
+                spdlog::debug("{}", describe(*chosen));
+            }
+            if (!chosen->error.empty()) {
+                finish(false, chosen->error);
+                continue;
+            }
+            worker = std::make_unique<WorkerProcess>(WorkerCommand{{chosen->path}, "benchmark worker", 60000, chosen->env});
             if (auto error = worker->start(); !error.empty()) {
                 worker.reset();
                 finish(false, error);

@@ -54,7 +54,7 @@ struct BenchOutcome {
     nlohmann::json toJson() const;
 };
 
-std::string defaultBenchWorker(); // $AOTISCOPE_BENCH_WORKER, beside this program, else the build's
+std::string defaultBenchWorker(); // $AOTISCOPE_BENCH_WORKER, an installed one (<prefix>/lib/aotiscope), else the build's
 
 // Entries of an op (all when indices is empty), across namespaces and devices that hold it.
 // Empty, or why a result's speedup compares different thread counts: a kernel whose count inductor fixed at

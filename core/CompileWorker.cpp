@@ -41,6 +41,6 @@ std::string defaultWorkerScript() { return workerFile("compile_worker.py"); }
 CompileWorker::CompileWorker(CompileWorkerConfig config)
     : WorkerProcess({{config.python.empty() ? defaultPython() : config.python, "-u",
                       config.script.empty() ? defaultWorkerScript() : config.script},
-                     "compile worker", config.readyTimeoutMs}) {}
+                     "compile worker", config.readyTimeoutMs, {}}) {}
 
 } // namespace aotiscope

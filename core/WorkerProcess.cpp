@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "core/WorkerProcess.h"
 
 #include "core/FileUtil.h"
@@ -66,7 +67,20 @@ std::string WorkerProcess::start() {
     std::vector<char*> argv;
     for (auto& a : command_.argv) argv.push_back(a.data());
     argv.push_back(nullptr);
-    int rc = posix_spawnp(&pid_, argv[0], &actions, &attr, argv.data(), environ);
+    std::vector<std::string> envText;
+    for (char** e = environ; *e; ++e) {
+        std::string_view v(*e);
+        bool replaced = std::ranges::any_of(command_.env, [&](const std::string& o) {
+            auto name = o.substr(0, o.find('=') + 1);
+            return v.starts_with(name);
+        });
+        if (!replaced) envText.emplace_back(v);
+    }
+    envText.insert(envText.end(), command_.env.begin(), command_.env.end());
+    std::vector<char*> envp;
+    for (auto& e : envText) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    int rc = posix_spawnp(&pid_, argv[0], &actions, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(inPipe[0]);

@@ -16,6 +16,7 @@ struct WorkerCommand {
     std::vector<std::string> argv;
     std::string label;             // "compile worker": for messages
     int readyTimeoutMs = 120000;
+    std::vector<std::string> env; // NAME=VALUE set in the worker's environment (over this process's)
 };
 
 class WorkerProcess {

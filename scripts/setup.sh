@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything AOTIScope needs on a fresh Debian 12/13 machine, idempotently:
 #   - Debian packages: compiler toolchain, CMake, Ninja, Qt6 (Widgets, Concurrent, Test, Charts, SQL with SQLite), nlohmann_json,
-#     spdlog/fmt, simdjson, a font for the offscreen window tests
+#     spdlog/fmt, simdjson, a font for the offscreen window tests, the validators and man for the package test
 #   - a Python virtual environment at .venv with torch==2.13.0 (CPU), which also provides libtorch for CMake.
 # Quick when all is present: it checks before it installs.
 set -euo pipefail
@@ -12,6 +12,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev libqt6sql6-sqlite
   nlohmann-json3-dev libspdlog-dev libfmt-dev libsimdjson-dev fonts-dejavu-core
+  desktop-file-utils appstream man-db groff-base file
 )
 
 missing=()
