@@ -17,6 +17,7 @@
 #include "ui/HealthPanel.h"
 #include "ui/MainWindow.h"
 #include "ui/WorkloadPanel.h"
+#include "ui/ViewHelpers.h"
 #include "ui/ScanController.h"
 
 #include <QAbstractItemModelTester>
@@ -43,6 +44,9 @@
 #include <QTreeView>
 #include <QTreeWidget>
 #include <QtTest>
+#include <QHelpEvent>
+#include <QClipboard>
+#include <QToolTip>
 #include <QPushButton>
 #include <QDropEvent>
 #include <QChartView>
@@ -111,6 +115,7 @@ private slots:
     void demoCacheBuiltInBackground();
     void newEntryDialogCompiles();
     void workloadPanel();
+    void cutCellsShowAndCopyTheirText();
     void benchmarkPanel();
     void benchmarkWithoutHistory();
     void benchmarkAllEntries();
@@ -642,6 +647,50 @@ void TestGui::workloadPanel() {
     QVERIFY(QString::fromStdString(w.jobs()->model()->row(0).job.title()).contains(QStringLiteral("new aten/cpu/abs entry")));
     QVERIFY(finished.wait(60000)); // the fake worker compiles nothing: the job fails and the cache stays as it was
     QCOMPARE(readText(root + "/aoti_eager/aten/cpu/abs.json"), readText(realCache() + "/aoti_eager/aten/cpu/abs.json"));
+}
+
+void TestGui::cutCellsShowAndCopyTheirText() {
+    MainWindow w;
+    w.resize(1024, 700);
+    w.show();
+    QVERIFY(openAndWait(w, realCache()));
+    // A position as people write it selects the entry there (the window's --select takes it too).
+    QVERIFY(w.selectEntry(QStringLiteral("aten/cpu/tril_indices#0")));
+    auto current = w.treeView()->currentIndex();
+    QCOMPARE(w.treeModel()->entryAt(w.filterProxy()->mapToSource(current)).op->name, std::string("tril_indices"));
+    auto name = current.siblingAtColumn(0);
+    auto full = name.data().toString();
+    QVERIFY2(full.contains(QStringLiteral("layout torch.strided")), qPrintable(full));
+    // At 1024x700 the name column is too narrow for the entry's arguments: the cell is cut, its tooltip the whole text.
+    auto* delegate = qobject_cast<FullTextDelegate*>(w.treeView()->itemDelegate());
+    QVERIFY(delegate);
+    QStyleOptionViewItem option;
+    option.initFrom(w.treeView()->viewport());
+    option.widget = w.treeView();
+    option.rect = w.treeView()->visualRect(name);
+    QVERIFY(delegate->isCut(option, name));
+    auto tip = delegate->toolTip(option, name);
+    QVERIFY2(tip.startsWith(full + QStringLiteral("\n\n")), qPrintable(tip)); // then the model's own: the kernel path
+    QVERIFY(tip.endsWith(name.data(Qt::ToolTipRole).toString()));
+    // A short name fits: the tooltip is the model's own (the op file's path).
+    auto op = name.parent();
+    option.rect = w.treeView()->visualRect(op);
+    QVERIFY(!delegate->isCut(option, op));
+    QCOMPARE(delegate->toolTip(option, op), op.data(Qt::ToolTipRole).toString());
+    // Ctrl+C copies the selected row's cells, tab-separated.
+    QApplication::clipboard()->clear();
+    w.treeView()->setFocus();
+    QTest::keyClick(w.treeView(), Qt::Key_C, Qt::ControlModifier);
+    auto copied = QApplication::clipboard()->text();
+    QVERIFY2(copied.startsWith(full + QLatin1Char('\t')), qPrintable(copied));
+    QVERIFY(copied.contains(QStringLiteral("\tok")));
+    // The details pane's values likewise (the arguments table, the library's rows).
+    auto* args = w.details()->argumentsView();
+    args->setCurrentItem(args->topLevelItem(0), 1);
+    QStringList cells;
+    for (int c = 0; c < args->columnCount(); ++c) cells << args->topLevelItem(0)->text(c);
+    QCOMPARE(selectedText(args), cells.join(QLatin1Char('\t'))); // rows are selected whole: the row's cells
+    QVERIFY(cells.contains(QStringLiteral("int 4")));
 }
 
 void TestGui::benchmarkPanel() {

@@ -1,4 +1,5 @@
 #include "ui/BenchPanel.h"
+#include "ui/ViewHelpers.h"
 
 #include "ui/BenchCharts.h"
 #include "ui/BenchHistory.h"
@@ -32,6 +33,8 @@ BenchPanel::BenchPanel(const QString& historyPath, QWidget* parent)
     proxy->setSourceModel(model_);
     proxy->setSortRole(BenchResultsModel::SortRole);
     table_->setModel(proxy);
+    polishView(table_);
+    polishView(historyView_);
     table_->setSortingEnabled(true);
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->horizontalHeader()->setStretchLastSection(true);

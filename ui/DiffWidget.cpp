@@ -1,4 +1,5 @@
 #include "ui/DiffWidget.h"
+#include "ui/ViewHelpers.h"
 
 #include <QBrush>
 #include <QColor>
@@ -26,7 +27,13 @@ DiffWidget::DiffWidget(QWidget* parent) : QWidget(parent) {
     table_->setObjectName(QStringLiteral("diffTable"));
     table_->setHeaderLabels({tr("Field"), tr("Left"), tr("Right")});
     table_->setAlternatingRowColors(true);
-    table_->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    polishView(table_);
+    // Long values are cut in their half of the width (the whole value in the tooltip, Ctrl+C copies it) instead of
+    // pushing the right-hand side out of sight.
+    table_->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    table_->header()->setSectionResizeMode(1, QHeaderView::Stretch);
+    table_->header()->setSectionResizeMode(2, QHeaderView::Stretch);
+    table_->setTextElideMode(Qt::ElideMiddle);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(verdict_);

@@ -1,4 +1,5 @@
 #include "ui/EntryDetailsWidget.h"
+#include "ui/ViewHelpers.h"
 
 #include "core/DispatchKeys.h"
 #include "core/FileUtil.h"
@@ -56,6 +57,7 @@ QTreeWidgetItem* tensorItem(const QString& label, const QString& kind, const Ten
 
 QTreeWidget* makeTree(const QStringList& headers) {
     auto* t = new QTreeWidget;
+    polishView(t);
     t->setHeaderLabels(headers);
     t->setRootIsDecorated(true);
     t->setAlternatingRowColors(true);

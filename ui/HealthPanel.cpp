@@ -1,4 +1,5 @@
 #include "ui/HealthPanel.h"
+#include "ui/ViewHelpers.h"
 
 #include "ui/FindingsModel.h"
 #include "ui/TreeExpansion.h"
@@ -42,6 +43,7 @@ HealthPanel::HealthPanel(QWidget* parent)
     view_->header()->setStretchLastSection(true);
     view_->header()->setResizeContentsPrecision(200);
     view_->setContextMenuPolicy(Qt::CustomContextMenu);
+    polishView(view_);
 
     auto* top = new QHBoxLayout;
     top->setContentsMargins(0, 0, 0, 0);
@@ -113,7 +115,7 @@ void HealthPanel::showGroups(ScanResultPtr result, FindingGroups groups) {
     expanded.restore(*view_, keyOf);
     QLocale locale;
     count_->setText(searching ? tr("%1 of %2 findings").arg(locale.toString(qulonglong(matched)), locale.toString(qulonglong(total)))
-                              : tr("%1 findings").arg(locale.toString(qulonglong(total))));
+                              : total == 1 ? tr("1 finding") : tr("%1 findings").arg(locale.toString(qulonglong(total))));
     view_->resizeColumnToContents(FindingsModel::SeverityColumn);
     view_->resizeColumnToContents(FindingsModel::RuleColumn);
     view_->resizeColumnToContents(FindingsModel::WhereColumn);
@@ -126,6 +128,7 @@ void HealthPanel::showContextMenu(const QPoint& pos) {
     if (!f) return;
     QMenu menu(this);
     menu.addAction(tr("&Go to entry"), this, [this, f] { emit findingActivated(f); });
+    addCopyAction(menu, view_);
     if (const Finding* one = model_->findingAt(proxy_->mapToSource(idx))) {
         menu.addAction(tr("&Copy finding"), this, [one] {
             QApplication::clipboard()->setText(QString::fromStdString(one->ruleId + " " + one->message));

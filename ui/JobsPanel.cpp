@@ -1,4 +1,5 @@
 #include "ui/JobsPanel.h"
+#include "ui/ViewHelpers.h"
 
 #include "core/FileLock.h"
 
@@ -107,6 +108,7 @@ double JobsModel::typicalSeconds() const {
 JobsPanel::JobsPanel(QWidget* parent) : QWidget(parent), model_(new JobsModel(this)), table_(new QTableView), log_(new QPlainTextEdit) {
     setObjectName(QStringLiteral("jobsPanel"));
     table_->setModel(model_);
+    polishView(table_);
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->horizontalHeader()->setStretchLastSection(true);
     table_->verticalHeader()->hide();

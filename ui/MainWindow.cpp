@@ -21,6 +21,7 @@
 #include "ui/LogPanel.h"
 #include "ui/ScanController.h"
 #include "ui/WorkloadPanel.h"
+#include "ui/ViewHelpers.h"
 #include "core/Prewarm.h"
 
 #include <QAction>
@@ -91,6 +92,7 @@ MainWindow::MainWindow(QWidget* parent)
     tree_->setAlternatingRowColors(true);
     tree_->setSelectionMode(QAbstractItemView::ExtendedSelection);
     tree_->setContextMenuPolicy(Qt::CustomContextMenu);
+    polishView(tree_);
     tree_->header()->setStretchLastSection(false);
     tree_->header()->setSectionResizeMode(CacheTreeModel::NameColumn, QHeaderView::Stretch);
     auto* left = new QWidget;
@@ -376,7 +378,22 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
     keepSelection_.clear();
 }
 
-bool MainWindow::selectEntry(const QString& entryKey) {
+bool MainWindow::selectEntry(const QString& entryKeyOrPosition) {
+    auto entryKey = entryKeyOrPosition;
+    // A position as people write it ("aten/cpu/abs#1", as ls shows it): the entry there now.
+    if (auto hash = entryKey.lastIndexOf(QLatin1Char('#')); hash > 0 && !entryKey.contains(QLatin1Char('@')) && result_) {
+        auto parts = entryKey.left(hash).split(QLatin1Char('/'));
+        bool ok = false;
+        int position = entryKey.mid(hash + 1).toInt(&ok);
+        if (ok && parts.size() == 3) {
+            forEachOp(result_->snapshot, [&](const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op) {
+                if (q(ns.name) == parts[0] && q(dev.name) == parts[1] && q(op.name) == parts[2] && position >= 0 &&
+                    position < int(op.entries.size())) {
+                    entryKey = q(entryId(ns.name, dev.name, op.name, op.entries[std::size_t(position)].key));
+                }
+            });
+        }
+    }
     auto src = model_->indexForEntryKey(entryKey);
     if (!src.isValid()) {
         src = model_->indexForEntryKey(entryKey.left(entryKey.indexOf(QLatin1Char('@')))); // gone: its op
@@ -724,6 +741,7 @@ void MainWindow::undoLastRemoval() {
 
 void MainWindow::showTreeContextMenu(const QPoint& pos) {
     QMenu menu(this);
+    addCopyAction(menu, tree_);
     menu.addActions(entryMenu_->actions());
     menu.exec(tree_->viewport()->mapToGlobal(pos));
 }

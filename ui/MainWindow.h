@@ -43,7 +43,8 @@ public:
     ~MainWindow() override;
 
     void openRoot(const QString& root);
-    bool selectEntry(const QString& entryKey); // "ns/device/op#index"
+    // "ns/device/op@<entry key>" (an identity), a position "ns/device/op#1" (the entry there now), or an op.
+    bool selectEntry(const QString& entryKeyOrPosition);
     void setDiffLeft();
     void compareWithLeft();
     void compareWithCache(const QString& otherRoot);

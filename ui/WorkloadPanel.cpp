@@ -1,4 +1,5 @@
 #include "ui/WorkloadPanel.h"
+#include "ui/ViewHelpers.h"
 
 #include <QChart>
 #include <QChartView>
@@ -31,6 +32,7 @@ WorkloadPanel::WorkloadPanel(QWidget* parent)
     prewarm_->setEnabled(false);
     prewarm_->setToolTip(tr("Compile the calls this recording missed into the open cache, so that the program's next run hits"));
     view_->setModel(model_);
+    polishView(view_);
     view_->setUniformRowHeights(true);
     view_->setAlternatingRowColors(true);
     view_->header()->setStretchLastSection(true);
