@@ -162,7 +162,20 @@ void TestGui::filterBox() {
     auto cpu = proxy->index(0, 0, proxy->index(0, 0));
     QCOMPARE(proxy->rowCount(cpu), 1); // only abs
     QCOMPARE(proxy->rowCount(proxy->index(0, 0, cpu)), 1);
-    w.filterEdit()->clear();
+    // How many of how many, each entry counted once however often the proxy asks about it.
+    QVERIFY(w.filterCountLabel()->isVisible());
+    QCOMPARE(w.filterCountLabel()->text(), QStringLiteral("1 of 6 entries shown"));
+    w.filterEdit()->setText(QStringLiteral("status:ok"));
+    QCOMPARE(w.filterCountLabel()->text(), QStringLiteral("5 of 6 entries shown"));
+    // Nothing matches: said, not a blank tree; Esc clears the filter.
+    w.filterEdit()->setText(QStringLiteral("dtype:float64"));
+    QCOMPARE(proxy->rowCount(), 0);
+    QVERIFY2(w.filterCountLabel()->text().startsWith(QStringLiteral("No entry matches")), qPrintable(w.filterCountLabel()->text()));
+    w.filterEdit()->setFocus();
+    QTest::keyClick(w.filterEdit(), Qt::Key_Escape);
+    QVERIFY(w.filterEdit()->text().isEmpty());
+    QVERIFY(!w.filterCountLabel()->isVisible());
+    cpu = proxy->index(0, 0, proxy->index(0, 0)); // the old index went with the rows the last filter removed
     QCOMPARE(proxy->rowCount(cpu), 5);
 }
 

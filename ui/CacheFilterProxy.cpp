@@ -15,6 +15,8 @@ void CacheFilterProxy::setFilterText(const QString& text) {
     auto q = FilterQuery::parse(text);
     emit filterErrors(q.errors);
     query_ = std::move(q);
+    seen_.clear();
+    accepted_ = 0;
     invalidateRowsFilter();
 }
 
@@ -45,7 +47,16 @@ bool CacheFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& source
     if (query_.needsText) {
         s.searchText = idx.data(CacheTreeModel::SearchTextRole).toString();
     }
-    return matches(query_, s);
+    bool accepted = matches(query_, s);
+    if (accepted) {
+        auto id = std::size_t(idx.internalId());
+        if (seen_.size() <= id) seen_.resize(std::max<std::size_t>(id + 1, model->rowCount() ? std::size_t(1) << 10 : 1), 0);
+        if (!seen_[id]) {
+            seen_[id] = 1;
+            ++accepted_;
+        }
+    }
+    return accepted;
 }
 
 } // namespace aotiscope::ui

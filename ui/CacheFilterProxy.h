@@ -6,6 +6,8 @@
 
 #include <QSortFilterProxyModel>
 
+#include <vector>
+
 namespace aotiscope::ui {
 
 class CacheFilterProxy : public QSortFilterProxyModel {
@@ -14,6 +16,9 @@ public:
     explicit CacheFilterProxy(QObject* parent = nullptr);
     void setFilterText(const QString& text);
     const FilterQuery& query() const { return query_; }
+    // Entries (and entry-less ops) the filter let through so far; complete once every row was mapped (the window
+    // expands the whole tree while filtering). Counted once each, however often Qt asks about a row.
+    std::size_t acceptedLeaves() const { return accepted_; }
 
 signals:
     void filterErrors(const QStringList& errors);
@@ -23,6 +28,8 @@ protected:
 
 private:
     FilterQuery query_;
+    mutable std::vector<char> seen_; // by tree node: judged and accepted
+    mutable std::size_t accepted_ = 0;
 };
 
 } // namespace aotiscope::ui

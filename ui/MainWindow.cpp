@@ -79,7 +79,15 @@ MainWindow::MainWindow(QWidget* parent)
     filter_ = new QLineEdit;
     filter_->setObjectName(QStringLiteral("filterEdit"));
     filter_->setClearButtonEnabled(true);
+    auto* clearFilter = new QAction(filter_);
+    clearFilter->setShortcut(Qt::Key_Escape);
+    clearFilter->setShortcutContext(Qt::WidgetShortcut);
+    connect(clearFilter, &QAction::triggered, filter_, &QLineEdit::clear);
+    filter_->addAction(clearFilter);
     filter_->setPlaceholderText(tr("Filter: words, or status:error device:cuda dtype:float16 op:add* rule:AOTI001 kind:tensor_list"));
+    filterCount_ = new QLabel;
+    filterCount_->setObjectName(QStringLiteral("filterCount"));
+    filterCount_->hide();
     filterError_ = new QLabel;
     filterError_->setStyleSheet(QStringLiteral("color: #b22222"));
     filterError_->hide();
@@ -100,6 +108,7 @@ MainWindow::MainWindow(QWidget* parent)
     leftLayout->setContentsMargins(0, 0, 0, 0);
     leftLayout->addWidget(filter_);
     leftLayout->addWidget(filterError_);
+    leftLayout->addWidget(filterCount_);
     leftLayout->addWidget(tree_, 1);
 
     details_ = new EntryDetailsWidget;
@@ -178,6 +187,7 @@ MainWindow::MainWindow(QWidget* parent)
         if (!text.isEmpty()) tree_->expandAll();
         else if (filtering_) unfiltered_.restore(*tree_, treeRowKey);
         filtering_ = !text.isEmpty();
+        showFilterCount();
     });
     connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::onCurrentChanged);
     connect(tree_, &QTreeView::customContextMenuRequested, this, &MainWindow::showTreeContextMenu);
@@ -315,6 +325,21 @@ void MainWindow::createActions() {
     view->addAction(tr("D&iff"), this, [this] { tabs_->setCurrentWidget(diff_); })->setShortcut(QKeySequence(Qt::ALT | Qt::Key_2));
 }
 
+void MainWindow::showFilterCount() {
+    if (!filtering_ || !result_) {
+        filterCount_->hide();
+        return;
+    }
+    QLocale locale;
+    auto shown = proxy_->acceptedLeaves();
+    auto total = result_->snapshot.entryCount();
+    filterCount_->setText(shown == 0 ? tr("No entry matches “%1” (of %2 entries): clear the filter with Esc")
+                                           .arg(filter_->text().toHtmlEscaped(), locale.toString(qulonglong(total)))
+                                     : tr("%1 of %2 entries shown").arg(locale.toString(qulonglong(shown)), locale.toString(qulonglong(total))));
+    filterCount_->setStyleSheet(shown == 0 ? QStringLiteral("font-weight: bold") : QString());
+    filterCount_->show();
+}
+
 void MainWindow::openRoot(const QString& root) {
     auto clean = QFileInfo(root).absoluteFilePath();
     keepSelection_.clear();
@@ -337,6 +362,7 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
     result_ = result;
     model_->setResult(result_);
     health_->setResult(result_);
+    if (filtering_) proxy_->setFilterText(filter_->text()); // judged again on the new rows, counted afresh
     // While libraries are inspected the bar turns busy: that phase reports no fraction.
     progress_->setRange(0, result_->librariesInspected ? 1000 : 0);
     progress_->setVisible(!result_->librariesInspected);
@@ -362,8 +388,10 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
                               .arg(result_->snapshot.scanSeconds + result_->lintSeconds, 0, 'f', 2) +
                           (result_->librariesInspected ? QString() : tr(" · inspecting libraries…")));
     }
-    if (sameRoot) expanded.restore(*tree_, treeRowKey);
+    if (filtering_) tree_->expandAll();
+    else if (sameRoot) expanded.restore(*tree_, treeRowKey);
     else tree_->expandToDepth(1); // a new root: its namespaces and devices
+    showFilterCount();
     // Measuring every row's text costs a stall on big caches: size the columns from the first rows only.
     if (result_->snapshot.opCount() < 2000) {
         for (int c = CacheTreeModel::EntriesColumn; c < CacheTreeModel::ColumnCount; ++c) {

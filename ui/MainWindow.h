@@ -89,6 +89,7 @@ public:
     CacheFilterProxy* filterProxy() const { return proxy_; }
     QTreeView* treeView() const { return tree_; }
     QLineEdit* filterEdit() const { return filter_; }
+    QLabel* filterCountLabel() const { return filterCount_; }
     EntryDetailsWidget* details() const { return details_; }
     DiffWidget* diffView() const { return diff_; }
     HealthPanel* health() const { return health_; }
@@ -109,6 +110,7 @@ protected:
 
 private:
     void createActions();
+    void showFilterCount();
     void onScanFinished(ScanResultPtr result);
     void onCurrentChanged();
     void showTreeContextMenu(const QPoint& pos);
@@ -131,6 +133,7 @@ private:
     QTreeView* tree_;
     QLineEdit* filter_;
     QLabel* filterError_;
+    QLabel* filterCount_; // "12 of 100,000 entries shown", or that nothing matches
     EntryDetailsWidget* details_;
     DiffWidget* diff_;
     QTabWidget* tabs_;
