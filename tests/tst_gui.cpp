@@ -2,6 +2,8 @@
 // runs diffs, follows findings, and rescans by itself when the cache changes.
 #include "TestSupport.h"
 #include "core/CacheScanner.h"
+#include "core/HostInfo.h"
+#include "core/Rules.h"
 #include "ui/CacheFilterProxy.h"
 #include "ui/CacheTreeModel.h"
 #include "ui/DiffWidget.h"
@@ -44,6 +46,8 @@
 #include <QTreeView>
 #include <QTreeWidget>
 #include <QtTest>
+#include <QMenuBar>
+#include <QDialog>
 #include <QHelpEvent>
 #include <QClipboard>
 #include <QToolTip>
@@ -116,6 +120,7 @@ private slots:
     void newEntryDialogCompiles();
     void workloadPanel();
     void cutCellsShowAndCopyTheirText();
+    void helpMenu();
     void benchmarkPanel();
     void benchmarkWithoutHistory();
     void benchmarkAllEntries();
@@ -704,6 +709,42 @@ void TestGui::cutCellsShowAndCopyTheirText() {
     for (int c = 0; c < args->columnCount(); ++c) cells << args->topLevelItem(0)->text(c);
     QCOMPARE(selectedText(args), cells.join(QLatin1Char('\t'))); // rows are selected whole: the row's cells
     QVERIFY(cells.contains(QStringLiteral("int 4")));
+}
+
+void TestGui::helpMenu() {
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, realCache()));
+    QMenu* help = nullptr;
+    for (auto* a : w.menuBar()->actions()) {
+        if (a->text() == QStringLiteral("&Help")) help = a->menu();
+    }
+    QVERIFY(help);
+    auto trigger = [&](const QString& text) {
+        for (auto* a : help->actions()) {
+            if (a->text() == text) a->trigger();
+        }
+    };
+    // Every rule, with the PyTorch behaviour behind it, as `aotiscope-cli rules` lists them.
+    trigger(QStringLiteral("Health &rules"));
+    auto* rules = w.findChild<QDialog*>(QStringLiteral("rulesReference"));
+    QVERIFY(rules && rules->isVisible());
+    auto* table = rules->findChild<QTableWidget*>();
+    QCOMPARE(table->rowCount(), int(aotiscope::allRules().size()));
+    QCOMPARE(table->item(0, 0)->text(), QStringLiteral("AOTI001"));
+    QVERIFY(!table->item(0, 3)->text().isEmpty());
+    // The facts the cache was judged against: this CPU and this torch.
+    trigger(QStringLiteral("This &machine"));
+    auto* host = w.findChild<QDialog*>(QStringLiteral("hostSummary"));
+    QVERIFY(host);
+    QStringList values;
+    auto* facts = host->findChild<QTableWidget*>();
+    for (int r = 0; r < facts->rowCount(); ++r) values << facts->item(r, 0)->text() + QLatin1Char('=') + facts->item(r, 1)->text();
+    auto joined = values.join(QLatin1Char('\n'));
+    QVERIFY2(joined.contains(QStringLiteral("CPU=") + QString::fromStdString(aotiscope::HostInfo::detect().cpuModel)), qPrintable(joined));
+    QVERIFY(joined.contains(QStringLiteral("torch=2.13")));
+    trigger(QStringLiteral("&About AOTIScope"));
+    QVERIFY(w.findChild<QDialog*>(QStringLiteral("about")));
 }
 
 void TestGui::benchmarkPanel() {

@@ -22,6 +22,7 @@
 #include "ui/ScanController.h"
 #include "ui/WorkloadPanel.h"
 #include "ui/ViewHelpers.h"
+#include "ui/HelpDialogs.h"
 #include "core/Prewarm.h"
 
 #include <QAction>
@@ -323,6 +324,11 @@ void MainWindow::createActions() {
     }
     view->addAction(tr("&Details"), this, [this] { tabs_->setCurrentWidget(details_); })->setShortcut(QKeySequence(Qt::ALT | Qt::Key_1));
     view->addAction(tr("D&iff"), this, [this] { tabs_->setCurrentWidget(diff_); })->setShortcut(QKeySequence(Qt::ALT | Qt::Key_2));
+
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("Health &rules"), this, [this] { showRulesReference(this); })->setShortcut(QKeySequence::HelpContents);
+    help->addAction(tr("This &machine"), this, [this] { showHostSummary(this, result_ ? &result_->host : nullptr); });
+    help->addAction(tr("&About AOTIScope"), this, [this] { showAbout(this, result_ ? &result_->host : nullptr); });
 }
 
 void MainWindow::showFilterCount() {
