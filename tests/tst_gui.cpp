@@ -121,6 +121,7 @@ private slots:
     void workloadPanel();
     void cutCellsShowAndCopyTheirText();
     void helpMenu();
+    void exportsAsTheCliDoes();
     void benchmarkPanel();
     void benchmarkWithoutHistory();
     void benchmarkAllEntries();
@@ -745,6 +746,41 @@ void TestGui::helpMenu() {
     QVERIFY(joined.contains(QStringLiteral("torch=2.13")));
     trigger(QStringLiteral("&About AOTIScope"));
     QVERIFY(w.findChild<QDialog*>(QStringLiteral("about")));
+}
+
+void TestGui::exportsAsTheCliDoes() {
+    // The window's exports are the CLI's documents, byte for byte, on the same cache.
+    QTemporaryDir tmp;
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, realCache()));
+    auto root = QString::fromStdString(realCache());
+    struct Case {
+        MainWindow::ExportKind kind;
+        const char* file;
+        QStringList cli;
+    };
+    const Case cases[] = {
+        {MainWindow::ExportKind::Entries, "entries.json", {QStringLiteral("export")}},
+        {MainWindow::ExportKind::Entries, "entries.csv", {QStringLiteral("export"), QStringLiteral("--format"), QStringLiteral("csv")}},
+        {MainWindow::ExportKind::Findings, "findings.json", {QStringLiteral("lint"), QStringLiteral("--json")}},
+        {MainWindow::ExportKind::Findings, "findings.csv", {QStringLiteral("lint"), QStringLiteral("--format"), QStringLiteral("csv")}},
+    };
+    for (const auto& c : cases) {
+        auto path = tmp.filePath(QString::fromLatin1(c.file));
+        QSignalSpy done(&w, &MainWindow::exported);
+        w.exportTo(path, c.kind);
+        QVERIFY(done.wait(30000));
+        QCOMPARE(done.at(0).at(1).toString(), QString());
+        auto cli = runCli(c.cli + QStringList{QStringLiteral("--root"), root});
+        QCOMPARE(QString::fromStdString(readText(path.toStdString())), QString::fromUtf8(cli.out));
+    }
+    QVERIFY(QString::fromStdString(readText(tmp.filePath(QStringLiteral("findings.csv")).toStdString())).contains(QStringLiteral("error,AOTI023,")));
+    // A folder that cannot be written: said, nothing lost.
+    QSignalSpy failed(&w, &MainWindow::exported);
+    w.exportTo(QStringLiteral("/nonexistent/dir/x.json"), MainWindow::ExportKind::Entries);
+    QVERIFY(failed.wait(30000));
+    QVERIFY(failed.at(0).at(1).toString().contains(QStringLiteral("cannot write /nonexistent/dir/x.json")));
 }
 
 void TestGui::benchmarkPanel() {

@@ -24,6 +24,8 @@
 #include "ui/ViewHelpers.h"
 #include "ui/HelpDialogs.h"
 #include "core/Prewarm.h"
+#include "core/CsvExport.h"
+#include "core/DispatchKeys.h"
 
 #include <QAction>
 #include <QApplication>
@@ -53,6 +55,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fstream>
 #include <map>
 #include <cstdlib>
 #include <set>
@@ -251,6 +254,14 @@ void MainWindow::createActions() {
     file->addSeparator();
     auto* compareCache = file->addAction(tr("&Compare with cache…"), this, &MainWindow::chooseCompareRoot);
     compareCache->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    file->addSeparator();
+    for (auto [title, kind] : {std::pair{tr("E&xport entries…"), ExportKind::Entries}, std::pair{tr("Export &findings…"), ExportKind::Findings}}) {
+        file->addAction(title, this, [this, kind = kind] {
+            auto path = QFileDialog::getSaveFileName(this, tr("Export"), QString(), tr("JSON (*.json);;CSV (*.csv)"));
+            if (!path.isEmpty()) exportTo(path, kind);
+        });
+    }
+    file->addSeparator();
     file->addAction(tr("&New entry…"), this, &MainWindow::newEntry)->setShortcut(QKeySequence::New);
     file->addAction(tr("Recompile everything &stale"), this, &MainWindow::recompileStale)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B));
     file->addAction(tr("&Prune orphan libraries…"), this, &MainWindow::pruneOrphans)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
@@ -852,6 +863,38 @@ void MainWindow::dropEvent(QDropEvent* event) {
         }
     }
     statusBar()->showMessage(tr("Drop a cache folder (the one holding aoti_eager/) or a recording (.jsonl)"), 4000);
+}
+
+void MainWindow::exportTo(const QString& path, ExportKind kind) {
+    if (!result_) {
+        emit exported(path, tr("no cache is open"));
+        return;
+    }
+    QPointer<MainWindow> self(this);
+    auto result = result_;
+    (void)QtConcurrent::run([self, result, path, kind] {
+        QString error;
+        std::ofstream out(path.toStdString());
+        bool csv = path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive);
+        if (!out) {
+            error = tr("cannot write %1").arg(path);
+        } else if (kind == ExportKind::Entries) {
+            auto j = entriesToJson(result->snapshot, result->findings, "", KeySetNaming(result->host.torchVersion()));
+            if (csv) writeEntriesCsv(out, j);
+            else out << j.dump(2) << "\n";
+        } else if (csv) {
+            writeFindingsCsv(out, result->snapshot, result->findings);
+        } else {
+            writeLintJson(out, result->snapshot, result->findings, torchToJson(result->host));
+        }
+        if (error.isEmpty() && !out.flush()) error = tr("writing %1 failed").arg(path);
+        QMetaObject::invokeMethod(self.data(), [self, path, error] {
+            if (!self) return;
+            self->statusBar()->showMessage(error.isEmpty() ? tr("Exported to %1").arg(path) : error, 6000);
+            if (!error.isEmpty()) spdlog::warn("{}", error.toStdString());
+            emit self->exported(path, error);
+        }, Qt::QueuedConnection);
+    });
 }
 
 void MainWindow::openRecording(const QString& path) {

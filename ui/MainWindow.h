@@ -71,6 +71,10 @@ public:
     // the calls left alone and why go to the log. Returns how many jobs were queued.
     int prewarm(const WorkloadPtr& workload);
     WorkloadPanel* workload() const { return workload_; }
+    // File > Export entries / findings: JSON (as `export --json`, `lint --json`) or CSV (as `--format csv`) by the
+    // file's suffix, written off the GUI thread; exported() follows.
+    enum class ExportKind { Entries, Findings };
+    void exportTo(const QString& path, ExportKind kind);
     // Loads the selected entries' libraries (every entry when none is selected) as PyTorch does, in the isolated
     // worker off the GUI thread; each outcome goes to the log, the summary to the status bar and verifyFinished.
     void verifySelected();
@@ -102,6 +106,7 @@ signals:
     void cacheCompared();
     void verifyFinished(int loaded, int total, const QStringList& failures);
     void editApplied(const QString& trashId, const QStringList& errors);
+    void exported(const QString& path, const QString& error); // error empty: written
 
 protected:
     void closeEvent(QCloseEvent* event) override;

@@ -9,6 +9,7 @@
 #include "core/CacheEditor.h"
 #include "core/CacheLocator.h"
 #include "core/CompileJobs.h"
+#include "core/CsvExport.h"
 #include "core/FileLock.h"
 #include "core/Prewarm.h"
 #include "core/Recording.h"
@@ -212,6 +213,8 @@ int cmdLint(const CliOptions& o, std::ostream& out, std::ostream& err) {
     auto counts = countFindings(l->findings);
     if (o.json) {
         writeLintJson(out, l->snap, l->findings, torchToJson(l->host));
+    } else if (o.format == "csv") {
+        writeFindingsCsv(out, l->snap, l->findings);
     } else {
         for (const auto& f : l->findings) {
             auto where = f.op.empty() ? fmt::format("{}/{}", f.ns, f.device) : fmt::format("{}/{}/{}", f.ns, f.device, f.op);
@@ -226,20 +229,6 @@ int cmdLint(const CliOptions& o, std::ostream& out, std::ostream& err) {
         }
     }
     return counts.error > 0 ? kExitFindings : 0;
-}
-
-std::string csvField(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) {
-        return s;
-    }
-    std::string q = "\"";
-    for (char c : s) {
-        q += c;
-        if (c == '"') {
-            q += '"';
-        }
-    }
-    return q + "\"";
 }
 
 int cmdExport(const CliOptions& o, std::ostream& out, std::ostream& err) {
@@ -262,30 +251,7 @@ int cmdExport(const CliOptions& o, std::ostream& out, std::ostream& err) {
         printJson(*dest, j);
         return 0;
     }
-    *dest << "namespace,device,op,entry,args,kernel_path,library_exists,library_bytes,library_mtime,cpu_isa,compute_capability,status,findings\n";
-    for (const auto& op : j["ops"]) {
-        for (const auto& e : op["entries"]) {
-            std::string args;
-            for (const auto& a : e["args"]) {
-                args += (args.empty() ? "" : "; ") + a["summary"].get<std::string>();
-            }
-            std::string status = "ok";
-            for (const auto& f : e["findings"]) {
-                auto s = f["severity"].get<std::string>();
-                if (s == "error" || (s == "warning" && status != "error") || (s == "info" && status == "ok")) {
-                    status = s;
-                }
-            }
-            const json lib = e.value("library", json::object());
-            *dest << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csvField(op["namespace"].get<std::string>()),
-                                 csvField(op["device"].get<std::string>()), csvField(op["op"].get<std::string>()),
-                                 e["index"].get<int>(), csvField(args),
-                                 csvField(e["kernel_path"].is_string() ? e["kernel_path"].get<std::string>() : ""),
-                                 lib.value("exists", false) ? "true" : "false", lib.value("size", std::uint64_t(0)),
-                                 lib.value("mtime", std::int64_t(0)), csvField(lib.value("cpu_isa", std::string())),
-                                 csvField(lib.value("compute_capability", std::string())), status, e["findings"].size());
-        }
-    }
+    writeEntriesCsv(*dest, j);
     return 0;
 }
 

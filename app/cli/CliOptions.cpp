@@ -63,7 +63,7 @@ options:
   --no-inspection-cache
                       read every library's ELF header again instead of reusing what an earlier run
                       found for the unchanged file (kept in ~/.cache/aotiscope)
-  --format json|csv   export format
+  --format json|csv   export format; lint --format csv: the findings as CSV
   -o, --output FILE   export: write to FILE instead of stdout; record: the recording (run.jsonl)
   -n, --dry-run       removals: print the plan (what goes, how many bytes) and change nothing
   --entry N|KEY       rm, compile, bench: an entry by position (N, as ls shows it) or by its entry_key
