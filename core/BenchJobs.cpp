@@ -195,7 +195,10 @@ std::vector<BenchOutcome> runBenchJobs(const std::vector<BenchJob>& jobs, const 
                     spdlog::info("{}", message);
                     onEvent(job, {{"event", "log"}, {"message", message}});
                 });
-                if (!chosen->note.empty()) spdlog::info("{}", chosen->note);
+                if (!chosen->note.empty()) {
+                    spdlog::info("{}", chosen->note);
+                    started = Clock::now(); // building the worker is not the job's time, nor part of its time limit
+                }
                 spdlog::debug("{}", describe(*chosen));
             }
             if (!chosen->error.empty()) {

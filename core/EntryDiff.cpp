@@ -1,5 +1,7 @@
 #include "core/EntryDiff.h"
 
+#include "core/JsonReport.h"
+
 #include "core/EntryGuard.h"
 #include "core/TorchNames.h"
 
@@ -151,8 +153,10 @@ CacheDiff diffCaches(const CacheSnapshot& left, const CacheSnapshot& right) {
             for (const auto& dev : ns.devices) {
                 for (const auto& op : dev.ops()) {
                     for (const auto& e : op.entries) {
+                        std::string summary;
+                        for (const auto& a : e.args) summary += (summary.empty() ? "" : ", ") + describeArg(a);
                         m.emplace(Key{ns.name, dev.name, op.name, entryGuardKey(e)},
-                                  std::pair{EntryLocation{ns.name, dev.name, op.name, e.index}, &e});
+                                  std::pair{EntryLocation{ns.name, dev.name, op.name, e.index, e.key, summary}, &e});
                     }
                 }
             }
@@ -168,8 +172,13 @@ CacheDiff diffCaches(const CacheSnapshot& left, const CacheSnapshot& right) {
         } else if (loc.second->kernelPath != it->second.second->kernelPath ||
                    unknownText(loc.second->unknown) != unknownText(it->second.second->unknown)) {
             d.changed.emplace_back(loc.first, it->second.first);
+            const auto &a = *loc.second, &b = *it->second.second;
+            d.changeReasons.push_back(a.kernelPath != b.kernelPath
+                                          ? fmt::format("kernel_path {} -> {}", a.kernelPath.value_or("(none)"), b.kernelPath.value_or("(none)"))
+                                          : fmt::format("fields PyTorch does not read differ: {} -> {}", unknownText(a.unknown), unknownText(b.unknown)));
         } else {
             ++d.unchanged;
+            ++d.unchangedByOp[fmt::format("{}/{}/{}", loc.first.ns, loc.first.device, loc.first.op)];
         }
     }
     for (const auto& [key, loc] : r) {

@@ -2,6 +2,7 @@
 // Guard-relevant fields come first, in the order PyTorch's matcher compares them.
 #pragma once
 
+#include <map>
 #include "core/CacheModel.h"
 
 #include <string>
@@ -28,6 +29,8 @@ EntryDiff diffEntries(const Entry& left, const Entry& right, bool sameOpFile);
 struct EntryLocation {
     std::string ns, device, op;
     int entry = -1;
+    std::string key;     // the entry's identity in its cache
+    std::string summary; // its arguments in words: "tensor float32[4, 8] cpu, scalar int 2"
 };
 
 struct CacheDiff {
@@ -35,7 +38,9 @@ struct CacheDiff {
     std::vector<EntryLocation> removed;  // in the left cache only
     // Same op and guards, different kernel_path or unknown fields: (left, right)
     std::vector<std::pair<EntryLocation, EntryLocation>> changed;
+    std::vector<std::string> changeReasons; // per changed pair: "kernel_path lib/a.so -> lib/b.so", ...
     std::size_t unchanged = 0;
+    std::map<std::string, std::size_t> unchangedByOp; // "ns/device/op" -> entries equal on both sides
 };
 
 CacheDiff diffCaches(const CacheSnapshot& left, const CacheSnapshot& right);

@@ -97,7 +97,11 @@ void TestDiff::wholeCaches() {
     QCOMPARE(d.added[0].op, std::string("abs"));
     QCOMPARE(d.changed.size(), 1u);
     QCOMPARE(d.changed[0].first.op, std::string("add.Tensor"));
+    QVERIFY2(d.changeReasons[0].find("-> lib/x") != std::string::npos, d.changeReasons[0].c_str());
+    QCOMPARE(d.added[0].summary, std::string("tensor float32[5, 8] cpu"));
+    QVERIFY(!d.added[0].key.empty());
     QCOMPARE(d.unchanged, 3u);
+    QCOMPARE(d.unchangedByOp.at("aten/cpu/abs"), 1u);
 }
 
 QTEST_GUILESS_MAIN(TestDiff)

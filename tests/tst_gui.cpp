@@ -221,6 +221,34 @@ void TestGui::cacheDiff() {
     QVERIFY(compared.wait(60000));
     QVERIFY2(w.diffView()->verdictLabel()->text().contains(QStringLiteral("0 added, 1 removed, 0 changed, 5 unchanged")),
              qPrintable(w.diffView()->verdictLabel()->text()));
+    // Rows by op, each entry with its arguments; the removed one opens in the tree.
+    auto* table = w.diffView()->table();
+    QCOMPARE(table->topLevelItemCount(), 1);
+    QCOMPARE(table->topLevelItem(0)->text(0), QStringLiteral("aten/cpu/tril_indices  (1 removed, 0 unchanged)"));
+    auto* removed = table->topLevelItem(0)->child(0);
+    QVERIFY2(removed->text(1).contains(QStringLiteral("#0  scalar int 4")), qPrintable(removed->text(1)));
+    emit table->itemActivated(removed, 0);
+    QCOMPARE(w.treeModel()->entryAt(w.filterProxy()->mapToSource(w.treeView()->currentIndex())).op->name, std::string("tril_indices"));
+
+    // A changed library: paired with its reason; opening it shows both entries side by side.
+    auto addJson = readText(other + "/aoti_eager/aten/cpu/add.Tensor.json");
+    writeText(other + "/aoti_eager/aten/cpu/add.Tensor.json", addJson.replace(addJson.find("\"kernel_path\": \"lib/"), 20, "\"kernel_path\": \"lib/x"));
+    QSignalSpy again(&w, &MainWindow::cacheCompared);
+    w.compareWithCache(QString::fromStdString(other));
+    QVERIFY(again.wait(60000));
+    QTreeWidgetItem* changed = nullptr;
+    for (int i = 0; i < table->topLevelItemCount(); ++i) {
+        if (table->topLevelItem(i)->text(0).startsWith(QStringLiteral("aten/cpu/add.Tensor  (1 changed"))) changed = table->topLevelItem(i)->child(0);
+    }
+    QVERIFY(changed);
+    QVERIFY2(changed->toolTip(0).startsWith(QStringLiteral("kernel_path lib/")) && changed->toolTip(0).contains(QStringLiteral("-> lib/x")),
+             qPrintable(changed->toolTip(0)));
+    emit table->itemActivated(changed, 0);
+    auto* pair = w.findChild<QDialog*>(QStringLiteral("cacheDiffEntry"));
+    QVERIFY(pair && pair->isVisible());
+    auto* view = pair->findChild<DiffWidget*>();
+    QVERIFY2(view->verdictLabel()->text().contains(QStringLiteral("identical guards")) || view->verdictLabel()->text().contains(QStringLiteral("kernel")),
+             qPrintable(view->verdictLabel()->text()));
 }
 
 void TestGui::healthPanelSelectsEntry() {

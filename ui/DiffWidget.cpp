@@ -1,6 +1,8 @@
 #include "ui/DiffWidget.h"
 #include "ui/ViewHelpers.h"
 
+#include <map>
+
 #include <QBrush>
 #include <QColor>
 #include <QHeaderView>
@@ -12,9 +14,6 @@ namespace aotiscope::ui {
 
 namespace {
 QString q(const std::string& s) { return QString::fromStdString(s); }
-QString where(const EntryLocation& l) {
-    return QStringLiteral("%1/%2/%3 #%4").arg(q(l.ns), q(l.device), q(l.op)).arg(l.entry);
-}
 } // namespace
 
 DiffWidget::DiffWidget(QWidget* parent) : QWidget(parent) {
@@ -34,6 +33,10 @@ DiffWidget::DiffWidget(QWidget* parent) : QWidget(parent) {
     table_->header()->setSectionResizeMode(1, QHeaderView::Stretch);
     table_->header()->setSectionResizeMode(2, QHeaderView::Stretch);
     table_->setTextElideMode(Qt::ElideMiddle);
+    connect(table_, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item) {
+        auto change = item->data(0, ChangeRole).toString();
+        if (!change.isEmpty()) emit cacheEntryActivated(change, item->data(0, LeftIdRole).toString(), item->data(0, RightIdRole).toString());
+    });
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(verdict_);
@@ -71,22 +74,52 @@ void DiffWidget::showEntryDiff(const QString& leftTitle, const QString& rightTit
 
 void DiffWidget::showCacheDiff(const QString& leftRoot, const QString& rightRoot, const CacheDiff& diff) {
     table_->clear();
-    table_->setHeaderLabels({tr("Change"), leftRoot, rightRoot});
+    table_->setHeaderLabels({tr("Op / change"), leftRoot, rightRoot});
     table_->setRootIsDecorated(true);
-    verdict_->setText(tr("<b>%1 added, %2 removed, %3 changed, %4 unchanged entries</b> (matched by op and guard fields)")
+    verdict_->setText(tr("<b>%1 added, %2 removed, %3 changed, %4 unchanged entries</b> (matched by op and guard fields; "
+                         "double-click a row to see it)")
                           .arg(diff.added.size()).arg(diff.removed.size()).arg(diff.changed.size()).arg(diff.unchanged));
-    auto section = [&](const QString& title, const QColor& color) {
-        auto* item = new QTreeWidgetItem(QStringList{title});
-        item->setForeground(0, QBrush(color));
-        table_->addTopLevelItem(item);
-        return item;
+    // One row per op either side has, its entries under it: the ops both caches hold side by side.
+    struct OpRows {
+        QTreeWidgetItem* item = nullptr;
+        int added = 0, removed = 0, changed = 0;
     };
-    auto* added = section(tr("added (%1)").arg(diff.added.size()), QColor(0, 128, 0));
-    for (const auto& a : diff.added) added->addChild(new QTreeWidgetItem(QStringList{tr("added"), QString(), where(a)}));
-    auto* removed = section(tr("removed (%1)").arg(diff.removed.size()), QColor(178, 34, 34));
-    for (const auto& r : diff.removed) removed->addChild(new QTreeWidgetItem(QStringList{tr("removed"), where(r), QString()}));
-    auto* changed = section(tr("changed (%1)").arg(diff.changed.size()), QColor(184, 134, 11));
-    for (const auto& [l, r] : diff.changed) changed->addChild(new QTreeWidgetItem(QStringList{tr("library or fields"), where(l), where(r)}));
+    std::map<QString, OpRows> ops;
+    auto opName = [](const EntryLocation& l) { return QStringLiteral("%1/%2/%3").arg(q(l.ns), q(l.device), q(l.op)); };
+    auto id = [](const EntryLocation& l) { return q(entryId(l.ns, l.device, l.op, l.key)); };
+    auto side = [](const EntryLocation& l) { return QStringLiteral("#%1  %2").arg(l.entry).arg(q(l.summary)); };
+    auto add = [&](const EntryLocation& any, const QString& change, const EntryLocation* left, const EntryLocation* right,
+                   const QString& reason, const QColor& color) {
+        auto& op = ops[opName(any)];
+        if (!op.item) op.item = new QTreeWidgetItem(QStringList{opName(any)});
+        (change == QLatin1String("added") ? op.added : change == QLatin1String("removed") ? op.removed : op.changed)++;
+        auto* row = new QTreeWidgetItem(QStringList{change, left ? side(*left) : QString(), right ? side(*right) : QString()});
+        row->setForeground(0, QBrush(color));
+        row->setData(0, ChangeRole, change);
+        row->setData(0, LeftIdRole, left ? id(*left) : QString());
+        row->setData(0, RightIdRole, right ? id(*right) : QString());
+        if (!reason.isEmpty()) {
+            for (int c = 0; c < 3; ++c) row->setToolTip(c, reason);
+        }
+        op.item->addChild(row);
+    };
+    for (const auto& a : diff.added) add(a, QStringLiteral("added"), nullptr, &a, tr("only in %1").arg(rightRoot), QColor(0, 128, 0));
+    for (const auto& r : diff.removed) add(r, QStringLiteral("removed"), &r, nullptr, tr("only in %1").arg(leftRoot), QColor(178, 34, 34));
+    for (std::size_t i = 0; i < diff.changed.size(); ++i) {
+        const auto& [l, r] = diff.changed[i];
+        add(l, QStringLiteral("changed"), &l, &r, i < diff.changeReasons.size() ? q(diff.changeReasons[i]) : QString(), QColor(184, 134, 11));
+    }
+    for (auto& [name, op] : ops) {
+        auto same = diff.unchangedByOp.contains(name.toStdString()) ? diff.unchangedByOp.at(name.toStdString()) : 0;
+        QStringList parts;
+        if (op.added) parts << tr("%1 added").arg(op.added);
+        if (op.removed) parts << tr("%1 removed").arg(op.removed);
+        if (op.changed) parts << tr("%1 changed").arg(op.changed);
+        parts << tr("%1 unchanged").arg(same);
+        op.item->setText(0, QStringLiteral("%1  (%2)").arg(name, parts.join(QStringLiteral(", "))));
+        table_->addTopLevelItem(op.item);
+    }
+    if (ops.empty()) table_->addTopLevelItem(new QTreeWidgetItem(QStringList{tr("The caches hold the same entries")}));
     table_->expandAll();
 }
 

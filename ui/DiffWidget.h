@@ -21,6 +21,14 @@ public:
     QLabel* verdictLabel() const { return verdict_; }
     QTreeWidget* table() const { return table_; }
 
+    // Data of a cache diff's entry rows: what changed ("added", "removed", "changed") and each side's identity
+    // ("aten/cpu/abs@<key>", empty on the side that lacks it).
+    static constexpr int ChangeRole = Qt::UserRole + 1, LeftIdRole = Qt::UserRole + 2, RightIdRole = Qt::UserRole + 3;
+
+signals:
+    // A cache diff's entry row was double-clicked (or Enter): the window shows it.
+    void cacheEntryActivated(const QString& change, const QString& leftId, const QString& rightId);
+
 private:
     QLabel* verdict_;
     QTreeWidget* table_;

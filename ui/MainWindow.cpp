@@ -31,6 +31,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDialog>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -196,6 +197,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::onCurrentChanged);
     connect(tree_, &QTreeView::customContextMenuRequested, this, &MainWindow::showTreeContextMenu);
     connect(health_, &HealthPanel::findingActivated, this, &MainWindow::goToFinding);
+    connect(diff_, &DiffWidget::cacheEntryActivated, this, &MainWindow::openCacheDiffRow);
     connect(health_, &HealthPanel::showOnlyRuleRequested, this,
             [this](const QString& rule) { filter_->setText(QStringLiteral("rule:") + rule); });
     connect(controller_, &ScanController::started, this, [this](const QString& root) {
@@ -516,6 +518,8 @@ void MainWindow::compareWithCache(const QString& otherRoot) {
                 QMessageBox::warning(self, tr("Compare with cache"), q(other->error));
                 return;
             }
+            self->cacheDiffLeft_ = mine;
+            self->cacheDiffRight_ = other;
             self->diff_->showCacheDiff(q(mine->snapshot.root), q(other->root), *d);
             self->tabs_->setCurrentWidget(self->diff_);
             spdlog::info("compared {} with {}: {} added, {} removed, {} changed", mine->snapshot.root, other->root,
@@ -523,6 +527,40 @@ void MainWindow::compareWithCache(const QString& otherRoot) {
             emit self->cacheCompared();
         }, Qt::QueuedConnection);
     });
+}
+
+void MainWindow::openCacheDiffRow(const QString& change, const QString& leftId, const QString& rightId) {
+    if (!cacheDiffLeft_ || !cacheDiffRight_) return;
+    auto find = [](const CacheSnapshot& snap, const QString& id) -> const Entry* {
+        const Entry* found = nullptr;
+        forEachOp(snap, [&](const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op) {
+            for (const auto& e : op.entries) {
+                if (!found && q(entryId(ns.name, dev.name, op.name, e.key)) == id) found = &e;
+            }
+        });
+        return found;
+    };
+    if (change == QLatin1String("changed")) {
+        // The two entries side by side, in a window of their own: the cache diff stays where it is.
+        const Entry* l = find(cacheDiffLeft_->snapshot, leftId);
+        const Entry* r = find(*cacheDiffRight_, rightId);
+        if (!l || !r) return;
+        auto* dialog = new QDialog(this);
+        dialog->setObjectName(QStringLiteral("cacheDiffEntry"));
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setWindowTitle(tr("%1 in both caches").arg(leftId.section(QLatin1Char('@'), 0, 0)));
+        dialog->resize(900, 480);
+        auto* view = new DiffWidget;
+        view->showEntryDiff(leftId + QStringLiteral("  (") + q(cacheDiffLeft_->snapshot.root) + QLatin1Char(')'),
+                            rightId + QStringLiteral("  (") + q(cacheDiffRight_->root) + QLatin1Char(')'), diffEntries(*l, *r, false));
+        (new QVBoxLayout(dialog))->addWidget(view);
+        dialog->show();
+    } else if (!leftId.isEmpty() && cacheDiffLeft_ == result_) {
+        selectEntry(leftId); // only in the open cache: show it there
+    } else {
+        statusBar()->showMessage(tr("%1 is only in %2").arg(leftId.isEmpty() ? rightId : leftId,
+                                                            q(leftId.isEmpty() ? cacheDiffRight_->root : cacheDiffLeft_->snapshot.root)), 6000);
+    }
 }
 
 void MainWindow::runEdit(const QString& title, std::function<EditPlan(const CacheSnapshot&)> makePlan) {

@@ -160,6 +160,10 @@ private:
     ScanResultPtr diffLeftResult_;
     QString diffLeftKey_;
     QString lastTrashId_;
+    // The two sides of the last cache diff, kept so that its rows can be opened.
+    ScanResultPtr cacheDiffLeft_;
+    std::shared_ptr<const CacheSnapshot> cacheDiffRight_;
+    void openCacheDiffRow(const QString& change, const QString& leftId, const QString& rightId);
 };
 
 } // namespace aotiscope::ui
