@@ -98,6 +98,7 @@ private slots:
     void entryDiff();
     void cacheDiff();
     void healthPanelSelectsEntry();
+    void folderFindingSelectsItsFolder();
     void autoRefreshKeepsSelection();
     void ownRescanIsNotRepeated();
     void filterClearKeepsExpansion();
@@ -171,6 +172,9 @@ void TestGui::filterBox() {
     // How many of how many, each entry counted once however often the proxy asks about it.
     QVERIFY(w.filterCountLabel()->isVisible());
     QCOMPARE(w.filterCountLabel()->text(), QStringLiteral("1 of 6 entries shown"));
+    // Parent rows count what is shown of their entries, not their unfiltered totals.
+    QCOMPARE(proxy->index(0, CacheTreeModel::EntriesColumn, cpu).data().toString(), QStringLiteral("1 of 2")); // abs
+    QCOMPARE(cpu.siblingAtColumn(CacheTreeModel::EntriesColumn).data().toString(), QStringLiteral("1 of 6"));
     w.filterEdit()->setText(QStringLiteral("status:ok"));
     QCOMPARE(w.filterCountLabel()->text(), QStringLiteral("5 of 6 entries shown"));
     // Nothing matches: said, not a blank tree; Esc clears the filter.
@@ -221,6 +225,7 @@ void TestGui::cacheDiff() {
     QVERIFY(compared.wait(60000));
     QVERIFY2(w.diffView()->verdictLabel()->text().contains(QStringLiteral("0 added, 1 removed, 0 changed, 5 unchanged")),
              qPrintable(w.diffView()->verdictLabel()->text()));
+    QVERIFY2(!w.summaryLabel()->text().contains(QStringLiteral("to compare")), qPrintable(w.summaryLabel()->text())); // not left stale
     // Rows by op, each entry with its arguments; the removed one opens in the tree.
     auto* table = w.diffView()->table();
     QCOMPARE(table->topLevelItemCount(), 1);
@@ -249,6 +254,33 @@ void TestGui::cacheDiff() {
     auto* view = pair->findChild<DiffWidget*>();
     QVERIFY2(view->verdictLabel()->text().contains(QStringLiteral("identical guards")) || view->verdictLabel()->text().contains(QStringLiteral("kernel")),
              qPrintable(view->verdictLabel()->text()));
+}
+
+void TestGui::folderFindingSelectsItsFolder() {
+    // An orphan library has no row: its finding selects the device folder and says where the file is.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto snap = aotiscope::scanCache(root);
+    const auto* abs = findOp(snap, "abs");
+    auto lib = root + "/aoti_eager/aten/cpu/" + *abs->entries[0].kernelPath;
+    std::filesystem::create_directories(root + "/aoti_eager/aten/cpu/lib/corphan");
+    std::filesystem::copy_file(lib, root + "/aoti_eager/aten/cpu/lib/corphan/corphan.wrapper.so");
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, root));
+    const aotiscope::Finding* orphan = nullptr;
+    for (const auto& f : w.treeModel()->result()->findings) {
+        if (f.ruleId == "AOTI002") orphan = &f;
+    }
+    QVERIFY(orphan);
+    QVERIFY(orphan->op.empty());
+    emit w.health()->findingActivated(orphan);
+    auto current = w.filterProxy()->mapToSource(w.treeView()->currentIndex());
+    QCOMPARE(current.data(CacheTreeModel::NodeKindRole).toInt(), int(TreeNodeKind::Device));
+    QCOMPARE(current.data(CacheTreeModel::DeviceRole).toString(), QStringLiteral("cpu"));
+    QVERIFY2(w.statusBar()->currentMessage().startsWith(QStringLiteral("AOTI002: ")) &&
+                 w.statusBar()->currentMessage().contains(QStringLiteral("corphan")),
+             qPrintable(w.statusBar()->currentMessage()));
 }
 
 void TestGui::healthPanelSelectsEntry() {

@@ -179,6 +179,13 @@ void TestModels::findingsModel() {
             QCOMPARE(model.index(0, FindingsModel::WhereColumn, place).data().toString(), QStringLiteral("#1"));
             QVERIFY(rule.data(Qt::ToolTipRole).toString().contains(QStringLiteral("load_aoti_eager_cache")));
             QVERIFY(!model.findingAt(rule) && model.firstFindingUnder(rule));
+            // The message shows the library as kernel_path names it; the tooltip keeps the absolute path.
+            auto finding = model.index(0, FindingsModel::MessageColumn, place);
+            auto shown = finding.data().toString();
+            auto root = QString::fromStdString(result->snapshot.root);
+            QVERIFY2(shown.contains(QStringLiteral("kernel library lib/gone/cgone.wrapper.so does not exist")) && !shown.contains(root),
+                     qPrintable(shown));
+            QVERIFY(finding.data(Qt::ToolTipRole).toString().contains(root + QStringLiteral("/aoti_eager/aten/cpu/lib/gone/cgone.wrapper.so")));
         }
     }
     QCOMPARE(leaves, result->findings.size());

@@ -3,6 +3,8 @@
 #include "core/Rules.h"
 #include "ui/CacheTreeModel.h"
 
+#include <functional>
+
 namespace aotiscope::ui {
 
 CacheFilterProxy::CacheFilterProxy(QObject* parent) : QSortFilterProxyModel(parent) {
@@ -18,6 +20,24 @@ void CacheFilterProxy::setFilterText(const QString& text) {
     seen_.clear();
     accepted_ = 0;
     invalidateRowsFilter();
+}
+
+QVariant CacheFilterProxy::data(const QModelIndex& index, int role) const {
+    if (role != Qt::DisplayRole || query_.isEmpty() || index.column() != CacheTreeModel::EntriesColumn) {
+        return QSortFilterProxyModel::data(index, role);
+    }
+    auto kind = TreeNodeKind(index.data(CacheTreeModel::NodeKindRole).toInt());
+    if (kind == TreeNodeKind::Entry) return QSortFilterProxyModel::data(index, role);
+    // Entries shown under this row: an op's children, summed over the ops of a device or namespace.
+    std::function<qulonglong(const QModelIndex&)> shown = [&](const QModelIndex& row) -> qulonglong {
+        auto k = TreeNodeKind(row.data(CacheTreeModel::NodeKindRole).toInt());
+        if (k == TreeNodeKind::Op) return qulonglong(rowCount(row));
+        qulonglong sum = 0;
+        for (int r = 0; r < rowCount(row); ++r) sum += shown(index.model()->index(r, 0, row));
+        return sum;
+    };
+    auto total = QSortFilterProxyModel::data(index, role).toString();
+    return tr("%1 of %2").arg(shown(index.siblingAtColumn(0))).arg(total);
 }
 
 bool CacheFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {

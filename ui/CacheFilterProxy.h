@@ -19,6 +19,8 @@ public:
     // Entries (and entry-less ops) the filter let through so far; complete once every row was mapped (the window
     // expands the whole tree while filtering). Counted once each, however often Qt asks about a row.
     std::size_t acceptedLeaves() const { return accepted_; }
+    // While filtering, an op's (device's, namespace's) entry count says how many of its entries are shown.
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
 
 signals:
     void filterErrors(const QStringList& errors);

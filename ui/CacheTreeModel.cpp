@@ -204,11 +204,16 @@ QModelIndex CacheTreeModel::indexForLocation(const std::string& ns, const std::s
     const auto& nodes = result_->tree.nodes;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const TreeNode& n = nodes[i];
-        if ((!key.empty() && n.kind != TreeNodeKind::Entry) || (key.empty() && n.kind != TreeNodeKind::Op)) {
+        auto wanted = !key.empty() ? TreeNodeKind::Entry : !op.empty() ? TreeNodeKind::Op : TreeNodeKind::Device;
+        if (n.kind != wanted) {
             continue;
         }
         const auto& nsd = result_->snapshot.namespaces[std::size_t(n.ns)];
         const auto& dev = nsd.devices[std::size_t(n.device)];
+        if (wanted == TreeNodeKind::Device) {
+            if (nsd.name == ns && dev.name == device) return createIndex(n.row, 0, quintptr(i));
+            continue;
+        }
         const auto& o = dev.ops()[std::size_t(n.op)];
         if (nsd.name == ns && dev.name == device && o.name == op && (key.empty() || o.entries[std::size_t(n.entry)].key == key)) {
             return createIndex(n.row, 0, quintptr(i));

@@ -46,7 +46,7 @@ public:
 
     // Locating things for the views.
     QModelIndex indexForEntryKey(const QString& key) const;
-    // An entry by its identity (EntryKey.h), or the op when key is empty.
+    // An entry by its identity (EntryKey.h), the op when key is empty, the device folder when op is empty too.
     QModelIndex indexForLocation(const std::string& ns, const std::string& device, const std::string& op, const std::string& key) const;
     // The entry behind an index (nullptr above entries), with its device and op.
     struct EntryRef {

@@ -103,12 +103,22 @@ int FindingsModel::rowCount(const QModelIndex& parent) const {
 
 int FindingsModel::columnCount(const QModelIndex&) const { return ColumnCount; }
 
+QString FindingsModel::shortMessage(const Finding& f) const {
+    // Paths inside the finding's device folder as kernel_path writes them ("lib/ab/c….so"), others under the cache
+    // from its root: the long absolute prefix is the same on every row (the tooltip keeps it).
+    auto text = QString::fromStdString(f.message);
+    const auto& eager = result_->snapshot.eagerDir;
+    if (!f.ns.empty() && !f.device.empty()) text.replace(QString::fromStdString(eager + "/" + f.ns + "/" + f.device + "/"), QString());
+    text.replace(QString::fromStdString(result_->snapshot.root + "/"), QString());
+    return text;
+}
+
 QVariant FindingsModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || !result_) return {};
     auto n = nodeOf(index);
     const auto& group = groups_.rules[n.rule];
     const Rule& rule = ruleById(group.ruleId);
-    if (role == Qt::ToolTipRole) return fromView(rule.pytorchBehaviour);
+    if (role == Qt::ToolTipRole && n.level != Level::Finding) return fromView(rule.pytorchBehaviour);
     if (role == RuleIdRole) return QString::fromStdString(group.ruleId);
     if (n.level == Level::Rule) {
         switch (role) {
@@ -142,7 +152,7 @@ QVariant FindingsModel::data(const QModelIndex& index, int role) const {
         case Qt::DisplayRole:
             if (index.column() == WhereColumn) return whereText();
             if (index.column() == MessageColumn) {
-                return place.findings.size() == 1 ? QString::fromStdString(result_->findings[place.findings.front()].message)
+                return place.findings.size() == 1 ? shortMessage(result_->findings[place.findings.front()])
                                                   : counted(place.findings.size(), "finding", "findings");
             }
             break;
@@ -162,9 +172,11 @@ QVariant FindingsModel::data(const QModelIndex& index, int role) const {
         case SeverityColumn: return QString::fromLatin1(severityName(f.severity));
         case RuleColumn: return QString::fromStdString(f.ruleId);
         case WhereColumn: return f.entry >= 0 ? QStringLiteral("#%1").arg(f.entry) : whereText();
-        case MessageColumn: return QString::fromStdString(f.message);
+        case MessageColumn: return shortMessage(f);
         }
         break;
+    case Qt::ToolTipRole: // the message as written, paths in full, then what PyTorch does
+        return QString::fromStdString(f.message) + QStringLiteral("\n\n") + fromView(rule.pytorchBehaviour);
     case SortRole:
         switch (index.column()) {
         case SeverityColumn: return int(f.severity);

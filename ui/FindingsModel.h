@@ -19,6 +19,8 @@ public:
     explicit FindingsModel(QObject* parent = nullptr);
     // The scan and its grouping (the scan's own for an empty search, else groupFindings' answer for it).
     void setResult(ScanResultPtr result, FindingGroups groups);
+    // A finding's message as the panel shows it: paths relative to the finding's device folder or the cache root.
+    QString shortMessage(const Finding& f) const;
     const FindingGroups& groups() const { return groups_; }
     // The finding of a finding row; null for a rule's or a place's row.
     const Finding* findingAt(const QModelIndex& index) const;

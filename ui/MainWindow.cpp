@@ -344,6 +344,19 @@ void MainWindow::createActions() {
     help->addAction(tr("&About AOTIScope"), this, [this] { showAbout(this, result_ ? &result_->host : nullptr); });
 }
 
+void MainWindow::showScanSummary() {
+    if (!result_ || !result_->snapshot.eagerDirExists) return;
+    auto counts = countFindings(result_->findings);
+    auto count = [](std::size_t n, const char* one, const char* many) { return QStringLiteral("%1 %2").arg(n).arg(QLatin1String(n == 1 ? one : many)); };
+    summary_->setText(tr("%1 — %2 ops, %3 entries · %4, %5 · scanned in %6 s")
+                          .arg(q(result_->snapshot.root))
+                          .arg(result_->snapshot.opCount())
+                          .arg(result_->snapshot.entryCount())
+                          .arg(count(counts.error, "error", "errors"), count(counts.warning, "warning", "warnings"))
+                          .arg(result_->snapshot.scanSeconds + result_->lintSeconds, 0, 'f', 2) +
+                      (result_->librariesInspected ? QString() : tr(" · inspecting libraries…")));
+}
+
 void MainWindow::showFilterCount() {
     if (!filtering_ || !result_) {
         filterCount_->hide();
@@ -396,17 +409,7 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
         for (const auto& u : result_->host.unknownFacts) unknown << q(u);
         torch_->setToolTip(unknown.join(QLatin1Char('\n')));
     }
-    if (result_->snapshot.eagerDirExists) {
-        auto counts = countFindings(result_->findings);
-        auto count = [](std::size_t n, const char* one, const char* many) { return QStringLiteral("%1 %2").arg(n).arg(QLatin1String(n == 1 ? one : many)); };
-        summary_->setText(tr("%1 — %2 ops, %3 entries · %4, %5 · scanned in %6 s")
-                              .arg(q(result_->snapshot.root))
-                              .arg(result_->snapshot.opCount())
-                              .arg(result_->snapshot.entryCount())
-                              .arg(count(counts.error, "error", "errors"), count(counts.warning, "warning", "warnings"))
-                              .arg(result_->snapshot.scanSeconds + result_->lintSeconds, 0, 'f', 2) +
-                          (result_->librariesInspected ? QString() : tr(" · inspecting libraries…")));
-    }
+    showScanSummary();
     if (filtering_) tree_->expandAll();
     else if (sameRoot) expanded.restore(*tree_, treeRowKey);
     else tree_->expandToDepth(1); // a new root: its namespaces and devices
@@ -514,6 +517,7 @@ void MainWindow::compareWithCache(const QString& otherRoot) {
         auto d = std::make_shared<CacheDiff>(diffCaches(mine->snapshot, *other));
         QMetaObject::invokeMethod(self.data(), [self, mine, other, d] {
             if (!self) return;
+            self->showScanSummary(); // the "Scanning … to compare" line is over
             if (!other->eagerDirExists) {
                 QMessageBox::warning(self, tr("Compare with cache"), q(other->error));
                 return;
@@ -830,7 +834,16 @@ void MainWindow::showTreeContextMenu(const QPoint& pos) {
 }
 
 void MainWindow::goToFinding(const Finding* f) {
-    if (!f || f->op.empty()) {
+    if (!f) return;
+    if (f->op.empty()) {
+        // About a device folder's library (an orphan, a helper build) or the host: no row of its own. Its folder is
+        // selected and the finding said in full, with where the file is.
+        filter_->clear();
+        if (auto idx = proxy_->mapFromSource(model_->indexForLocation(f->ns, f->device, "", "")); idx.isValid()) {
+            tree_->scrollTo(idx);
+            tree_->selectionModel()->setCurrentIndex(idx, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        }
+        statusBar()->showMessage(QStringLiteral("%1: %2").arg(q(f->ruleId), q(f->message)), 15000);
         return;
     }
     filter_->clear();

@@ -116,6 +116,7 @@ protected:
 private:
     void createActions();
     void showFilterCount();
+    void showScanSummary(); // the status bar's line about the open cache
     void onScanFinished(ScanResultPtr result);
     void onCurrentChanged();
     void showTreeContextMenu(const QPoint& pos);
