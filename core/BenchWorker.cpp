@@ -33,9 +33,7 @@ std::string folderFor(const std::string& version) {
 
 std::vector<std::string> libraryPathFor(const std::optional<TorchInstall>& torch) {
     if (!torch || torch->dir.empty()) return {};
-    std::string path = torch->dir + "/lib";
-    if (const char* old = std::getenv("LD_LIBRARY_PATH"); old && *old) path += std::string(":") + old;
-    return {"LD_LIBRARY_PATH=" + path};
+    return {prependedToPath("LD_LIBRARY_PATH", torch->dir + "/lib")};
 }
 
 // Builds a worker for `torch` into `dir` (through a temporary folder renamed into place, so that two programs

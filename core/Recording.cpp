@@ -42,11 +42,17 @@ Entry callOf(const json& metaInfo, const std::string& where, std::vector<std::st
     return call;
 }
 
+// Every event about an op carries where it is and which line it is on.
+template <typename Event>
+void readPlace(const json& j, int line, Event& e) {
+    e.line = line;
+    e.ns = text(j, "ns");
+    e.op = text(j, "op");
+    e.device = text(j, "device");
+}
+
 void readRegistration(const json& j, int line, RecordedRegistration& r, std::vector<std::string>& problems) {
-    r.line = line;
-    r.ns = text(j, "ns");
-    r.op = text(j, "op");
-    r.device = text(j, "device");
+    readPlace(j, line, r);
     r.dispatchKey = text(j, "dispatch_key");
     r.requested = text(j, "requested");
     r.torch = text(j, "torch");
@@ -135,10 +141,7 @@ Recording readRecording(const std::string& path) {
             p.registrations.push_back(std::move(r));
         } else if (event == "miss") {
             RecordedMiss m;
-            m.line = n;
-            m.ns = text(j, "ns");
-            m.op = text(j, "op");
-            m.device = text(j, "device");
+            readPlace(j, n, m);
             m.metaInfo = j.value("meta_info", json());
             m.call = callOf(m.metaInfo, where, rec.problems);
             m.seconds = number(j, "seconds");
@@ -150,10 +153,7 @@ Recording readRecording(const std::string& path) {
             p.misses.push_back(std::move(m));
         } else if (event == "call") {
             RecordedCall c;
-            c.line = n;
-            c.ns = text(j, "ns");
-            c.op = text(j, "op");
-            c.device = text(j, "device");
+            readPlace(j, n, c);
             c.call = callOf(j.value("meta_info", json()), where, rec.problems);
             c.compiled = text(j, "outcome") == "miss";
             c.eager = text(j, "outcome") == "eager";

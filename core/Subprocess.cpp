@@ -9,6 +9,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <string_view>
+#include <cstdlib>
+#include <algorithm>
 
 extern char** environ;
 
@@ -86,6 +89,22 @@ ProcessResult runProcess(const std::vector<std::string>& argv, int timeoutMs) {
     }
     r.exitCode = (!timedOut && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
     return r;
+}
+
+std::vector<std::string> environmentWith(const std::vector<std::string>& overrides) {
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e) {
+        std::string_view v(*e);
+        bool replaced = std::ranges::any_of(overrides, [&](const std::string& o) { return v.starts_with(o.substr(0, o.find('=') + 1)); });
+        if (!replaced) env.emplace_back(v);
+    }
+    env.insert(env.end(), overrides.begin(), overrides.end());
+    return env;
+}
+
+std::string prependedToPath(const std::string& name, const std::string& dir) {
+    const char* old = std::getenv(name.c_str());
+    return name + "=" + dir + (old && *old ? std::string(":") + old : std::string());
 }
 
 } // namespace aotiscope

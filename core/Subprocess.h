@@ -14,4 +14,10 @@ struct ProcessResult {
 
 ProcessResult runProcess(const std::vector<std::string>& argv, int timeoutMs);
 
+// This process's environment with each NAME=VALUE of `overrides` in place of NAME's own value: what a child
+// process is started with.
+std::vector<std::string> environmentWith(const std::vector<std::string>& overrides);
+// "NAME=<dir>:<NAME's value>" (just "NAME=<dir>" when NAME is unset or empty): dir first on a search path.
+std::string prependedToPath(const std::string& name, const std::string& dir);
+
 } // namespace aotiscope

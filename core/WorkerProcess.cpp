@@ -1,5 +1,6 @@
-#include <algorithm>
 #include "core/WorkerProcess.h"
+
+#include "core/Subprocess.h"
 
 #include "core/FileUtil.h"
 
@@ -19,8 +20,6 @@
 #include <chrono>
 #include <filesystem>
 #include <thread>
-
-extern char** environ;
 
 namespace aotiscope {
 
@@ -67,16 +66,7 @@ std::string WorkerProcess::start() {
     std::vector<char*> argv;
     for (auto& a : command_.argv) argv.push_back(a.data());
     argv.push_back(nullptr);
-    std::vector<std::string> envText;
-    for (char** e = environ; *e; ++e) {
-        std::string_view v(*e);
-        bool replaced = std::ranges::any_of(command_.env, [&](const std::string& o) {
-            auto name = o.substr(0, o.find('=') + 1);
-            return v.starts_with(name);
-        });
-        if (!replaced) envText.emplace_back(v);
-    }
-    envText.insert(envText.end(), command_.env.begin(), command_.env.end());
+    auto envText = environmentWith(command_.env);
     std::vector<char*> envp;
     for (auto& e : envText) envp.push_back(e.data());
     envp.push_back(nullptr);

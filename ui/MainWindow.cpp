@@ -129,37 +129,27 @@ MainWindow::MainWindow(QWidget* parent)
     split->setStretchFactor(1, 2);
     setCentralWidget(split);
 
+    // The bottom panels, tabbed together: each dock named after its panel so that the layout is restored.
+    auto bottomDock = [this](const QString& title, const char* name, QWidget* panel, QDockWidget* tabbedWith) {
+        auto* dock = new QDockWidget(title, this);
+        dock->setObjectName(QString::fromLatin1(name));
+        dock->setWidget(panel);
+        addDockWidget(Qt::BottomDockWidgetArea, dock);
+        if (tabbedWith) tabifyDockWidget(tabbedWith, dock);
+        return dock;
+    };
     health_ = new HealthPanel;
-    auto* healthDock = new QDockWidget(tr("Health"), this);
-    healthDock->setObjectName(QStringLiteral("healthDock"));
-    healthDock->setWidget(health_);
-    addDockWidget(Qt::BottomDockWidgetArea, healthDock);
+    auto* healthDock = bottomDock(tr("Health"), "healthDock", health_, nullptr);
     log_ = new LogPanel;
     log_->attachToDefaultLogger();
-    auto* logDock = new QDockWidget(tr("Log"), this);
-    logDock->setObjectName(QStringLiteral("logDock"));
-    logDock->setWidget(log_);
-    addDockWidget(Qt::BottomDockWidgetArea, logDock);
-    tabifyDockWidget(healthDock, logDock);
+    bottomDock(tr("Log"), "logDock", log_, healthDock);
     jobs_ = new JobsPanel;
-    auto* jobsDock = new QDockWidget(tr("Jobs"), this);
-    jobsDock->setObjectName(QStringLiteral("jobsDock"));
-    jobsDock->setWidget(jobs_);
-    addDockWidget(Qt::BottomDockWidgetArea, jobsDock);
-    tabifyDockWidget(healthDock, jobsDock);
+    auto* jobsDock = bottomDock(tr("Jobs"), "jobsDock", jobs_, healthDock);
     connect(jobs_, &JobsPanel::jobFinished, controller_, &ScanController::rescan);
     bench_ = new BenchPanel;
-    auto* benchDock = new QDockWidget(tr("Benchmarks"), this);
-    benchDock->setObjectName(QStringLiteral("benchDock"));
-    benchDock->setWidget(bench_);
-    addDockWidget(Qt::BottomDockWidgetArea, benchDock);
-    tabifyDockWidget(jobsDock, benchDock);
+    auto* benchDock = bottomDock(tr("Benchmarks"), "benchDock", bench_, jobsDock);
     workload_ = new WorkloadPanel;
-    auto* workloadDock = new QDockWidget(tr("Workload"), this);
-    workloadDock->setObjectName(QStringLiteral("workloadDock"));
-    workloadDock->setWidget(workload_);
-    addDockWidget(Qt::BottomDockWidgetArea, workloadDock);
-    tabifyDockWidget(benchDock, workloadDock);
+    bottomDock(tr("Workload"), "workloadDock", workload_, benchDock);
     connect(workload_, &WorkloadPanel::entryRequested, this, [this](const QString& id) {
         if (!selectEntry(id)) statusBar()->showMessage(tr("%1 is not in the open cache").arg(id), 5000);
     });

@@ -69,12 +69,12 @@ void WorkloadPanel::open(const QString& path) {
     (void)QtConcurrent::run([self, path, generation] {
         auto workload = loadWorkload(path.toStdString());
         QMetaObject::invokeMethod(self.data(), [self, path, generation, workload] {
-            if (self && generation == self->generation_) self->show(path, workload);
+            if (self && generation == self->generation_) self->showWorkload(path, workload);
         }, Qt::QueuedConnection);
     });
 }
 
-void WorkloadPanel::show(const QString& path, WorkloadPtr workload) {
+void WorkloadPanel::showWorkload(const QString& path, WorkloadPtr workload) {
     const auto& rec = workload->recording;
     if (!rec.error.empty()) {
         summary_->setText(QString::fromStdString(rec.error));

@@ -34,7 +34,7 @@ signals:
     void prewarmRequested(aotiscope::ui::WorkloadPtr workload);
 
 private:
-    void show(const QString& path, WorkloadPtr workload);
+    void showWorkload(const QString& path, WorkloadPtr workload);
     void plotCompileTime(const LoadedWorkload& workload);
 
     WorkloadModel* model_;

@@ -2,6 +2,7 @@
 
 #include "core/CompileWorker.h"
 #include "core/Recording.h"
+#include "core/Subprocess.h"
 #include "core/WorkloadReport.h"
 
 #include <fmt/format.h>
@@ -19,8 +20,6 @@
 #include <unistd.h>
 #include <vector>
 
-extern char** environ;
-
 namespace aotiscope::cli {
 
 namespace {
@@ -29,20 +28,8 @@ namespace fs = std::filesystem;
 
 // The environment of the recorded program: this one, with the shim first on PYTHONPATH.
 std::vector<std::string> recordingEnvironment(const std::string& shimDir, const std::string& output, bool calls) {
-    std::vector<std::string> env;
-    std::string pythonPath = shimDir;
-    for (char** e = environ; *e; ++e) {
-        std::string_view v(*e);
-        if (v.starts_with("PYTHONPATH=")) {
-            if (v.size() > 11) pythonPath += ":" + std::string(v.substr(11));
-        } else if (!v.starts_with("AOTISCOPE_RECORD_")) {
-            env.emplace_back(v);
-        }
-    }
-    env.push_back("PYTHONPATH=" + pythonPath);
-    env.push_back("AOTISCOPE_RECORD_OUT=" + output);
-    if (calls) env.push_back("AOTISCOPE_RECORD_CALLS=1");
-    return env;
+    return environmentWith({prependedToPath("PYTHONPATH", shimDir), "AOTISCOPE_RECORD_OUT=" + output,
+                            std::string("AOTISCOPE_RECORD_CALLS=") + (calls ? "1" : "0")});
 }
 
 // Runs argv with env, stdio inherited, and waits. Ctrl-C reaches the program (same process group); this process
