@@ -174,6 +174,16 @@ struct LibraryFile {
     std::shared_ptr<const LibraryArtifacts> artifacts; // kernels and orphan kernels
     std::shared_ptr<const ElfSummary> elf;             // shared objects
     std::uint64_t artifactBytes = 0;           // sidecars, for sizes in listings
+    // The sidecar files the inspection gave this library (names in its folder): kept so that a rescan that
+    // carries the library over from the last snapshot counts them without reading the folder again.
+    std::shared_ptr<const std::vector<std::string>> sidecars;
+};
+
+// A folder under lib/ as the last walk saw it: while its identity (modification time to the nanosecond, inode)
+// is unchanged, no file was added, removed or renamed in it, and a rescan carries its files over unlisted.
+struct LibFolder {
+    std::string relPath; // "lib", "lib/ab", ...
+    FileStat stat;
 };
 
 struct DeviceDir {
@@ -183,6 +193,7 @@ struct DeviceDir {
     std::shared_ptr<std::vector<OpFile>> opFiles = std::make_shared<std::vector<OpFile>>();
     const std::vector<OpFile>& ops() const { return *opFiles; }
     std::vector<LibraryFile> libFiles; // every regular file under lib/, sorted by relPath
+    std::vector<LibFolder> libFolders; // every folder of lib/ walked, lib/ itself included, sorted by relPath
     std::string error;
 };
 
@@ -192,6 +203,21 @@ struct NamespaceDir {
     std::vector<DeviceDir> devices;
 };
 
+// What a scan read and what it carried over from the snapshot before it (ScanOptions::previous): a rescan's cost
+// is what changed.
+struct ScanWork {
+    std::size_t opFilesParsed = 0, opFilesReused = 0;
+    std::size_t libFoldersReused = 0;
+    std::vector<std::string> libFoldersListed; // absolute paths
+    std::size_t librariesStatted = 0; // beyond the walk: libraries of reparsed op files, checked again
+    std::vector<std::string> librariesChanged; // of those, the ones whose identity had changed
+    std::size_t librariesInspected = 0, inspectionsReused = 0;
+    // With a previous snapshot: the paths that differ from it (op files reparsed or gone, lib/ folders listed
+    // again, libraries changed, device folders new or gone). Empty: the disk is as that snapshot saw it.
+    std::vector<std::string> changes;
+    std::string summary() const; // "2 changes: /…/abs.json, /…/lib/ab", or "nothing"
+};
+
 struct CacheSnapshot {
     std::string root;       // as given, made absolute
     std::string eagerDir;   // <root>/aoti_eager
@@ -199,6 +225,7 @@ struct CacheSnapshot {
     std::string error;
     std::vector<NamespaceDir> namespaces;
     double scanSeconds = 0.0;
+    ScanWork work;
 
     std::size_t opCount() const;
     std::size_t entryCount() const;

@@ -18,6 +18,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <cerrno>
 #include <cstring>
@@ -30,6 +31,11 @@ namespace fs = std::filesystem;
 namespace aotiscope {
 
 namespace {
+
+bool sameFile(const FileStat& a, const FileStat& b) {
+    return a.exists == b.exists && a.size == b.size && a.mtime == b.mtime && a.mtimeNs == b.mtimeNs &&
+           a.inode == b.inode && a.device == b.device;
+}
 
 std::vector<fs::directory_entry> sortedChildren(const fs::path& dir, std::string& error) {
     std::vector<fs::directory_entry> out;
@@ -55,82 +61,157 @@ bool isDir(const fs::directory_entry& e) {
     return e.is_directory(ec) && !e.is_symlink(ec);
 }
 
-// Walks one folder tree with readdir and fstatat (std::filesystem costs several times more per file).
-// Symlinks are recorded, never followed: a symlink loop cannot trap the walk.
-void walkTree(const std::string& dir, const std::string& devPath, std::vector<LibraryFile>& out, std::string& error,
-              std::vector<std::string>* subdirsOut = nullptr) {
-    DIR* d = ::opendir(dir.c_str());
-    if (!d) {
-        error = fmt::format("cannot list {}: {}", dir, std::strerror(errno));
-        return;
-    }
-    int dfd = ::dirfd(d);
-    std::vector<std::string> subdirs;
-    while (dirent* e = ::readdir(d)) {
-        std::string_view name = e->d_name;
-        if (name == "." || name == "..") {
-            continue;
-        }
-        struct stat st {};
-        if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            continue; // vanished while walking
-        }
-        auto path = dir + "/" + std::string(name);
-        if (S_ISDIR(st.st_mode)) {
-            subdirs.push_back(std::move(path));
-            continue;
-        }
-        LibraryFile f;
-        f.isSymlink = S_ISLNK(st.st_mode);
-        f.relPath = path.substr(devPath.size() + 1);
-        if (f.isSymlink) {
-            f.stat = statFile(path);
-        } else {
-            f.stat = FileStat{true, std::uint64_t(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_dev, st.st_ino};
-        }
-        f.path = std::move(path);
-        out.push_back(std::move(f));
-    }
-    ::closedir(d);
-    if (subdirsOut) {
-        *subdirsOut = std::move(subdirs); // the caller walks them, in parallel
-        return;
-    }
-    for (const auto& sub : subdirs) {
-        walkTree(sub, devPath, out, error);
-    }
+FileStat fileStatOf(const struct stat& st) {
+    return FileStat{true, std::uint64_t(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_dev, st.st_ino};
 }
 
-// Every file under lib/, its top-level folders walked in parallel.
-void walkLib(DeviceDir& dev, unsigned threads) {
+// The files and folders of one device's lib/, listed or carried over from the last snapshot's.
+class LibWalk {
+public:
+    LibWalk(const std::string& devPath, const DeviceDir* previous) : devPath_(devPath), previous_(previous) {}
+
+    struct Folder {
+        std::string path; // absolute
+        FileStat stat;
+    };
+
+    // One folder: its files into `files`, its subfolders returned (the caller walks them, perhaps in parallel).
+    // Listed with readdir and fstatat (std::filesystem costs several times more per file), or, when the folder's
+    // identity is what the last snapshot saw, its files copied from that snapshot. Symlinks are recorded, never
+    // followed: a symlink loop cannot trap the walk.
+    std::vector<Folder> walkOne(const Folder& dir, std::vector<LibraryFile>& files, std::vector<LibFolder>& folders,
+                                std::string& error, std::vector<std::string>& listed, std::size_t& reused) const {
+        auto rel = dir.path.substr(devPath_.size() + 1);
+        folders.push_back({rel, dir.stat});
+        if (const auto* before = previousFolder(rel); before && sameFile(before->stat, dir.stat)) {
+            ++reused;
+            return carryOver(rel, files);
+        }
+        listed.push_back(dir.path);
+        std::vector<Folder> subdirs;
+        DIR* d = ::opendir(dir.path.c_str());
+        if (!d) {
+            error = fmt::format("cannot list {}: {}", dir.path, std::strerror(errno));
+            folders.back().stat = FileStat{}; // listed again next time
+            return subdirs;
+        }
+        int dfd = ::dirfd(d);
+        while (dirent* e = ::readdir(d)) {
+            std::string_view name = e->d_name;
+            if (name == "." || name == "..") {
+                continue;
+            }
+            struct stat st {};
+            if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+                continue; // vanished while walking
+            }
+            auto path = dir.path + "/" + std::string(name);
+            if (S_ISDIR(st.st_mode)) {
+                subdirs.push_back({std::move(path), fileStatOf(st)});
+                continue;
+            }
+            LibraryFile f;
+            f.isSymlink = S_ISLNK(st.st_mode);
+            f.relPath = path.substr(devPath_.size() + 1);
+            f.stat = f.isSymlink ? statFile(path) : fileStatOf(st);
+            f.path = std::move(path);
+            files.push_back(std::move(f));
+        }
+        ::closedir(d);
+        return subdirs;
+    }
+
+    // A folder and everything under it, on the calling thread.
+    void walkAll(const Folder& dir, std::vector<LibraryFile>& files, std::vector<LibFolder>& folders, std::string& error,
+                 std::vector<std::string>& listed, std::size_t& reused) const {
+        for (const auto& sub : walkOne(dir, files, folders, error, listed, reused)) {
+            walkAll(sub, files, folders, error, listed, reused);
+        }
+    }
+
+private:
+    const LibFolder* previousFolder(const std::string& rel) const {
+        if (!previous_) return nullptr;
+        const auto& list = previous_->libFolders;
+        auto it = std::ranges::lower_bound(list, rel, {}, &LibFolder::relPath);
+        return it != list.end() && it->relPath == rel ? &*it : nullptr;
+    }
+
+    // An unchanged folder holds the names it held: its files come from the last snapshot with their inspection
+    // (symlinks are stat-ed again: their targets live elsewhere), its subfolders are checked one by one.
+    std::vector<Folder> carryOver(const std::string& rel, std::vector<LibraryFile>& files) const {
+        auto prefix = rel + "/";
+        auto directChild = [&](const std::string& path) {
+            return path.starts_with(prefix) && path.find('/', prefix.size()) == std::string::npos;
+        };
+        const auto& before = previous_->libFiles;
+        for (auto it = std::ranges::lower_bound(before, prefix, {}, &LibraryFile::relPath);
+             it != before.end() && it->relPath.starts_with(prefix); ++it) {
+            if (!directChild(it->relPath)) continue;
+            auto& f = files.emplace_back(*it);
+            f.referencedBy.clear();
+            if (f.isSymlink) f.stat = statFile(f.path);
+        }
+        std::vector<Folder> subdirs;
+        const auto& folders = previous_->libFolders;
+        for (auto it = std::ranges::upper_bound(folders, rel, {}, &LibFolder::relPath);
+             it != folders.end() && it->relPath.starts_with(prefix); ++it) {
+            if (!directChild(it->relPath)) continue;
+            auto path = devPath_ + "/" + it->relPath;
+            struct stat st {};
+            if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) subdirs.push_back({path, fileStatOf(st)});
+        }
+        return subdirs;
+    }
+
+    const std::string& devPath_;
+    const DeviceDir* previous_;
+};
+
+// Every file under lib/, its top-level folders walked in parallel; folders unchanged since `previous` carried over.
+void walkLib(DeviceDir& dev, unsigned threads, const DeviceDir* previous, ScanWork& work) {
     auto lib = dev.path + "/lib";
     struct stat st {};
     if (::lstat(lib.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
         return;
     }
-    std::vector<std::string> top;
+    LibWalk walk(dev.path, previous);
     std::string topError;
-    walkTree(lib, dev.path, dev.libFiles, topError, &top); // lib/'s own files, and its folders
-    std::vector<std::vector<LibraryFile>> parts(top.size());
-    std::vector<std::string> errors(top.size());
-    errors.push_back(topError);
-    parts.emplace_back();
-    parallelFor(top.size(), threads, [&](std::size_t i, unsigned) { walkTree(top[i], dev.path, parts[i], errors[i]); });
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        std::move(parts[i].begin(), parts[i].end(), std::back_inserter(dev.libFiles));
-        if (!errors[i].empty()) {
-            dev.error = errors[i];
-        }
+    auto top = walk.walkOne({lib, fileStatOf(st)}, dev.libFiles, dev.libFolders, topError, work.libFoldersListed,
+                            work.libFoldersReused); // lib/'s own files, and its folders
+    struct Part {
+        std::vector<LibraryFile> files;
+        std::vector<LibFolder> folders;
+        std::string error;
+        std::vector<std::string> listed;
+        std::size_t reused = 0;
+    };
+    std::vector<Part> parts(top.size());
+    parallelFor(top.size(), threads, [&](std::size_t i, unsigned) {
+        auto& p = parts[i];
+        walk.walkAll(top[i], p.files, p.folders, p.error, p.listed, p.reused);
+    });
+    if (!topError.empty()) dev.error = topError;
+    for (auto& p : parts) {
+        std::move(p.files.begin(), p.files.end(), std::back_inserter(dev.libFiles));
+        std::move(p.folders.begin(), p.folders.end(), std::back_inserter(dev.libFolders));
+        std::move(p.listed.begin(), p.listed.end(), std::back_inserter(work.libFoldersListed));
+        work.libFoldersReused += p.reused;
+        if (!p.error.empty()) dev.error = p.error;
     }
     std::ranges::sort(dev.libFiles, {}, &LibraryFile::relPath);
+    std::ranges::sort(dev.libFolders, {}, &LibFolder::relPath);
 }
 
 bool isSharedObject(const std::string& name) {
     return name.ends_with(".so") || name.find(".so.") != std::string::npos;
 }
 
-// Joins entries to the files of lib/ and resolves symlinks; no file is opened.
-void linkEntries(const std::string& root, DeviceDir& dev, unsigned threads) {
+// Joins entries to the files of lib/ and resolves symlinks; no file is opened. The libraries of op files parsed
+// again (`reparsed`, by op index; empty: none) are stat-ed again: a file carried over from the last snapshot under
+// an unchanged folder may have been rewritten since, and its inspection then no longer holds.
+void linkEntries(const std::string& root, DeviceDir& dev, unsigned threads, const std::vector<char>& reparsed,
+                 ScanWork& work) {
     // libFiles is sorted by relPath: an entry's library is found by binary search on its normalised path.
     auto findLibrary = [&](const std::string& kernelPath) -> int {
         std::string normalised;
@@ -152,8 +233,20 @@ void linkEntries(const std::string& root, DeviceDir& dev, unsigned threads) {
                 continue;
             }
             entry.library = findLibrary(*entry.kernelPath);
-            if (entry.library >= 0) {
-                dev.libFiles[std::size_t(entry.library)].referencedBy.push_back({std::uint32_t(o), entry.index});
+            if (entry.library < 0) {
+                continue;
+            }
+            auto& lib = dev.libFiles[std::size_t(entry.library)];
+            lib.referencedBy.push_back({std::uint32_t(o), entry.index});
+            if (o < reparsed.size() && reparsed[o] && !lib.isSymlink) {
+                ++work.librariesStatted;
+                if (auto now = statFile(lib.path); !sameFile(now, lib.stat)) {
+                    work.librariesChanged.push_back(lib.path);
+                    lib.stat = now;
+                    lib.elf.reset();
+                    lib.artifacts.reset();
+                    lib.sidecars.reset();
+                }
             }
         }
     }
@@ -168,40 +261,59 @@ void linkEntries(const std::string& root, DeviceDir& dev, unsigned threads) {
     });
 }
 
+bool exportsRunnerApi(const ElfSummary& elf) {
+    return std::ranges::find(elf.aotiSymbols, "AOTInductorModelContainerCreateWithDevice") != elf.aotiSymbols.end();
+}
+
 // Classifies the files of lib/ and reads ELF headers and sidecars: of every shared object when `inspect`,
-// else of the unreferenced ones only (to tell orphan kernels from helper builds).
-void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCache& cache) {
-    std::unordered_map<std::string, std::size_t> ownerOf; // sidecar path -> library index
+// else of the unreferenced ones only (to tell orphan kernels from helper builds). A library carried over from the
+// last snapshot with its inspection keeps it, unless it becomes or stops being a helper build (whose sidecars are
+// not kept).
+void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCache& cache, ScanWork& work) {
     std::vector<std::size_t> toInspect;
     auto nameOf = [](const std::string& path) { return std::string_view(path).substr(path.rfind('/') + 1); };
     auto dirOf = [](const std::string& path) { return std::string_view(path).substr(0, path.rfind('/')); };
+    auto unreferencedRole = [&](const LibraryFile& f) {
+        return exportsRunnerApi(*f.elf) || nameOf(f.path).ends_with(".wrapper.so") ? LibraryRole::OrphanKernel
+                                                                                   : LibraryRole::HelperBuild;
+    };
     for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
         auto& f = dev.libFiles[i];
         f.artifactBytes = 0;
-        std::string name(nameOf(f.path));
+        auto before = f.role;
+        std::string_view name = nameOf(f.path);
         if (f.relPath.starts_with("lib/locks/") || name.ends_with(".lock")) {
             f.role = LibraryRole::Lock;
-        } else if (isSharedObject(name)) {
+        } else if (isSharedObject(std::string(name))) {
             f.role = LibraryRole::Kernel;
-            if (!f.escapesRoot && (f.referencedBy.empty() || inspect)) {
-                toInspect.push_back(i);
+            if (f.escapesRoot || !(f.referencedBy.empty() || inspect)) {
+                continue;
             }
+            if (f.elf) {
+                auto now = f.referencedBy.empty() ? unreferencedRole(f) : LibraryRole::Kernel;
+                if ((now == LibraryRole::HelperBuild) == (before == LibraryRole::HelperBuild)) {
+                    f.role = now;
+                    ++work.inspectionsReused;
+                    continue;
+                }
+            }
+            toInspect.push_back(i);
         }
     }
-    // Folder -> its files by stem, to find each library's sidecars; built only when something is inspected.
-    std::unordered_map<std::string, SiblingIndex> siblings;
+    work.librariesInspected += toInspect.size();
+    // Folder -> its files by stem, to find each library's sidecars: for the folders of the libraries read now.
+    std::unordered_map<std::string_view, SiblingIndex> siblings;
     if (!toInspect.empty()) {
-        std::unordered_map<std::string, std::vector<std::string>> names;
+        std::unordered_map<std::string_view, std::vector<std::string>> names;
+        for (auto i : toInspect) names.try_emplace(dirOf(dev.libFiles[i].path));
         for (const auto& f : dev.libFiles) {
-            auto slash = f.path.rfind('/');
-            names[f.path.substr(0, slash)].push_back(f.path.substr(slash + 1));
+            if (auto it = names.find(dirOf(f.path)); it != names.end()) it->second.emplace_back(nameOf(f.path));
         }
         for (auto& [dir, list] : names) {
             siblings.emplace(dir, indexSiblings(list));
         }
     }
     // ELF headers and sidecars: the costly part of a scan, spread over the cores.
-    std::vector<std::vector<std::string>> owned(toInspect.size());
     // The version of each torch install that built libraries here, read once per install: which release wrote
     // an entry decides how its dispatch key sets are named (DispatchKeys.h).
     std::mutex versionsMutex;
@@ -214,28 +326,32 @@ void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCac
     };
     parallelFor(toInspect.size(), threads, [&](std::size_t k, unsigned) {
         auto& f = dev.libFiles[toInspect[k]];
-        auto name = nameOf(f.path);
         auto elf = cache.find(f.path, f.stat);
         if (!elf) {
             elf = cache.remember(f.path, f.stat, readElfSummary(f.path));
         }
         f.elf = elf;
-        bool exportsRunnerApi = std::ranges::find(elf->aotiSymbols, "AOTInductorModelContainerCreateWithDevice") !=
-                                elf->aotiSymbols.end();
         if (f.referencedBy.empty()) {
-            f.role = exportsRunnerApi || name.ends_with(".wrapper.so") ? LibraryRole::OrphanKernel : LibraryRole::HelperBuild;
+            f.role = unreferencedRole(f);
         }
-        auto artifacts = readLibraryArtifacts(f.path, siblings.at(std::string(dirOf(f.path))), owned[k]);
+        std::vector<std::string> owned;
+        auto artifacts = readLibraryArtifacts(f.path, siblings.at(dirOf(f.path)), owned);
         if (!artifacts.torchDir.empty()) artifacts.torchVersion = torchVersionAt(artifacts.torchDir);
         // A library without sidecars (copied alone, or sidecars deleted) has nothing to keep.
-        if (f.role != LibraryRole::HelperBuild && !(owned[k].empty() && artifacts.wrapperSource.empty())) {
+        f.artifacts.reset();
+        if (f.role != LibraryRole::HelperBuild && !(owned.empty() && artifacts.wrapperSource.empty())) {
             f.artifacts = std::make_shared<const LibraryArtifacts>(std::move(artifacts));
         }
+        f.sidecars = owned.empty() ? nullptr : std::make_shared<const std::vector<std::string>>(std::move(owned));
     });
-    for (std::size_t k = 0; k < toInspect.size(); ++k) {
-        std::string dir(dirOf(dev.libFiles[toInspect[k]].path));
-        for (const auto& o : owned[k]) {
-            ownerOf.emplace(dir + "/" + o, toInspect[k]);
+    // Sidecar path -> library index, for every library with sidecars (read now or carried over).
+    std::unordered_map<std::string, std::size_t> ownerOf;
+    for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
+        const auto& f = dev.libFiles[i];
+        if (!f.sidecars || f.role == LibraryRole::Lock) continue;
+        std::string dir(dirOf(f.path));
+        for (const auto& o : *f.sidecars) {
+            ownerOf.emplace(dir + "/" + o, i);
         }
     }
     // Sidecar bytes: files owned through their stem, or kept in a folder named after a library's stem
@@ -279,7 +395,7 @@ CacheSnapshot inspectSnapshot(const CacheSnapshot& fast, const ScanOptions& opti
     InspectionCache& inspections = options.inspectionCache ? *options.inspectionCache : transient;
     for (auto& ns : snap.namespaces) {
         for (auto& dev : ns.devices) {
-            inspectDevice(dev, true, threads, inspections);
+            inspectDevice(dev, true, threads, inspections, snap.work);
         }
     }
     snap.scanSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -311,92 +427,11 @@ KernelPathResolution resolveKernelPath(const std::string& root, const std::strin
     return r;
 }
 
-namespace {
-
-bool sameFile(const FileStat& a, const FileStat& b) {
-    return a.exists == b.exists && a.size == b.size && a.mtime == b.mtime && a.mtimeNs == b.mtimeNs &&
-           a.inode == b.inode && a.device == b.device;
-}
-
-std::vector<std::string> childDirNames(const fs::path& dir) {
-    std::string error;
-    std::vector<std::string> names;
-    for (const auto& e : sortedChildren(dir, error)) {
-        if (isDir(e)) names.push_back(e.path().filename().string());
-    }
-    return names;
-}
-
-} // namespace
-
-std::string DiskChanges::summary() const {
-    if (!any()) return "nothing";
-    auto list = [](const std::vector<std::string>& xs, const char* one, const char* many) {
-        std::vector<std::string> shown(xs.begin(), xs.begin() + std::ptrdiff_t(std::min<std::size_t>(xs.size(), 3)));
-        return fmt::format("{} {} ({}{})", xs.size(), xs.size() == 1 ? one : many, fmt::join(shown, ", "),
-                           xs.size() > 3 ? ", ..." : "");
-    };
-    if (ops.empty()) return list(folders, "folder", "folders");
-    if (folders.empty()) return list(ops, "op file", "op files");
-    return list(ops, "op file", "op files") + ", " + list(folders, "folder", "folders");
-}
-
-DiskChanges changesSince(const CacheSnapshot& snap, unsigned threadsArg) {
-    DiskChanges c;
-    std::error_code ec;
-    if (fs::is_directory(snap.eagerDir, ec) != snap.eagerDirExists) {
-        c.folders.push_back(snap.eagerDir);
-        return c;
-    }
-    if (!snap.eagerDirExists) return c;
-    unsigned threads = threadsArg ? threadsArg : defaultThreadCount();
-    std::vector<std::string> nsNames;
-    for (const auto& ns : snap.namespaces) nsNames.push_back(ns.name);
-    if (childDirNames(snap.eagerDir) != nsNames) c.folders.push_back(snap.eagerDir);
-    for (const auto& ns : snap.namespaces) {
-        std::vector<std::string> devNames;
-        for (const auto& dev : ns.devices) devNames.push_back(dev.name);
-        if (childDirNames(ns.path) != devNames) c.folders.push_back(ns.path);
-        for (const auto& dev : ns.devices) {
-            auto where = ns.name + "/" + dev.name + "/";
-            // Op files by name: added or removed ones from the listing, rewritten ones from their stat.
-            std::string error;
-            std::vector<std::string> onDisk;
-            for (const auto& f : sortedChildren(dev.path, error)) {
-                auto name = f.path().filename().string();
-                std::error_code fec;
-                if (name.size() > 5 && name.ends_with(".json") && !f.is_directory(fec)) onDisk.push_back(name.substr(0, name.size() - 5));
-            }
-            const auto& ops = dev.ops();
-            std::vector<char> changed(ops.size(), 0);
-            parallelFor(ops.size(), threads, [&](std::size_t i, unsigned) { changed[i] = !sameFile(statFile(ops[i].path), ops[i].stat); });
-            std::unordered_map<std::string_view, std::size_t> byName;
-            for (std::size_t i = 0; i < ops.size(); ++i) byName.emplace(ops[i].name, i);
-            std::vector<char> seen(ops.size(), 0);
-            for (const auto& name : onDisk) {
-                auto it = byName.find(name);
-                if (it == byName.end()) {
-                    c.ops.push_back(where + name); // added
-                    continue;
-                }
-                seen[it->second] = 1;
-                if (changed[it->second]) c.ops.push_back(where + name);
-            }
-            for (std::size_t i = 0; i < ops.size(); ++i) {
-                if (!seen[i]) c.ops.push_back(where + ops[i].name); // removed
-            }
-            // lib/: the same walk as a scan's, compared file by file.
-            DeviceDir now;
-            now.path = dev.path;
-            walkLib(now, threads);
-            bool same = now.libFiles.size() == dev.libFiles.size();
-            for (std::size_t i = 0; same && i < now.libFiles.size(); ++i) {
-                same = now.libFiles[i].relPath == dev.libFiles[i].relPath && sameFile(now.libFiles[i].stat, dev.libFiles[i].stat);
-            }
-            if (!same) c.folders.push_back(dev.path + "/lib");
-        }
-    }
-    return c;
+std::string ScanWork::summary() const {
+    if (changes.empty()) return "nothing";
+    std::vector<std::string> shown(changes.begin(), changes.begin() + std::ptrdiff_t(std::min<std::size_t>(changes.size(), 3)));
+    return fmt::format("{} change{}: {}{}", changes.size(), changes.size() == 1 ? "" : "s", fmt::join(shown, ", "),
+                       changes.size() > 3 ? ", ..." : "");
 }
 
 CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) {
@@ -454,33 +489,100 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
         }
     }
     unsigned threads = options.threads ? options.threads : defaultThreadCount();
+    // The last snapshot's devices and op files by name: what a rescan may carry over unread.
+    const CacheSnapshot* previous = options.previous;
+    std::vector<const DeviceDir*> previousDevices(devices.size(), nullptr);
+    std::vector<const OpFile*> previousOps(ops.size(), nullptr);
+    if (previous) {
+        std::unordered_map<std::string_view, const DeviceDir*> devByPath;
+        for (const auto& ns : previous->namespaces) {
+            for (const auto& dev : ns.devices) devByPath.emplace(dev.path, &dev);
+        }
+        std::size_t o = 0;
+        for (std::size_t d = 0; d < devices.size(); ++d) {
+            auto it = devByPath.find(devices[d]->path);
+            previousDevices[d] = it == devByPath.end() ? nullptr : it->second;
+            std::unordered_map<std::string_view, const OpFile*> opByName;
+            if (previousDevices[d]) {
+                for (const auto& op : previousDevices[d]->ops()) opByName.emplace(op.name, &op);
+            }
+            for (const auto& op : *devices[d]->opFiles) {
+                auto found = opByName.find(op.name);
+                previousOps[o++] = found == opByName.end() ? nullptr : found->second;
+            }
+        }
+    }
     std::vector<std::unique_ptr<OpFileParser>> parsers(threads);
+    std::vector<char> reparsed(ops.size(), 0);
     std::atomic<std::size_t> done{0};
     parallelFor(ops.size(), threads, [&](std::size_t i, unsigned t) {
         if (options.cancelled && options.cancelled->load(std::memory_order_relaxed)) {
             return;
         }
-        if (!parsers[t]) {
-            parsers[t] = std::make_unique<OpFileParser>();
-        }
         OpFile& op = *ops[i];
         op.stat = statFile(op.path);
-        parsers[t]->parseFile(op);
+        // An op file with the identity the last snapshot saw holds what it held then.
+        if (const OpFile* before = previousOps[i];
+            before && before->readError.empty() && op.stat.exists && sameFile(op.stat, before->stat)) {
+            op = *before;
+        } else {
+            if (!parsers[t]) {
+                parsers[t] = std::make_unique<OpFileParser>();
+            }
+            parsers[t]->parseFile(op);
+            reparsed[i] = 1;
+        }
         auto n = done.fetch_add(1, std::memory_order_relaxed) + 1;
         if (options.progress && (n % 256 == 0 || n == ops.size())) {
             options.progress(n, ops.size());
         }
     });
+    auto& work = snap.work;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        (reparsed[i] ? work.opFilesParsed : work.opFilesReused) += 1;
+    }
     auto parsed = std::chrono::steady_clock::now();
-    spdlog::debug("parsed {} op files in {:.3f}s", ops.size(), std::chrono::duration<double>(parsed - started).count());
+    spdlog::debug("parsed {} op files in {:.3f}s ({} carried over)", work.opFilesParsed,
+                  std::chrono::duration<double>(parsed - started).count(), work.opFilesReused);
     InspectionCache transient("");
     InspectionCache& inspections = options.inspectionCache ? *options.inspectionCache : transient;
-    for (auto* dev : devices) {
-        walkLib(*dev, threads);
+    std::size_t firstOp = 0;
+    for (std::size_t d = 0; d < devices.size(); ++d) {
+        auto* dev = devices[d];
+        walkLib(*dev, threads, previousDevices[d], work);
         spdlog::debug("walked {}/lib: {} files in {:.3f}s", dev->path, dev->libFiles.size(),
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - parsed).count());
-        linkEntries(snap.root, *dev, threads);
-        inspectDevice(*dev, options.inspectLibraries, threads, inspections);
+        std::vector<char> devReparsed;
+        if (previousDevices[d]) {
+            devReparsed.assign(reparsed.begin() + std::ptrdiff_t(firstOp),
+                               reparsed.begin() + std::ptrdiff_t(firstOp + dev->opFiles->size()));
+        }
+        firstOp += dev->opFiles->size();
+        linkEntries(snap.root, *dev, threads, devReparsed, work);
+        inspectDevice(*dev, options.inspectLibraries, threads, inspections, work);
+    }
+    if (previous) {
+        // What differs from the last snapshot, for the log and for "nothing changed: no new result".
+        std::unordered_set<std::string_view> present;
+        for (std::size_t i = 0; i < ops.size(); ++i) {
+            present.insert(ops[i]->path);
+            if (reparsed[i]) work.changes.push_back(ops[i]->path);
+        }
+        forEachOp(*previous, [&](const NamespaceDir&, const DeviceDir&, const OpFile& op) {
+            if (!present.contains(op.path)) work.changes.push_back(op.path + " (gone)");
+        });
+        for (const auto& folder : work.libFoldersListed) work.changes.push_back(folder);
+        for (const auto& lib : work.librariesChanged) work.changes.push_back(lib);
+        std::unordered_set<std::string_view> devicesNow;
+        for (std::size_t d = 0; d < devices.size(); ++d) {
+            devicesNow.insert(devices[d]->path);
+            if (!previousDevices[d]) work.changes.push_back(devices[d]->path + " (new)");
+        }
+        for (const auto& ns : previous->namespaces) {
+            for (const auto& dev : ns.devices) {
+                if (!devicesNow.contains(dev.path)) work.changes.push_back(dev.path + " (gone)");
+            }
+        }
     }
     snap.scanSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     spdlog::debug("scanned {}: {} ops, {} entries in {:.3f}s ({} JSON)", snap.root, snap.opCount(), snap.entryCount(),

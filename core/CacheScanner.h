@@ -22,6 +22,11 @@ struct ScanOptions {
     const std::atomic<bool>* cancelled = nullptr;
     // Remembers ELF summaries across scans (see InspectionCache); null: every library is read.
     InspectionCache* inspectionCache = nullptr;
+    // The last snapshot of the same root, fully inspected: op files whose identity is unchanged are taken from it
+    // unparsed, lib/ folders whose identity is unchanged unlisted with their libraries' inspections, and only the
+    // libraries of reparsed op files are stat-ed again (a library rewritten in place under an unchanged folder and
+    // named by no changed op is seen by the next full scan). Null: everything is read.
+    const CacheSnapshot* previous = nullptr;
 };
 
 CacheSnapshot scanCache(const std::string& root, const ScanOptions& options = {});
@@ -30,17 +35,6 @@ CacheSnapshot scanCache(const std::string& root, const ScanOptions& options = {}
 // sidecars into a new snapshot that shares the op files (no JSON is read again). The GUI shows the tree
 // from the fast scan while this runs.
 CacheSnapshot inspectSnapshot(const CacheSnapshot& fast, const ScanOptions& options = {});
-
-// What is different on disk from a snapshot, by file identity (size, modification time to the nanosecond,
-// inode): what the watcher's "something changed" turns into before anything is parsed again. Costs a listing
-// and a stat of each op file and library (the floor of a scan), no read.
-struct DiskChanges {
-    std::vector<std::string> ops; // "ns/device/op" added, removed or rewritten
-    std::vector<std::string> folders; // namespace or device folders added or removed, lib/ files that differ
-    bool any() const { return !ops.empty() || !folders.empty(); }
-    std::string summary() const; // "2 op files (aten/cpu/abs, ...), 1 folder (...)", or "nothing"
-};
-DiskChanges changesSince(const CacheSnapshot& snapshot, unsigned threads = 0);
 
 // Where an entry's kernel_path leads, decided as PyTorch would join it (device folder / kernel_path) and
 // then checked against the cache root, symlinks resolved.

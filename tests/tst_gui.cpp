@@ -356,6 +356,11 @@ void TestGui::autoRefreshKeepsSelection() {
     QSignalSpy rescanned(w.controller(), &ScanController::finished);
     writeText(path, "[\n    " + body + ",\n    " + body + "\n]");
     QVERIFY(rescanned.wait(10000));
+    // The refresh read the op file that changed, and nothing else.
+    const auto& work = w.treeModel()->result()->snapshot.work;
+    QCOMPARE(work.changes, std::vector<std::string>{path});
+    QCOMPARE(work.opFilesParsed, 1u);
+    QVERIFY(work.libFoldersListed.empty());
     QCOMPARE(currentKey(w), named(realCache(), QStringLiteral("aten/cpu/abs#1")));
     QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("7 entries")));
     QVERIFY(w.treeView()->isExpanded(opRow("aten/cpu/abs#0")));
@@ -381,13 +386,14 @@ void TestGui::ownRescanIsNotRepeated() {
     writeText(path, text + "\n"); // an edit of our own...
     w.controller()->rescan();     // ...and the rescan that follows it
     QVERIFY(finished.wait(10000));
-    // The watcher's event (debounced 500 ms, then checked off the GUI thread) comes and finds nothing new.
-    QTRY_VERIFY_WITH_TIMEOUT(unchanged.count() >= 1 || started.count() > 1, 5000);
+    // The watcher's event (once the writes settled, checked off the GUI thread) comes and finds nothing new.
+    QTRY_VERIFY_WITH_TIMEOUT(unchanged.count() >= 1 || finished.count() > 1, 5000);
     QTest::qWait(300);
     QCOMPARE(started.count(), 1);
-    // A write nobody rescanned for still rescans.
+    QCOMPARE(finished.count(), 1);
+    // A write nobody rescanned for still refreshes the window.
     writeText(path, text);
-    QTRY_VERIFY_WITH_TIMEOUT(started.count() == 2, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 2, 10000);
 }
 
 void TestGui::filterClearKeepsExpansion() {

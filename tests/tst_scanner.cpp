@@ -1,7 +1,10 @@
 // Scanning a cache that PyTorch really wrote: every op, every argument kind, the library inventory.
 #include "TestSupport.h"
 #include "core/CacheScanner.h"
+#include "core/HostInfo.h"
 #include "core/InspectionCache.h"
+#include "core/JsonReport.h"
+#include "core/DispatchKeys.h"
 
 #include <QtTest>
 
@@ -18,7 +21,7 @@ private slots:
     void opsAndEntries();
     void argumentKindsFromPyTorch();
     void libraryInventory();
-    void changesSinceByFileIdentity();
+    void rescanCostsWhatChanged();
     void artifactsOfKernel();
     void orphanAfterEntryRemoved();
     void missingRootIsAnError();
@@ -50,32 +53,93 @@ void TestScanner::opsAndEntries() {
     QCOMPARE(snap_.entryCount(), 6u);
 }
 
-void TestScanner::changesSinceByFileIdentity() {
-    // A rewrite of the same bytes is a change (a new mtime); an added and a removed op file are named; a library
-    // touched or added shows as lib/; an untouched cache is "nothing".
+namespace {
+
+// Everything a scan says of a cache, as the tools print it (ls, show for every op, lint) and the lib/ inventory
+// beneath: two scans that say the same here are the same to every user of a snapshot.
+nlohmann::json everything(const CacheSnapshot& snap, const HostInfo& host) {
+    auto findings = lintSnapshot(snap, host);
+    nlohmann::json j;
+    j["ls"] = treeToJson(snap, findings);
+    forEachOp(snap, [&](const NamespaceDir&, const DeviceDir&, const OpFile& op) {
+        j["show"].push_back(entriesToJson(snap, findings, op.name, KeySetNaming(host.torchVersion())));
+    });
+    for (const auto& f : findings) j["lint"].push_back(findingToJson(f));
+    for (const auto& ns : snap.namespaces) {
+        for (const auto& dev : ns.devices) {
+            for (const auto& f : dev.libFiles) {
+                j["lib"].push_back({f.path, libraryRoleName(f.role), f.stat.size, f.stat.mtimeNs, f.artifactBytes,
+                                    f.referencedBy.size(), bool(f.elf), bool(f.artifacts), f.sidecars ? f.sidecars->size() : 0});
+            }
+        }
+    }
+    return j;
+}
+
+} // namespace
+
+void TestScanner::rescanCostsWhatChanged() {
+    // A rescan from the last snapshot reads only the op files and lib/ folders whose identity changed, and says
+    // exactly what a full scan of the same disk says.
     QTemporaryDir tmp;
     auto root = copyTree(realCache(), tmp);
-    auto snap = scanCache(root);
-    QVERIFY(!changesSince(snap).any());
-    QCOMPARE(changesSince(snap).summary(), std::string("nothing"));
+    auto host = HostInfo::detect();
+    auto first = scanCache(root);
+    QCOMPARE(first.work.opFilesParsed, 5u);
+    ScanOptions fromFirst;
+    fromFirst.previous = &first;
+    auto same = scanCache(root, fromFirst);
+    QCOMPARE(same.work.summary(), std::string("nothing"));
+    QCOMPARE(same.work.opFilesParsed, 0u);
+    QCOMPARE(same.work.opFilesReused, 5u);
+    QVERIFY(same.work.libFoldersListed.empty());
+    QCOMPARE(same.work.librariesInspected, 0u);
+    QCOMPARE(everything(same, host), everything(first, host));
+
+    // As PyTorch appends to an op with several entries: a new library in a new lib/ folder, the op file rewritten
+    // in place with one more entry. Besides: an op file added, one removed, a device folder made.
     auto dev = root + "/aoti_eager/aten/cpu";
-    auto abs = readText(dev + "/abs.json");
+    const auto* abs = findOp(first, "abs");
+    QCOMPARE(abs->entries.size(), 2u);
+    auto oldLib = dev + "/" + *abs->entries[0].kernelPath;
+    std::filesystem::create_directory(dev + "/lib/zz");
+    auto newRel = std::string("lib/zz/czzappended.wrapper.so");
+    std::filesystem::copy_file(oldLib, dev + "/" + newRel);
+    auto text = readText(dev + "/abs.json");
+    auto body = text.substr(text.find('{'), text.rfind('}') - text.find('{') + 1);
+    auto firstEntry = body.substr(0, body.find("\n    },") + 6); // the writer's indent=4 layout
+    auto appended = firstEntry;
+    appended.replace(appended.find(*abs->entries[0].kernelPath), abs->entries[0].kernelPath->size(), newRel);
+    appended.replace(appended.find("4,"), 2, "5,"); // other sizes: a new meta_info
     QTest::qWait(20); // a later mtime even on coarse clocks
-    writeText(dev + "/abs.json", abs);
+    writeText(dev + "/abs.json", text.substr(0, text.rfind('}') + 1) + ",\n    " + appended + "\n]");
     writeText(dev + "/new_op.json", "[]");
     std::filesystem::remove(dev + "/cat.json");
-    auto c = changesSince(snap);
-    std::vector<std::string> expected{"aten/cpu/abs", "aten/cpu/new_op", "aten/cpu/cat"};
-    QCOMPARE(c.ops, expected);
-    QVERIFY(c.folders.empty());
-    snap = scanCache(root);
-    QVERIFY(!changesSince(snap).any());
-    writeText(dev + "/lib/extra.so", "x");
-    c = changesSince(snap);
-    QVERIFY(c.ops.empty());
-    QCOMPARE(c.folders, std::vector<std::string>{dev + "/lib"});
     std::filesystem::create_directory(root + "/aoti_eager/aten/cuda");
-    QVERIFY(changesSince(snap).summary().find("2 folders") != std::string::npos);
+    auto refreshed = scanCache(root, fromFirst);
+    QCOMPARE(findOp(refreshed, "abs")->entries.size(), 3u);
+    QCOMPARE(refreshed.work.opFilesParsed, 2u); // abs and new_op
+    QCOMPARE(refreshed.work.opFilesReused, 3u);
+    QCOMPARE(refreshed.work.libFoldersListed, (std::vector<std::string>{dev + "/lib", dev + "/lib/zz"}));
+    QCOMPARE(refreshed.work.librariesInspected, 1u); // the new library; abs's others are stat-ed, not read
+    QCOMPARE(refreshed.work.librariesStatted, 3u);
+    std::vector<std::string> changes{dev + "/abs.json", dev + "/new_op.json", dev + "/cat.json (gone)", dev + "/lib",
+                                     dev + "/lib/zz", root + "/aoti_eager/aten/cuda (new)"};
+    QCOMPARE(refreshed.work.changes, changes);
+    auto full = scanCache(root);
+    QCOMPARE(everything(refreshed, host), everything(full, host));
+
+    // A library of a rewritten op file, rewritten in place under a folder whose listing did not change: seen through
+    // the op's own libraries, inspected again.
+    ScanOptions fromFull;
+    fromFull.previous = &full;
+    auto absLib = dev + "/" + *findOp(full, "abs")->entries[1].kernelPath;
+    writeText(absLib, "not an ELF file any more");
+    writeText(dev + "/abs.json", readText(dev + "/abs.json") + "\n");
+    auto again = scanCache(root, fromFull);
+    QCOMPARE(again.work.librariesChanged, std::vector<std::string>{absLib});
+    QCOMPARE(again.work.librariesInspected, 1u);
+    QCOMPARE(everything(again, host), everything(scanCache(root), host));
 }
 
 void TestScanner::argumentKindsFromPyTorch() {

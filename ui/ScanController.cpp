@@ -6,25 +6,41 @@
 #include <QFileSystemWatcher>
 #include <QPointer>
 #include <QSet>
+#include <QThread>
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <fstream>
 #include <utility>
 
 namespace aotiscope::ui {
 
 namespace {
-// Watching every op file costs an inotify watch each; above this many, only folders are watched.
-constexpr int kMaxWatchedFiles = 2000;
+// PyTorch rewrites an op file in place: only a watch on the file itself sees that (a folder's watch reports files
+// added, removed or renamed). Each costs an inotify watch, of which a user has max_user_watches for all programs:
+// the window takes at most a quarter of them.
+int maxWatchedFiles() {
+    static const int limit = [] {
+        long watches = 8192; // the kernel's old default
+        if (std::ifstream in("/proc/sys/fs/inotify/max_user_watches"); in) in >> watches;
+        return int(std::clamp(watches / 4, 256L, 100000L));
+    }();
+    return limit;
+}
 } // namespace
 
 ScanController::ScanController(QObject* parent)
-    : QObject(parent), watcher_(new QFileSystemWatcher(this)), debounce_(new QTimer(this)) {
+    : QObject(parent), watcherThread_(new QThread(this)), watcher_(new QFileSystemWatcher), debounce_(new QTimer(this)) {
+    // Adding 10,000 watches stalled the GUI thread 0.7 s: the watcher lives in a thread of its own.
+    watcherThread_->setObjectName(QStringLiteral("cache watcher"));
+    watcher_->moveToThread(watcherThread_);
+    watcherThread_->start();
     qRegisterMetaType<aotiscope::ui::ScanResultPtr>("aotiscope::ui::ScanResultPtr");
     debounce_->setSingleShot(true);
-    debounce_->setInterval(500); // PyTorch rewrites a file in several writes: wait for it to settle
+    debounce_->setInterval(kSettleMs);
     connect(debounce_, &QTimer::timeout, this, &ScanController::rescanIfChanged);
     auto poke = [this](const QString& path) {
         if (autoRefresh_) {
@@ -40,6 +56,9 @@ ScanController::~ScanController() {
     if (cancel_) {
         cancel_->store(true);
     }
+    watcherThread_->quit();
+    watcherThread_->wait();
+    delete watcher_;
 }
 
 void ScanController::setAutoRefresh(bool on) { autoRefresh_ = on; }
@@ -56,26 +75,48 @@ void ScanController::rescanIfChanged() {
         checkAfterScan_ = true; // the scan under way may have read before the change, or after it
         return;
     }
-    if (!last_ || !last_->snapshot.eagerDirExists) {
+    if (!last_ || !last_->snapshot.eagerDirExists || !last_->librariesInspected) {
         rescan();
         return;
     }
+    refresh();
+}
+
+void ScanController::refresh() {
+    // One phase, from the last result: op files and lib/ folders whose identity is unchanged are carried over, only
+    // what changed is read (ScanOptions::previous). Nothing changed: no new result, the window stays as it is.
+    auto generation = ++generation_;
+    cancel_ = std::make_shared<std::atomic<bool>>(false);
+    scanning_ = true;
     QPointer<ScanController> self(this);
     auto last = last_;
-    auto generation = generation_;
-    (void)QtConcurrent::run([self, last, generation] {
-        auto changes = changesSince(last->snapshot);
+    auto cancel = cancel_;
+    auto inspections = inspections_;
+    (void)QtConcurrent::run([self, last, generation, cancel, inspections] {
+        ScanOptions options;
+        options.cancelled = cancel.get();
+        options.inspectionCache = inspections.get();
+        options.previous = &last->snapshot;
+        auto snapshot = scanCache(last->snapshot.root, options);
+        if (cancel->load()) return;
+        auto work = snapshot.work;
+        bool changed = !work.changes.empty() || !snapshot.eagerDirExists; // a root that went is a change too
+        auto result = changed ? lintAndIndex(std::move(snapshot), last->host, true) : last;
         QMetaObject::invokeMethod(
             self.data(),
-            [self, generation, changes = std::move(changes)] {
+            [self, generation, result, changed, work = std::move(work)] {
                 if (!self || generation != self->generation_) return; // another scan started meanwhile
-                if (changes.any()) {
-                    spdlog::info("changed on disk: {}", changes.summary());
-                    self->rescan();
-                } else {
-                    spdlog::debug("watcher event, but the disk is as the last scan saw it: no rescan");
-                    emit self->unchangedOnDisk();
+                if (changed) {
+                    spdlog::info("changed on disk: {}; read {} op file(s) and {} lib/ folder(s), carried over {} and {}",
+                                 work.summary(), work.opFilesParsed, work.libFoldersListed.size(), work.opFilesReused,
+                                 work.libFoldersReused);
+                    self->deliver(generation, result);
+                    return;
                 }
+                spdlog::debug("watcher event, but the disk is as the last scan saw it: no rescan");
+                self->scanning_ = false;
+                emit self->unchangedOnDisk();
+                if (std::exchange(self->checkAfterScan_, false)) self->rescanIfChanged();
             },
             Qt::QueuedConnection);
     });
@@ -179,6 +220,7 @@ void ScanController::deliver(quint64 generation, ScanResultPtr result) {
 void ScanController::watch(const ScanResult& result) {
     QStringList dirs{QString::fromStdString(result.snapshot.root)};
     QStringList files;
+    std::size_t unwatched = 0;
     if (result.snapshot.eagerDirExists) {
         dirs << QString::fromStdString(result.snapshot.eagerDir);
     }
@@ -187,28 +229,36 @@ void ScanController::watch(const ScanResult& result) {
         for (const auto& dev : ns.devices) {
             dirs << QString::fromStdString(dev.path);
             for (const auto& op : dev.ops()) {
-                if (files.size() < kMaxWatchedFiles) {
+                if (files.size() < maxWatchedFiles()) {
                     files << QString::fromStdString(op.path);
+                } else {
+                    ++unwatched;
                 }
             }
         }
     }
     // Only what changed is unwatched or watched: removing a watch and adding it again drops the events already
-    // queued on it, such as PyTorch's write during the scan that just finished.
-    auto update = [this](const QStringList& watched, const QStringList& wanted) {
-        QSet<QString> want(wanted.begin(), wanted.end()), have(watched.begin(), watched.end());
-        QStringList gone, added;
-        for (const auto& p : watched) {
-            if (!want.contains(p)) gone << p;
-        }
-        for (const auto& p : wanted) {
-            if (!have.contains(p)) added << p;
-        }
-        if (!gone.isEmpty()) watcher_->removePaths(gone);
-        if (!added.isEmpty()) watcher_->addPaths(added);
-    };
-    update(watcher_->directories(), dirs);
-    update(watcher_->files(), files);
+    // queued on it, such as PyTorch's write during the scan that just finished. In the watcher's thread.
+    QMetaObject::invokeMethod(watcher_, [watcher = watcher_, dirs, files] {
+        auto update = [watcher](const QStringList& watched, const QStringList& wanted) {
+            QSet<QString> want(wanted.begin(), wanted.end()), have(watched.begin(), watched.end());
+            QStringList gone, added;
+            for (const auto& p : watched) {
+                if (!want.contains(p)) gone << p;
+            }
+            for (const auto& p : wanted) {
+                if (!have.contains(p)) added << p;
+            }
+            if (!gone.isEmpty()) watcher->removePaths(gone);
+            if (!added.isEmpty()) watcher->addPaths(added);
+        };
+        update(watcher->directories(), dirs);
+        update(watcher->files(), files);
+    });
+    if (unwatched > 0 && !std::exchange(warnedUnwatched_, true)) {
+        spdlog::warn("watching {} op files of {} (inotify's max_user_watches): PyTorch's in-place rewrites of the other "
+                     "{} show at the next rescan (F5)", files.size(), files.size() + qsizetype(unwatched), unwatched);
+    }
 }
 
 } // namespace aotiscope::ui

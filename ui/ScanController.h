@@ -15,6 +15,7 @@
 #include <optional>
 
 class QFileSystemWatcher;
+class QThread;
 class QTimer;
 
 namespace aotiscope {
@@ -26,6 +27,10 @@ namespace aotiscope::ui {
 class ScanController : public QObject {
     Q_OBJECT
 public:
+    // A write has settled when the watched files have been quiet this long (PyTorch rewrites an op file in place, in
+    // several writes).
+    static constexpr int kSettleMs = 200;
+
     explicit ScanController(QObject* parent = nullptr);
     ~ScanController() override;
 
@@ -52,6 +57,7 @@ signals:
 private:
     void watch(const ScanResult& result);
     void rescanIfChanged();
+    void refresh();
     void deliver(quint64 generation, ScanResultPtr result);
     void post(quint64 generation, ScanResultPtr result);
 
@@ -64,10 +70,12 @@ private:
     std::optional<HostInfo> host_;
     // ELF summaries of the open root's libraries, kept across rescans and saved for the next session.
     std::shared_ptr<InspectionCache> inspections_;
-    QFileSystemWatcher* watcher_;
+    QThread* watcherThread_;
+    QFileSystemWatcher* watcher_; // lives in watcherThread_
     QTimer* debounce_;
     int lastPerMille_ = -1;
     ScanResultPtr last_;       // the last result delivered: what a watcher event is checked against
+    bool warnedUnwatched_ = false;
     bool checkAfterScan_ = false; // a watcher event came while scanning: check again once the result is in
 };
 

@@ -9,15 +9,34 @@
 
 namespace aotiscope::ui {
 
+namespace {
+
+static_assert(int(Severity::Info) == 0 && int(Severity::Warning) == 1 && int(Severity::Error) == 2,
+              "bySeverity passes over each severity");
+
+std::vector<Finding> bySeverity(std::vector<Finding> findings) {
+    std::vector<Finding> out;
+    out.reserve(findings.size());
+    for (auto s : {Severity::Error, Severity::Warning, Severity::Info}) {
+        for (auto& f : findings) {
+            if (f.severity == s) out.push_back(std::move(f));
+        }
+    }
+    return out;
+}
+
+} // namespace
+
 ScanResultPtr lintAndIndex(CacheSnapshot snapshot, const HostInfo& host, bool librariesInspected) {
     auto r = std::make_shared<ScanResult>();
     r->host = host;
     r->snapshot = std::move(snapshot);
     r->librariesInspected = librariesInspected;
     auto started = std::chrono::steady_clock::now();
-    r->findings = lintSnapshot(r->snapshot, host, LintOptions{librariesInspected});
-    // The health panel's order, made here off the GUI thread: sorting 300,000 rows there stalled it 0.55 s.
-    std::ranges::stable_sort(r->findings, std::greater{}, &Finding::severity);
+    // The health panel's order (most severe first, else as lint found them), made here off the GUI thread: sorting
+    // 300,000 rows there stalled it 0.55 s. Three severities: one stable pass per severity moves each finding once
+    // (a stable sort moved each of 300,000 some 18 times, 0.3 s).
+    r->findings = bySeverity(lintSnapshot(r->snapshot, host, LintOptions{librariesInspected}));
     r->lintSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     r->tree = buildTreeIndex(r->snapshot, r->findings);
     r->groups = groupFindings(r->findings, {});
