@@ -1,10 +1,10 @@
 #include "fuzz/FuzzOpFile.h"
 
-#include "core/EntryDiff.h"
-#include "core/EntryGuard.h"
-#include "core/JsonReport.h"
-#include "core/OpFileParser.h"
-#include "core/OpFileWriter.h"
+#include "core/report/EntryDiff.h"
+#include "core/check/EntryGuard.h"
+#include "core/report/JsonReport.h"
+#include "core/read/OpFileParser.h"
+#include "core/edit/OpFileWriter.h"
 
 #include <sstream>
 #include <stdexcept>

@@ -2,7 +2,7 @@
 // they are parsed, linted, diffed, reported and (when PyTorch would read them) rewritten as PyTorch writes.
 #pragma once
 
-#include "core/Linter.h"
+#include "core/check/Linter.h"
 
 #include <string_view>
 #include <vector>

@@ -9,7 +9,7 @@ set(AOTISCOPE_INSTALLED_PYTHON "python3" CACHE STRING "Interpreter with torch re
 install(CODE "file(WRITE \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/share/aotiscope/python\" \"${AOTISCOPE_INSTALLED_PYTHON}\\n\")")
 # The benchmark worker goes to <prefix>/lib/aotiscope with the record of the torch it was built for; it has no
 # RPATH: the core points LD_LIBRARY_PATH at the configured torch's lib/, and builds a worker for another torch on
-# first use (core/BenchWorker.h) from the sources and script installed here.
+# first use (core/jobs/BenchWorker.h) from the sources and script installed here.
 if(TARGET aotiscope-bench-worker)
     install(TARGETS aotiscope-bench-worker RUNTIME DESTINATION lib/aotiscope)
     install(FILES $<TARGET_FILE:aotiscope-bench-worker>.torch DESTINATION lib/aotiscope)

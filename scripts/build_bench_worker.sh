@@ -33,6 +33,6 @@ done
 wait
 g++ -o "$build/aotiscope-bench-worker" "${objs[@]}" -L"$tdir/lib" -Wl,-rpath,"$tdir/lib" \
     -Wl,--no-as-needed -ltorch "${cuda_libs[@]}" -ltorch_cpu -lc10 -Wl,--as-needed -lpthread
-# The torch it is built for, read by the core before it starts the worker (core/BenchWorker.h); CMake writes it too.
+# The torch it is built for, read by the core before it starts the worker (core/jobs/BenchWorker.h); CMake writes it too.
 "$py" -c 'import torch; print(torch.__version__)' > "$build/aotiscope-bench-worker.torch"
 echo "built with g++: $build/aotiscope-bench-worker"

@@ -1,7 +1,7 @@
 #include "TestSupport.h"
 
-#include "core/CacheScanner.h"
-#include "core/HostInfo.h"
+#include "core/read/CacheScanner.h"
+#include "core/check/HostInfo.h"
 
 #include <QProcess>
 #include <QtTest>

@@ -1,8 +1,8 @@
 // Paths and helpers shared by the tests: the generated real cache, committed fixtures, scratch copies.
 #pragma once
 
-#include "core/CacheModel.h"
-#include "core/Linter.h"
+#include "core/read/CacheModel.h"
+#include "core/check/Linter.h"
 
 #include <QString>
 #include <QStringList>

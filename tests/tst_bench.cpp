@@ -3,8 +3,8 @@
 // illegal instruction or hang fail their own job with the signal or timeout named while the batch goes on;
 // libraries outside the cache root are refused before any worker sees them.
 #include "TestSupport.h"
-#include "core/BenchJobs.h"
-#include "core/CacheScanner.h"
+#include "core/jobs/BenchJobs.h"
+#include "core/read/CacheScanner.h"
 
 #include <QProcess>
 #include <QtTest>

@@ -1,11 +1,11 @@
 // Compiling through PyTorch in a long-lived worker: real CPU compiles, and every way a job can fail failing
 // alone, with a clear message, leaving the cache as it was.
 #include "TestSupport.h"
-#include "core/CacheScanner.h"
-#include "core/CompileJobs.h"
-#include "core/HostInfo.h"
-#include "core/Linter.h"
-#include "core/OpFileWriter.h"
+#include "core/read/CacheScanner.h"
+#include "core/jobs/CompileJobs.h"
+#include "core/check/HostInfo.h"
+#include "core/check/Linter.h"
+#include "core/edit/OpFileWriter.h"
 
 #include <QProcess>
 #include <QtTest>

@@ -1,8 +1,8 @@
 // Entry and cache diffs: guard fields first, verdicts in words, caches matched by op and guards.
 #include "TestSupport.h"
-#include "core/CacheScanner.h"
-#include "core/EntryDiff.h"
-#include "core/OpFileParser.h"
+#include "core/read/CacheScanner.h"
+#include "core/report/EntryDiff.h"
+#include "core/read/OpFileParser.h"
 
 #include <QtTest>
 

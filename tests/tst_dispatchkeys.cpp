@@ -3,11 +3,11 @@
 // release is named by that release's layout (known from its library's torch install, or inferred) and is not
 // reported as recorded under another mode.
 #include "TestSupport.h"
-#include "core/CacheScanner.h"
-#include "core/DispatchKeys.h"
-#include "core/HostInfo.h"
-#include "core/JsonReport.h"
-#include "core/Linter.h"
+#include "core/read/CacheScanner.h"
+#include "core/check/DispatchKeys.h"
+#include "core/check/HostInfo.h"
+#include "core/report/JsonReport.h"
+#include "core/check/Linter.h"
 
 #include <QProcess>
 #include <QtTest>

@@ -1,12 +1,12 @@
 // Safe management: every removal planned, applied under PyTorch's locks, undoable; concurrent PyTorch writes
 // preserved; Python's filelock and ours exclude each other; a killed writer never leaves a truncated file.
 #include "TestSupport.h"
-#include "core/CacheEditor.h"
-#include "core/CacheScanner.h"
-#include "core/FileLock.h"
-#include "core/HostInfo.h"
-#include "core/Linter.h"
-#include "core/OpFileWriter.h"
+#include "core/edit/CacheEditor.h"
+#include "core/read/CacheScanner.h"
+#include "core/edit/FileLock.h"
+#include "core/check/HostInfo.h"
+#include "core/check/Linter.h"
+#include "core/edit/OpFileWriter.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>

@@ -1,10 +1,10 @@
 // Replays the committed hostile corpus (and inputs too big or too odd to commit) through the fuzzing step:
 // nothing crashes or hangs, and every hostile input yields a clear finding.
 #include "TestSupport.h"
-#include "core/CacheScanner.h"
-#include "core/HostInfo.h"
-#include "core/Linter.h"
-#include "core/OpFileWriter.h"
+#include "core/read/CacheScanner.h"
+#include "core/check/HostInfo.h"
+#include "core/check/Linter.h"
+#include "core/edit/OpFileWriter.h"
 #include "fuzz/FuzzOpFile.h"
 
 #include <QtTest>

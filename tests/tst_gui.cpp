@@ -1,9 +1,9 @@
 // The real window on the offscreen platform: opens caches PyTorch wrote, selects entries, reads the details,
 // runs diffs, follows findings, and rescans by itself when the cache changes.
 #include "TestSupport.h"
-#include "core/CacheScanner.h"
-#include "core/HostInfo.h"
-#include "core/Rules.h"
+#include "core/read/CacheScanner.h"
+#include "core/check/HostInfo.h"
+#include "core/check/Rules.h"
 #include "ui/CacheFilterProxy.h"
 #include "ui/CacheTreeModel.h"
 #include "ui/DiffWidget.h"

@@ -2,11 +2,11 @@
 // detection and lscpu, and from faked files; symbol versions checked against what the dynamic loader does in a
 // torch process; the torch the verdicts are for found the same way from any folder.
 #include "TestSupport.h"
-#include "core/CacheScanner.h"
-#include "core/ElfReader.h"
-#include "core/HostInfo.h"
-#include "core/Linter.h"
-#include "core/Subprocess.h"
+#include "core/read/CacheScanner.h"
+#include "core/read/ElfReader.h"
+#include "core/check/HostInfo.h"
+#include "core/check/Linter.h"
+#include "core/base/Subprocess.h"
 
 #include <QProcess>
 #include <QtTest>

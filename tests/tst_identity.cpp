@@ -2,10 +2,10 @@
 // entries, stale and healthy mixed, duplicates of equal meta_info, and PyTorch's writer appending during the
 // batch. Every test ends by asking PyTorch's own loader what it returns.
 #include "TestSupport.h"
-#include "core/CacheScanner.h"
-#include "core/CompileJobs.h"
-#include "core/EntryKey.h"
-#include "core/OpFileWriter.h"
+#include "core/read/CacheScanner.h"
+#include "core/jobs/CompileJobs.h"
+#include "core/read/EntryKey.h"
+#include "core/edit/OpFileWriter.h"
 
 #include <QProcess>
 #include <QtTest>

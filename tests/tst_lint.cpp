@@ -1,9 +1,9 @@
 // Every health rule fires on the input it describes, and none fires on a clean cache PyTorch wrote.
 #include "TestSupport.h"
-#include "core/CacheScanner.h"
-#include "core/HostInfo.h"
-#include "core/JsonReport.h"
-#include "core/Linter.h"
+#include "core/read/CacheScanner.h"
+#include "core/check/HostInfo.h"
+#include "core/report/JsonReport.h"
+#include "core/check/Linter.h"
 
 #include <QtTest>
 

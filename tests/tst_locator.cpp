@@ -1,5 +1,5 @@
 // The cache root rules of torch/_inductor/runtime/cache_dir_utils.py, one row per rule.
-#include "core/CacheLocator.h"
+#include "core/read/CacheLocator.h"
 
 #include <QtTest>
 

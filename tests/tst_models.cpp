@@ -1,8 +1,8 @@
 // The tree model, its filter proxy and the findings model under QAbstractItemModelTester; filter terms.
 #include "TestSupport.h"
 #include "ui/WorkloadModel.h"
-#include "core/CacheScanner.h"
-#include "core/JsonReport.h"
+#include "core/read/CacheScanner.h"
+#include "core/report/JsonReport.h"
 #include "ui/CacheFilterProxy.h"
 #include "ui/CacheTreeModel.h"
 #include "ui/FindingsModel.h"

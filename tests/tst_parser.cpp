@@ -1,5 +1,5 @@
 // Every argument kind of the format, unknown keys and kinds kept, hostile text never crashing.
-#include "core/OpFileParser.h"
+#include "core/read/OpFileParser.h"
 
 #include <QtTest>
 

@@ -4,7 +4,7 @@
 // without the recorder on its own copy of the cache: its output and exit status must be the same, and the
 // report's counts and explanations are checked against the program's own view and the op files PyTorch wrote.
 #include "TestSupport.h"
-#include "core/CacheScanner.h"
+#include "core/read/CacheScanner.h"
 
 #include <QProcess>
 #include <QtTest>

@@ -2,13 +2,13 @@
 // a real entry with one field changed), every op registered with Library._impl_with_aoti_compile in a fresh
 // torch process, and lint's AOTI023 prediction required to match what PyTorch did, op by op.
 #include "TestSupport.h"
-#include "core/CacheEditor.h"
-#include "core/CacheScanner.h"
-#include "core/HostInfo.h"
-#include "core/Linter.h"
-#include "core/Matcher.h"
-#include "core/OpFileParser.h"
-#include "core/OpFileWriter.h"
+#include "core/edit/CacheEditor.h"
+#include "core/read/CacheScanner.h"
+#include "core/check/HostInfo.h"
+#include "core/check/Linter.h"
+#include "core/check/Matcher.h"
+#include "core/read/OpFileParser.h"
+#include "core/edit/OpFileWriter.h"
 
 #include <QProcess>
 #include <QtTest>

@@ -1,10 +1,10 @@
 // Scanning a cache that PyTorch really wrote: every op, every argument kind, the library inventory.
 #include "TestSupport.h"
-#include "core/CacheScanner.h"
-#include "core/HostInfo.h"
-#include "core/InspectionCache.h"
-#include "core/JsonReport.h"
-#include "core/DispatchKeys.h"
+#include "core/read/CacheScanner.h"
+#include "core/check/HostInfo.h"
+#include "core/read/InspectionCache.h"
+#include "core/report/JsonReport.h"
+#include "core/check/DispatchKeys.h"
 
 #include <QtTest>
 

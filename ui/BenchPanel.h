@@ -3,7 +3,7 @@
 // history with a pinned baseline per entry, export to CSV or JSON.
 #pragma once
 
-#include "core/BenchJobs.h"
+#include "core/jobs/BenchJobs.h"
 
 #include <QWidget>
 

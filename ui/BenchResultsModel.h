@@ -2,7 +2,7 @@
 // change against its pinned baseline. DisplayRole gives formatted text, SortRole the raw numbers.
 #pragma once
 
-#include "core/BenchJobs.h"
+#include "core/jobs/BenchJobs.h"
 
 #include <QAbstractTableModel>
 

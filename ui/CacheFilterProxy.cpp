@@ -1,6 +1,6 @@
 #include "ui/CacheFilterProxy.h"
 
-#include "core/Rules.h"
+#include "core/check/Rules.h"
 #include "ui/CacheTreeModel.h"
 
 #include <functional>

@@ -1,8 +1,8 @@
 #include "ui/CacheTreeIndex.h"
 
-#include "core/CacheSizes.h"
+#include "core/read/CacheSizes.h"
 
-#include "core/TorchNames.h"
+#include "core/read/TorchNames.h"
 
 
 #include <algorithm>

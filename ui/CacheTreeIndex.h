@@ -3,8 +3,8 @@
 // to walk the snapshot again.
 #pragma once
 
-#include "core/CacheModel.h"
-#include "core/Linter.h"
+#include "core/read/CacheModel.h"
+#include "core/check/Linter.h"
 
 #include <QString>
 #include <QStringList>

@@ -1,8 +1,8 @@
 #include "ui/CacheTreeModel.h"
 
-#include "core/FileUtil.h"
-#include "core/JsonReport.h"
-#include "core/TorchNames.h"
+#include "core/base/FileUtil.h"
+#include "core/report/JsonReport.h"
+#include "core/read/TorchNames.h"
 
 #include <QApplication>
 #include <QDateTime>

@@ -1,8 +1,8 @@
 #include "ui/CallCheckDialog.h"
 
-#include "core/EntryKey.h"
-#include "core/FileUtil.h"
-#include "core/Matcher.h"
+#include "core/read/EntryKey.h"
+#include "core/base/FileUtil.h"
+#include "core/check/Matcher.h"
 
 #include <QDialogButtonBox>
 #include <QFontDatabase>

@@ -2,7 +2,7 @@
 // verdict in words), or of two whole caches (added, removed, changed entries).
 #pragma once
 
-#include "core/EntryDiff.h"
+#include "core/report/EntryDiff.h"
 
 #include <QWidget>
 

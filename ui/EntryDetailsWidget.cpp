@@ -1,10 +1,10 @@
 #include "ui/EntryDetailsWidget.h"
 #include "ui/ViewHelpers.h"
 
-#include "core/DispatchKeys.h"
-#include "core/FileUtil.h"
-#include "core/JsonReport.h"
-#include "core/TorchNames.h"
+#include "core/check/DispatchKeys.h"
+#include "core/base/FileUtil.h"
+#include "core/report/JsonReport.h"
+#include "core/read/TorchNames.h"
 #include "ui/CacheTreeModel.h"
 
 #include <QDateTime>

@@ -1,6 +1,6 @@
 #include "ui/FindingGroups.h"
 
-#include "core/Rules.h"
+#include "core/check/Rules.h"
 
 #include <algorithm>
 #include <cctype>

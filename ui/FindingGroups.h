@@ -3,7 +3,7 @@
 // milliseconds there and the panel then shows a few hundred rows, not 300,000.
 #pragma once
 
-#include "core/Linter.h"
+#include "core/check/Linter.h"
 
 #include <cstdint>
 #include <string>

@@ -1,6 +1,6 @@
 #include "ui/FindingsModel.h"
 
-#include "core/Rules.h"
+#include "core/check/Rules.h"
 
 #include <QApplication>
 #include <QLocale>

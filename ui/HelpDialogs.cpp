@@ -1,6 +1,6 @@
 #include "ui/HelpDialogs.h"
 
-#include "core/Rules.h"
+#include "core/check/Rules.h"
 #include "ui/ViewHelpers.h"
 
 #include <QApplication>

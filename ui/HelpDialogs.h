@@ -3,7 +3,7 @@
 // Each is shown without blocking the window and deletes itself when closed.
 #pragma once
 
-#include "core/HostInfo.h"
+#include "core/check/HostInfo.h"
 
 class QDialog;
 class QWidget;

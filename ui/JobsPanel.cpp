@@ -1,7 +1,7 @@
 #include "ui/JobsPanel.h"
 #include "ui/ViewHelpers.h"
 
-#include "core/FileLock.h"
+#include "core/edit/FileLock.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -17,7 +17,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
-#include "core/FileUtil.h"
+#include "core/base/FileUtil.h"
 
 #include <spdlog/spdlog.h>
 

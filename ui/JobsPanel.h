@@ -3,7 +3,7 @@
 // state, progress, elapsed time and an estimate, a log per job, cancel, retry and a concurrency setting.
 #pragma once
 
-#include "core/CompileJobs.h"
+#include "core/jobs/CompileJobs.h"
 
 #include <QAbstractTableModel>
 #include <QElapsedTimer>

@@ -2,12 +2,12 @@
 
 #include "ui/CallCheckDialog.h"
 
-#include "core/CacheLocator.h"
-#include "core/CacheScanner.h"
-#include "core/CacheSizes.h"
-#include "core/EntryDiff.h"
-#include "core/FileLock.h"
-#include "core/JsonReport.h"
+#include "core/read/CacheLocator.h"
+#include "core/read/CacheScanner.h"
+#include "core/read/CacheSizes.h"
+#include "core/report/EntryDiff.h"
+#include "core/edit/FileLock.h"
+#include "core/report/JsonReport.h"
 #include "ui/CacheFilterProxy.h"
 #include "ui/CacheTreeModel.h"
 #include "ui/DiffWidget.h"
@@ -17,15 +17,15 @@
 #include "ui/BenchPanel.h"
 #include "ui/JobsPanel.h"
 #include "ui/NewEntryDialog.h"
-#include "core/CompileJobs.h"
+#include "core/jobs/CompileJobs.h"
 #include "ui/LogPanel.h"
 #include "ui/ScanController.h"
 #include "ui/WorkloadPanel.h"
 #include "ui/ViewHelpers.h"
 #include "ui/HelpDialogs.h"
-#include "core/Prewarm.h"
-#include "core/CsvExport.h"
-#include "core/DispatchKeys.h"
+#include "core/jobs/Prewarm.h"
+#include "core/report/CsvExport.h"
+#include "core/check/DispatchKeys.h"
 
 #include <QAction>
 #include <QApplication>

@@ -2,8 +2,8 @@
 // the health panel and the log. All scanning happens in ScanController's worker threads.
 #pragma once
 
-#include "core/BenchJobs.h"
-#include "core/CacheEditor.h"
+#include "core/jobs/BenchJobs.h"
+#include "core/edit/CacheEditor.h"
 #include "ui/ScanResult.h"
 #include "ui/TreeExpansion.h"
 #include "ui/WorkloadModel.h"

@@ -1,8 +1,8 @@
 #include "ui/NewEntryDialog.h"
 
-#include "core/CompileWorker.h"
-#include "core/Subprocess.h"
-#include "core/TorchNames.h"
+#include "core/jobs/CompileWorker.h"
+#include "core/base/Subprocess.h"
+#include "core/read/TorchNames.h"
 
 #include <QComboBox>
 #include <QCompleter>

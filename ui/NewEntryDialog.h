@@ -2,7 +2,7 @@
 // dtype, sizes, value); the result is a compile job for the jobs panel.
 #pragma once
 
-#include "core/CompileJobs.h"
+#include "core/jobs/CompileJobs.h"
 
 #include <QDialog>
 #include <QStringList>

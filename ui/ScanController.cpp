@@ -1,7 +1,7 @@
 #include "ui/ScanController.h"
 
-#include "core/CacheScanner.h"
-#include "core/InspectionCache.h"
+#include "core/read/CacheScanner.h"
+#include "core/read/InspectionCache.h"
 
 #include <QFileSystemWatcher>
 #include <QPointer>

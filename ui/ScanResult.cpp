@@ -1,7 +1,7 @@
 #include "ui/ScanResult.h"
 
-#include "core/CacheScanner.h"
-#include "core/DispatchKeys.h"
+#include "core/read/CacheScanner.h"
+#include "core/check/DispatchKeys.h"
 
 #include <algorithm>
 #include <chrono>

@@ -2,10 +2,10 @@
 // Immutable and shared between the worker thread that makes it and the models that show it.
 #pragma once
 
-#include "core/CacheModel.h"
-#include "core/CacheScanner.h"
-#include "core/HostInfo.h"
-#include "core/Linter.h"
+#include "core/read/CacheModel.h"
+#include "core/read/CacheScanner.h"
+#include "core/check/HostInfo.h"
+#include "core/check/Linter.h"
 #include "ui/CacheTreeIndex.h"
 #include "ui/FindingGroups.h"
 

@@ -2,7 +2,7 @@
 // time), each miss under its op with the matcher's explanation. Read-only; a new recording resets the model.
 #pragma once
 
-#include "core/WorkloadReport.h"
+#include "core/report/WorkloadReport.h"
 
 #include <QAbstractItemModel>
 

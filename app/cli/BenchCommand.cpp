@@ -1,9 +1,9 @@
 #include "app/cli/BenchCommand.h"
 
-#include "core/BenchJobs.h"
-#include "core/CacheLocator.h"
-#include "core/CacheScanner.h"
-#include "core/FileUtil.h"
+#include "core/jobs/BenchJobs.h"
+#include "core/read/CacheLocator.h"
+#include "core/read/CacheScanner.h"
+#include "core/base/FileUtil.h"
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>

@@ -1,11 +1,11 @@
 #include "app/cli/DoctorCommand.h"
 
-#include "core/CacheLocator.h"
-#include "core/CacheScanner.h"
-#include "core/JsonReport.h"
-#include "core/Linter.h"
-#include "core/Rules.h"
-#include "core/Subprocess.h"
+#include "core/read/CacheLocator.h"
+#include "core/read/CacheScanner.h"
+#include "core/report/JsonReport.h"
+#include "core/check/Linter.h"
+#include "core/check/Rules.h"
+#include "core/base/Subprocess.h"
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>

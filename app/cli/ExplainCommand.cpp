@@ -1,10 +1,10 @@
 #include "app/cli/ExplainCommand.h"
 
-#include "core/CacheLocator.h"
-#include "core/CacheScanner.h"
-#include "core/FileUtil.h"
-#include "core/HostInfo.h"
-#include "core/Matcher.h"
+#include "core/read/CacheLocator.h"
+#include "core/read/CacheScanner.h"
+#include "core/base/FileUtil.h"
+#include "core/check/HostInfo.h"
+#include "core/check/Matcher.h"
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>

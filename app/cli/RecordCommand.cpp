@@ -1,9 +1,9 @@
 #include "app/cli/RecordCommand.h"
 
-#include "core/CompileWorker.h"
-#include "core/Recording.h"
-#include "core/Subprocess.h"
-#include "core/WorkloadReport.h"
+#include "core/jobs/CompileWorker.h"
+#include "core/report/Recording.h"
+#include "core/base/Subprocess.h"
+#include "core/report/WorkloadReport.h"
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>

@@ -1,10 +1,10 @@
 #include "app/cli/VerifyCommand.h"
 
-#include "core/BenchJobs.h"
-#include "core/CacheLocator.h"
-#include "core/CacheScanner.h"
-#include "core/JsonReport.h"
-#include "core/Linter.h"
+#include "core/jobs/BenchJobs.h"
+#include "core/read/CacheLocator.h"
+#include "core/read/CacheScanner.h"
+#include "core/report/JsonReport.h"
+#include "core/check/Linter.h"
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>

@@ -1,6 +1,6 @@
 // aotiscope: the desktop application. Opens the cache given on the command line, else the root PyTorch
 // would use.
-#include "core/CacheLocator.h"
+#include "core/read/CacheLocator.h"
 #include "ui/BenchPanel.h"
 #include "ui/MainWindow.h"
 #include "ui/JobsPanel.h"

@@ -1,0 +1,23 @@
+// Small filesystem helpers that report errors as text with the path in it instead of throwing.
+#pragma once
+
+#include "core/read/CacheModel.h"
+
+#include <string>
+#include <string_view>
+
+namespace aotiscope {
+
+// Reads a whole file, reserving `padding` extra bytes after its end (simdjson needs them). Returns an empty
+// string on success, else "cannot read <path>: <reason>".
+std::string readWholeFile(const std::string& path, std::string& out, std::size_t padding = 0);
+// Reads at most `limit` bytes from the end of a file (for the compile command at the end of a source).
+std::string readFileTail(const std::string& path, std::size_t limit);
+FileStat statFile(const std::string& path);
+// Lexical normalisation as Python's os.path.abspath: absolute, "." and ".." folded, no symlink resolved.
+std::string absolutePath(std::string_view path);
+// True when `path` (already normalised) is `root` or below it.
+bool isWithin(std::string_view path, std::string_view root);
+std::string humanBytes(std::uint64_t bytes);
+
+} // namespace aotiscope

@@ -1,0 +1,593 @@
+#include "core/read/CacheScanner.h"
+
+#include "core/read/ElfReader.h"
+#include "core/read/InspectionCache.h"
+#include "core/base/FileUtil.h"
+#include "core/check/HostInfo.h"
+#include "core/read/LibraryArtifactReader.h"
+#include "core/read/OpFileParser.h"
+#include "core/base/Parallel.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+namespace fs = std::filesystem;
+
+namespace aotiscope {
+
+namespace {
+
+bool sameFile(const FileStat& a, const FileStat& b) {
+    return a.exists == b.exists && a.size == b.size && a.mtime == b.mtime && a.mtimeNs == b.mtimeNs &&
+           a.inode == b.inode && a.device == b.device;
+}
+
+std::vector<fs::directory_entry> sortedChildren(const fs::path& dir, std::string& error) {
+    std::vector<fs::directory_entry> out;
+    std::error_code ec;
+    fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
+    if (ec) {
+        error = fmt::format("cannot list {}: {}", dir.string(), ec.message());
+        return out;
+    }
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+        if (ec) {
+            error = fmt::format("cannot list {}: {}", dir.string(), ec.message());
+            break;
+        }
+        out.push_back(*it);
+    }
+    std::ranges::sort(out, {}, [](const fs::directory_entry& e) { return e.path().filename().string(); });
+    return out;
+}
+
+bool isDir(const fs::directory_entry& e) {
+    std::error_code ec;
+    return e.is_directory(ec) && !e.is_symlink(ec);
+}
+
+FileStat fileStatOf(const struct stat& st) {
+    return FileStat{true, std::uint64_t(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_dev, st.st_ino};
+}
+
+// The files and folders of one device's lib/, listed or carried over from the last snapshot's.
+class LibWalk {
+public:
+    LibWalk(const std::string& devPath, const DeviceDir* previous) : devPath_(devPath), previous_(previous) {}
+
+    struct Folder {
+        std::string path; // absolute
+        FileStat stat;
+    };
+
+    // One folder: its files into `files`, its subfolders returned (the caller walks them, perhaps in parallel).
+    // Listed with readdir and fstatat (std::filesystem costs several times more per file), or, when the folder's
+    // identity is what the last snapshot saw, its files copied from that snapshot. Symlinks are recorded, never
+    // followed: a symlink loop cannot trap the walk.
+    std::vector<Folder> walkOne(const Folder& dir, std::vector<LibraryFile>& files, std::vector<LibFolder>& folders,
+                                std::string& error, std::vector<std::string>& listed, std::size_t& reused) const {
+        auto rel = dir.path.substr(devPath_.size() + 1);
+        folders.push_back({rel, dir.stat});
+        if (const auto* before = previousFolder(rel); before && sameFile(before->stat, dir.stat)) {
+            ++reused;
+            return carryOver(rel, files);
+        }
+        listed.push_back(dir.path);
+        std::vector<Folder> subdirs;
+        DIR* d = ::opendir(dir.path.c_str());
+        if (!d) {
+            error = fmt::format("cannot list {}: {}", dir.path, std::strerror(errno));
+            folders.back().stat = FileStat{}; // listed again next time
+            return subdirs;
+        }
+        int dfd = ::dirfd(d);
+        while (dirent* e = ::readdir(d)) {
+            std::string_view name = e->d_name;
+            if (name == "." || name == "..") {
+                continue;
+            }
+            struct stat st {};
+            if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+                continue; // vanished while walking
+            }
+            auto path = dir.path + "/" + std::string(name);
+            if (S_ISDIR(st.st_mode)) {
+                subdirs.push_back({std::move(path), fileStatOf(st)});
+                continue;
+            }
+            LibraryFile f;
+            f.isSymlink = S_ISLNK(st.st_mode);
+            f.relPath = path.substr(devPath_.size() + 1);
+            f.stat = f.isSymlink ? statFile(path) : fileStatOf(st);
+            f.path = std::move(path);
+            files.push_back(std::move(f));
+        }
+        ::closedir(d);
+        return subdirs;
+    }
+
+    // A folder and everything under it, on the calling thread.
+    void walkAll(const Folder& dir, std::vector<LibraryFile>& files, std::vector<LibFolder>& folders, std::string& error,
+                 std::vector<std::string>& listed, std::size_t& reused) const {
+        for (const auto& sub : walkOne(dir, files, folders, error, listed, reused)) {
+            walkAll(sub, files, folders, error, listed, reused);
+        }
+    }
+
+private:
+    const LibFolder* previousFolder(const std::string& rel) const {
+        if (!previous_) return nullptr;
+        const auto& list = previous_->libFolders;
+        auto it = std::ranges::lower_bound(list, rel, {}, &LibFolder::relPath);
+        return it != list.end() && it->relPath == rel ? &*it : nullptr;
+    }
+
+    // An unchanged folder holds the names it held: its files come from the last snapshot with their inspection
+    // (symlinks are stat-ed again: their targets live elsewhere), its subfolders are checked one by one.
+    std::vector<Folder> carryOver(const std::string& rel, std::vector<LibraryFile>& files) const {
+        auto prefix = rel + "/";
+        auto directChild = [&](const std::string& path) {
+            return path.starts_with(prefix) && path.find('/', prefix.size()) == std::string::npos;
+        };
+        const auto& before = previous_->libFiles;
+        for (auto it = std::ranges::lower_bound(before, prefix, {}, &LibraryFile::relPath);
+             it != before.end() && it->relPath.starts_with(prefix); ++it) {
+            if (!directChild(it->relPath)) continue;
+            auto& f = files.emplace_back(*it);
+            f.referencedBy.clear();
+            if (f.isSymlink) f.stat = statFile(f.path);
+        }
+        std::vector<Folder> subdirs;
+        const auto& folders = previous_->libFolders;
+        for (auto it = std::ranges::upper_bound(folders, rel, {}, &LibFolder::relPath);
+             it != folders.end() && it->relPath.starts_with(prefix); ++it) {
+            if (!directChild(it->relPath)) continue;
+            auto path = devPath_ + "/" + it->relPath;
+            struct stat st {};
+            if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) subdirs.push_back({path, fileStatOf(st)});
+        }
+        return subdirs;
+    }
+
+    const std::string& devPath_;
+    const DeviceDir* previous_;
+};
+
+// Every file under lib/, its top-level folders walked in parallel; folders unchanged since `previous` carried over.
+void walkLib(DeviceDir& dev, unsigned threads, const DeviceDir* previous, ScanWork& work) {
+    auto lib = dev.path + "/lib";
+    struct stat st {};
+    if (::lstat(lib.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return;
+    }
+    LibWalk walk(dev.path, previous);
+    std::string topError;
+    auto top = walk.walkOne({lib, fileStatOf(st)}, dev.libFiles, dev.libFolders, topError, work.libFoldersListed,
+                            work.libFoldersReused); // lib/'s own files, and its folders
+    struct Part {
+        std::vector<LibraryFile> files;
+        std::vector<LibFolder> folders;
+        std::string error;
+        std::vector<std::string> listed;
+        std::size_t reused = 0;
+    };
+    std::vector<Part> parts(top.size());
+    parallelFor(top.size(), threads, [&](std::size_t i, unsigned) {
+        auto& p = parts[i];
+        walk.walkAll(top[i], p.files, p.folders, p.error, p.listed, p.reused);
+    });
+    if (!topError.empty()) dev.error = topError;
+    for (auto& p : parts) {
+        std::move(p.files.begin(), p.files.end(), std::back_inserter(dev.libFiles));
+        std::move(p.folders.begin(), p.folders.end(), std::back_inserter(dev.libFolders));
+        std::move(p.listed.begin(), p.listed.end(), std::back_inserter(work.libFoldersListed));
+        work.libFoldersReused += p.reused;
+        if (!p.error.empty()) dev.error = p.error;
+    }
+    std::ranges::sort(dev.libFiles, {}, &LibraryFile::relPath);
+    std::ranges::sort(dev.libFolders, {}, &LibFolder::relPath);
+}
+
+bool isSharedObject(const std::string& name) {
+    return name.ends_with(".so") || name.find(".so.") != std::string::npos;
+}
+
+// Joins entries to the files of lib/ and resolves symlinks; no file is opened. The libraries of op files parsed
+// again (`reparsed`, by op index; empty: none) are stat-ed again: a file carried over from the last snapshot under
+// an unchanged folder may have been rewritten since, and its inspection then no longer holds.
+void linkEntries(const std::string& root, DeviceDir& dev, unsigned threads, const std::vector<char>& reparsed,
+                 ScanWork& work) {
+    // libFiles is sorted by relPath: an entry's library is found by binary search on its normalised path.
+    auto findLibrary = [&](const std::string& kernelPath) -> int {
+        std::string normalised;
+        std::string_view rel = kernelPath;
+        if (kernelPath.find("./") != std::string::npos || kernelPath.find("//") != std::string::npos) {
+            normalised = absolutePath(dev.path + "/" + kernelPath);
+            if (!normalised.starts_with(dev.path + "/")) {
+                return -1;
+            }
+            rel = std::string_view(normalised).substr(dev.path.size() + 1);
+        }
+        auto it = std::lower_bound(dev.libFiles.begin(), dev.libFiles.end(), rel,
+                                   [](const LibraryFile& f, std::string_view r) { return f.relPath < r; });
+        return it != dev.libFiles.end() && it->relPath == rel ? int(it - dev.libFiles.begin()) : -1;
+    };
+    for (std::size_t o = 0; o < dev.opFiles->size(); ++o) {
+        for (auto& entry : (*dev.opFiles)[o].entries) {
+            if (!entry.kernelPath || entry.kernelPath->starts_with('/')) {
+                continue;
+            }
+            entry.library = findLibrary(*entry.kernelPath);
+            if (entry.library < 0) {
+                continue;
+            }
+            auto& lib = dev.libFiles[std::size_t(entry.library)];
+            lib.referencedBy.push_back({std::uint32_t(o), entry.index});
+            if (o < reparsed.size() && reparsed[o] && !lib.isSymlink) {
+                ++work.librariesStatted;
+                if (auto now = statFile(lib.path); !sameFile(now, lib.stat)) {
+                    work.librariesChanged.push_back(lib.path);
+                    lib.stat = now;
+                    lib.elf.reset();
+                    lib.artifacts.reset();
+                    lib.sidecars.reset();
+                }
+            }
+        }
+    }
+    parallelFor(dev.libFiles.size(), threads, [&](std::size_t i, unsigned) {
+        auto& f = dev.libFiles[i];
+        if (f.isSymlink) {
+            std::error_code ec;
+            auto target = fs::canonical(f.path, ec);
+            f.resolvedPath = ec ? std::string() : target.string();
+            f.escapesRoot = !ec && !isWithin(f.resolvedPath, root);
+        }
+    });
+}
+
+bool exportsRunnerApi(const ElfSummary& elf) {
+    return std::ranges::find(elf.aotiSymbols, "AOTInductorModelContainerCreateWithDevice") != elf.aotiSymbols.end();
+}
+
+// Classifies the files of lib/ and reads ELF headers and sidecars: of every shared object when `inspect`,
+// else of the unreferenced ones only (to tell orphan kernels from helper builds). A library carried over from the
+// last snapshot with its inspection keeps it, unless it becomes or stops being a helper build (whose sidecars are
+// not kept).
+void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCache& cache, ScanWork& work) {
+    std::vector<std::size_t> toInspect;
+    auto nameOf = [](const std::string& path) { return std::string_view(path).substr(path.rfind('/') + 1); };
+    auto dirOf = [](const std::string& path) { return std::string_view(path).substr(0, path.rfind('/')); };
+    auto unreferencedRole = [&](const LibraryFile& f) {
+        return exportsRunnerApi(*f.elf) || nameOf(f.path).ends_with(".wrapper.so") ? LibraryRole::OrphanKernel
+                                                                                   : LibraryRole::HelperBuild;
+    };
+    for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
+        auto& f = dev.libFiles[i];
+        f.artifactBytes = 0;
+        auto before = f.role;
+        std::string_view name = nameOf(f.path);
+        if (f.relPath.starts_with("lib/locks/") || name.ends_with(".lock")) {
+            f.role = LibraryRole::Lock;
+        } else if (isSharedObject(std::string(name))) {
+            f.role = LibraryRole::Kernel;
+            if (f.escapesRoot || !(f.referencedBy.empty() || inspect)) {
+                continue;
+            }
+            if (f.elf) {
+                auto now = f.referencedBy.empty() ? unreferencedRole(f) : LibraryRole::Kernel;
+                if ((now == LibraryRole::HelperBuild) == (before == LibraryRole::HelperBuild)) {
+                    f.role = now;
+                    ++work.inspectionsReused;
+                    continue;
+                }
+            }
+            toInspect.push_back(i);
+        }
+    }
+    work.librariesInspected += toInspect.size();
+    // Folder -> its files by stem, to find each library's sidecars: for the folders of the libraries read now.
+    std::unordered_map<std::string_view, SiblingIndex> siblings;
+    if (!toInspect.empty()) {
+        std::unordered_map<std::string_view, std::vector<std::string>> names;
+        for (auto i : toInspect) names.try_emplace(dirOf(dev.libFiles[i].path));
+        for (const auto& f : dev.libFiles) {
+            if (auto it = names.find(dirOf(f.path)); it != names.end()) it->second.emplace_back(nameOf(f.path));
+        }
+        for (auto& [dir, list] : names) {
+            siblings.emplace(dir, indexSiblings(list));
+        }
+    }
+    // ELF headers and sidecars: the costly part of a scan, spread over the cores.
+    // The version of each torch install that built libraries here, read once per install: which release wrote
+    // an entry decides how its dispatch key sets are named (DispatchKeys.h).
+    std::mutex versionsMutex;
+    std::unordered_map<std::string, std::string> versionOfTorchDir;
+    auto torchVersionAt = [&](const std::string& dir) {
+        std::lock_guard lock(versionsMutex);
+        auto it = versionOfTorchDir.find(dir);
+        if (it == versionOfTorchDir.end()) it = versionOfTorchDir.emplace(dir, readTorchVersion(dir)).first;
+        return it->second;
+    };
+    parallelFor(toInspect.size(), threads, [&](std::size_t k, unsigned) {
+        auto& f = dev.libFiles[toInspect[k]];
+        auto elf = cache.find(f.path, f.stat);
+        if (!elf) {
+            elf = cache.remember(f.path, f.stat, readElfSummary(f.path));
+        }
+        f.elf = elf;
+        if (f.referencedBy.empty()) {
+            f.role = unreferencedRole(f);
+        }
+        std::vector<std::string> owned;
+        auto artifacts = readLibraryArtifacts(f.path, siblings.at(dirOf(f.path)), owned);
+        if (!artifacts.torchDir.empty()) artifacts.torchVersion = torchVersionAt(artifacts.torchDir);
+        // A library without sidecars (copied alone, or sidecars deleted) has nothing to keep.
+        f.artifacts.reset();
+        if (f.role != LibraryRole::HelperBuild && !(owned.empty() && artifacts.wrapperSource.empty())) {
+            f.artifacts = std::make_shared<const LibraryArtifacts>(std::move(artifacts));
+        }
+        f.sidecars = owned.empty() ? nullptr : std::make_shared<const std::vector<std::string>>(std::move(owned));
+    });
+    // Sidecar path -> library index, for every library with sidecars (read now or carried over).
+    std::unordered_map<std::string, std::size_t> ownerOf;
+    for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
+        const auto& f = dev.libFiles[i];
+        if (!f.sidecars || f.role == LibraryRole::Lock) continue;
+        std::string dir(dirOf(f.path));
+        for (const auto& o : *f.sidecars) {
+            ownerOf.emplace(dir + "/" + o, i);
+        }
+    }
+    // Sidecar bytes: files owned through their stem, or kept in a folder named after a library's stem
+    // (torch 2.13 puts the weights of "<stem>.wrapper.so" in "<stem>/").
+    std::vector<std::size_t> unowned;
+    for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
+        const auto& f = dev.libFiles[i];
+        if (f.role == LibraryRole::Lock || f.role == LibraryRole::Kernel || f.role == LibraryRole::OrphanKernel) {
+            continue;
+        }
+        if (auto it = ownerOf.find(f.path); it != ownerOf.end()) {
+            dev.libFiles[it->second].artifactBytes += f.stat.size;
+        } else {
+            unowned.push_back(i);
+        }
+    }
+    if (unowned.empty()) {
+        return;
+    }
+    std::unordered_map<std::string, std::size_t> libByStemDir;
+    for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
+        const auto& f = dev.libFiles[i];
+        if (f.role == LibraryRole::Kernel || f.role == LibraryRole::OrphanKernel) {
+            libByStemDir.emplace(std::string(dirOf(f.path)) + "/" + fileStem(std::string(nameOf(f.path))), i);
+        }
+    }
+    for (auto i : unowned) {
+        if (auto it = libByStemDir.find(std::string(dirOf(dev.libFiles[i].path))); it != libByStemDir.end()) {
+            dev.libFiles[it->second].artifactBytes += dev.libFiles[i].stat.size;
+        }
+    }
+}
+
+} // namespace
+
+CacheSnapshot inspectSnapshot(const CacheSnapshot& fast, const ScanOptions& options) {
+    auto started = std::chrono::steady_clock::now();
+    CacheSnapshot snap = fast; // copies lib/ inventories; the op files stay shared
+    unsigned threads = options.threads ? options.threads : defaultThreadCount();
+    InspectionCache transient("");
+    InspectionCache& inspections = options.inspectionCache ? *options.inspectionCache : transient;
+    for (auto& ns : snap.namespaces) {
+        for (auto& dev : ns.devices) {
+            inspectDevice(dev, true, threads, inspections, snap.work);
+        }
+    }
+    snap.scanSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    return snap;
+}
+
+KernelPathResolution resolveKernelPath(const std::string& root, const std::string& deviceDir,
+                                       const std::string& kernelPath) {
+    KernelPathResolution r;
+    // pathlib: joining an absolute path replaces the base, exactly as PyTorch's loader does.
+    r.joined = kernelPath.starts_with('/') ? absolutePath(kernelPath) : absolutePath(deviceDir + "/" + kernelPath);
+    std::error_code ec;
+    auto canonical = fs::canonical(r.joined, ec);
+    r.exists = !ec && fs::exists(canonical, ec);
+    if (r.exists) {
+        r.resolved = canonical.string();
+    }
+    std::error_code rec;
+    auto rootCanonical = fs::canonical(root, rec);
+    auto rootReal = rec ? root : rootCanonical.string();
+    if (!isWithin(r.joined, root)) {
+        r.escapesRoot = true;
+        r.escapeReason = kernelPath.starts_with('/') ? "absolute path outside the cache root"
+                                                     : "\"..\" leads out of the cache root";
+    } else if (r.exists && !isWithin(r.resolved, rootReal)) {
+        r.escapesRoot = true;
+        r.escapeReason = "a symlink leads out of the cache root to " + r.resolved;
+    }
+    return r;
+}
+
+std::string ScanWork::summary() const {
+    if (changes.empty()) return "nothing";
+    std::vector<std::string> shown(changes.begin(), changes.begin() + std::ptrdiff_t(std::min<std::size_t>(changes.size(), 3)));
+    return fmt::format("{} change{}: {}{}", changes.size(), changes.size() == 1 ? "" : "s", fmt::join(shown, ", "),
+                       changes.size() > 3 ? ", ..." : "");
+}
+
+CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) {
+    auto started = std::chrono::steady_clock::now();
+    CacheSnapshot snap;
+    snap.root = absolutePath(rootArg);
+    snap.eagerDir = snap.root + "/aoti_eager";
+    std::error_code ec;
+    snap.eagerDirExists = fs::is_directory(snap.eagerDir, ec);
+    if (!snap.eagerDirExists) {
+        snap.error = fs::exists(snap.root, ec) ? fmt::format("{} has no aoti_eager folder: no AOTI-eager kernel was ever cached there", snap.root)
+                                               : fmt::format("cache root {} does not exist", snap.root);
+        return snap;
+    }
+    std::vector<OpFile*> ops;
+    std::vector<DeviceDir*> devices;
+    for (const auto& nsEntry : sortedChildren(snap.eagerDir, snap.error)) {
+        if (!isDir(nsEntry)) {
+            continue;
+        }
+        NamespaceDir ns;
+        ns.name = nsEntry.path().filename().string();
+        ns.path = nsEntry.path().string();
+        std::string nsError;
+        for (const auto& devEntry : sortedChildren(nsEntry.path(), nsError)) {
+            if (!isDir(devEntry)) {
+                continue;
+            }
+            DeviceDir dev;
+            dev.name = devEntry.path().filename().string();
+            dev.path = devEntry.path().string();
+            for (const auto& f : sortedChildren(devEntry.path(), dev.error)) {
+                auto name = f.path().filename().string();
+                std::error_code fec;
+                if (name.size() > 5 && name.ends_with(".json") && !f.is_directory(fec)) {
+                    OpFile op;
+                    op.name = name.substr(0, name.size() - 5);
+                    op.path = f.path().string();
+                    dev.opFiles->push_back(std::move(op));
+                }
+            }
+            ns.devices.push_back(std::move(dev));
+        }
+        if (!nsError.empty()) {
+            snap.error = nsError;
+        }
+        snap.namespaces.push_back(std::move(ns));
+    }
+    for (auto& ns : snap.namespaces) {
+        for (auto& dev : ns.devices) {
+            devices.push_back(&dev);
+            for (auto& op : *dev.opFiles) {
+                ops.push_back(&op);
+            }
+        }
+    }
+    unsigned threads = options.threads ? options.threads : defaultThreadCount();
+    // The last snapshot's devices and op files by name: what a rescan may carry over unread.
+    const CacheSnapshot* previous = options.previous;
+    std::vector<const DeviceDir*> previousDevices(devices.size(), nullptr);
+    std::vector<const OpFile*> previousOps(ops.size(), nullptr);
+    if (previous) {
+        std::unordered_map<std::string_view, const DeviceDir*> devByPath;
+        for (const auto& ns : previous->namespaces) {
+            for (const auto& dev : ns.devices) devByPath.emplace(dev.path, &dev);
+        }
+        std::size_t o = 0;
+        for (std::size_t d = 0; d < devices.size(); ++d) {
+            auto it = devByPath.find(devices[d]->path);
+            previousDevices[d] = it == devByPath.end() ? nullptr : it->second;
+            std::unordered_map<std::string_view, const OpFile*> opByName;
+            if (previousDevices[d]) {
+                for (const auto& op : previousDevices[d]->ops()) opByName.emplace(op.name, &op);
+            }
+            for (const auto& op : *devices[d]->opFiles) {
+                auto found = opByName.find(op.name);
+                previousOps[o++] = found == opByName.end() ? nullptr : found->second;
+            }
+        }
+    }
+    std::vector<std::unique_ptr<OpFileParser>> parsers(threads);
+    std::vector<char> reparsed(ops.size(), 0);
+    std::atomic<std::size_t> done{0};
+    parallelFor(ops.size(), threads, [&](std::size_t i, unsigned t) {
+        if (options.cancelled && options.cancelled->load(std::memory_order_relaxed)) {
+            return;
+        }
+        OpFile& op = *ops[i];
+        op.stat = statFile(op.path);
+        // An op file with the identity the last snapshot saw holds what it held then.
+        if (const OpFile* before = previousOps[i];
+            before && before->readError.empty() && op.stat.exists && sameFile(op.stat, before->stat)) {
+            op = *before;
+        } else {
+            if (!parsers[t]) {
+                parsers[t] = std::make_unique<OpFileParser>();
+            }
+            parsers[t]->parseFile(op);
+            reparsed[i] = 1;
+        }
+        auto n = done.fetch_add(1, std::memory_order_relaxed) + 1;
+        if (options.progress && (n % 256 == 0 || n == ops.size())) {
+            options.progress(n, ops.size());
+        }
+    });
+    auto& work = snap.work;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        (reparsed[i] ? work.opFilesParsed : work.opFilesReused) += 1;
+    }
+    auto parsed = std::chrono::steady_clock::now();
+    spdlog::debug("parsed {} op files in {:.3f}s ({} carried over)", work.opFilesParsed,
+                  std::chrono::duration<double>(parsed - started).count(), work.opFilesReused);
+    InspectionCache transient("");
+    InspectionCache& inspections = options.inspectionCache ? *options.inspectionCache : transient;
+    std::size_t firstOp = 0;
+    for (std::size_t d = 0; d < devices.size(); ++d) {
+        auto* dev = devices[d];
+        walkLib(*dev, threads, previousDevices[d], work);
+        spdlog::debug("walked {}/lib: {} files in {:.3f}s", dev->path, dev->libFiles.size(),
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - parsed).count());
+        std::vector<char> devReparsed;
+        if (previousDevices[d]) {
+            devReparsed.assign(reparsed.begin() + std::ptrdiff_t(firstOp),
+                               reparsed.begin() + std::ptrdiff_t(firstOp + dev->opFiles->size()));
+        }
+        firstOp += dev->opFiles->size();
+        linkEntries(snap.root, *dev, threads, devReparsed, work);
+        inspectDevice(*dev, options.inspectLibraries, threads, inspections, work);
+    }
+    if (previous) {
+        // What differs from the last snapshot, for the log and for "nothing changed: no new result".
+        std::unordered_set<std::string_view> present;
+        for (std::size_t i = 0; i < ops.size(); ++i) {
+            present.insert(ops[i]->path);
+            if (reparsed[i]) work.changes.push_back(ops[i]->path);
+        }
+        forEachOp(*previous, [&](const NamespaceDir&, const DeviceDir&, const OpFile& op) {
+            if (!present.contains(op.path)) work.changes.push_back(op.path + " (gone)");
+        });
+        for (const auto& folder : work.libFoldersListed) work.changes.push_back(folder);
+        for (const auto& lib : work.librariesChanged) work.changes.push_back(lib);
+        std::unordered_set<std::string_view> devicesNow;
+        for (std::size_t d = 0; d < devices.size(); ++d) {
+            devicesNow.insert(devices[d]->path);
+            if (!previousDevices[d]) work.changes.push_back(devices[d]->path + " (new)");
+        }
+        for (const auto& ns : previous->namespaces) {
+            for (const auto& dev : ns.devices) {
+                if (!devicesNow.contains(dev.path)) work.changes.push_back(dev.path + " (gone)");
+            }
+        }
+    }
+    snap.scanSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    spdlog::debug("scanned {}: {} ops, {} entries in {:.3f}s ({} JSON)", snap.root, snap.opCount(), snap.entryCount(),
+                  snap.scanSeconds, OpFileParser::implementationName());
+    return snap;
+}
+
+} // namespace aotiscope
