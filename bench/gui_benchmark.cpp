@@ -121,11 +121,14 @@ int main(int argc, char** argv) {
     auto dev = root + QStringLiteral("/aoti_eager/aten/cpu");
     auto opName = QStringLiteral("synthetic_op_4217.Tensor");
     auto opPath = dev + QLatin1Char('/') + opName + QStringLiteral(".json");
-    const auto& before = w.treeModel()->result()->snapshot;
-    const aotiscope::OpFile* op = nullptr;
-    aotiscope::forEachOp(before, [&](const auto&, const auto&, const aotiscope::OpFile& o) {
-        if (o.name == opName.toStdString()) op = &o;
-    });
+    auto opIn = [&](const aotiscope::CacheSnapshot& snap) {
+        const aotiscope::OpFile* found = nullptr;
+        aotiscope::forEachOp(snap, [&](const auto&, const auto&, const aotiscope::OpFile& o) {
+            if (o.name == opName.toStdString()) found = &o;
+        });
+        return found;
+    };
+    const auto* op = opIn(w.treeModel()->result()->snapshot);
     if (!op || op->entries.empty() || !op->entries[0].kernelPath) {
         std::fprintf(stderr, "%s is not the op of bench/scan_benchmark.py's cache\n", qPrintable(opPath));
         return 1;
@@ -155,10 +158,8 @@ int main(int argc, char** argv) {
     qint64 shownMs = -1;
     QElapsedTimer sinceWrite;
     auto showsNewEntry = QObject::connect(w.controller(), &aotiscope::ui::ScanController::finished, &w, [&] {
-        const auto& snap = w.treeModel()->result()->snapshot;
-        aotiscope::forEachOp(snap, [&](const auto&, const auto&, const aotiscope::OpFile& o) {
-            if (o.name == opName.toStdString() && o.entries.size() == entriesBefore + 1 && shownMs < 0) shownMs = sinceWrite.elapsed();
-        });
+        const auto* now = opIn(w.treeModel()->result()->snapshot);
+        if (now && now->entries.size() == entriesBefore + 1 && shownMs < 0) shownMs = sinceWrite.elapsed();
     });
     worstStallMs = 0;
     lastTick = 0;

@@ -78,18 +78,13 @@ std::string readFileTail(const std::string& path, std::size_t limit) {
     return out;
 }
 
+FileStat fileStatOf(const struct stat& st) {
+    return FileStat{true, std::uint64_t(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_dev, st.st_ino};
+}
+
 FileStat statFile(const std::string& path) {
-    FileStat s;
     struct stat st {};
-    if (::stat(path.c_str(), &st) == 0) {
-        s.exists = true;
-        s.size = std::uint64_t(st.st_size);
-        s.mtime = st.st_mtim.tv_sec;
-        s.mtimeNs = st.st_mtim.tv_nsec;
-        s.device = st.st_dev;
-        s.inode = st.st_ino;
-    }
-    return s;
+    return ::stat(path.c_str(), &st) == 0 ? fileStatOf(st) : FileStat{};
 }
 
 std::string absolutePath(std::string_view path) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+struct stat;
+
 namespace aotiscope {
 
 // Reads a whole file, reserving `padding` extra bytes after its end (simdjson needs them). Returns an empty
@@ -14,6 +16,8 @@ std::string readWholeFile(const std::string& path, std::string& out, std::size_t
 // Reads at most `limit` bytes from the end of a file (for the compile command at the end of a source).
 std::string readFileTail(const std::string& path, std::size_t limit);
 FileStat statFile(const std::string& path);
+// The identity of what stat(2), lstat(2) or fstatat(2) filled in (the walks of lib/ stat each file once).
+FileStat fileStatOf(const struct stat& st);
 // Lexical normalisation as Python's os.path.abspath: absolute, "." and ".." folded, no symlink resolved.
 std::string absolutePath(std::string_view path);
 // True when `path` (already normalised) is `root` or below it.

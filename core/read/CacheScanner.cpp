@@ -61,10 +61,6 @@ bool isDir(const fs::directory_entry& e) {
     return e.is_directory(ec) && !e.is_symlink(ec);
 }
 
-FileStat fileStatOf(const struct stat& st) {
-    return FileStat{true, std::uint64_t(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_dev, st.st_ino};
-}
-
 // The files and folders of one device's lib/, listed or carried over from the last snapshot's.
 class LibWalk {
 public:
@@ -203,7 +199,7 @@ void walkLib(DeviceDir& dev, unsigned threads, const DeviceDir* previous, ScanWo
     std::ranges::sort(dev.libFolders, {}, &LibFolder::relPath);
 }
 
-bool isSharedObject(const std::string& name) {
+bool isSharedObject(std::string_view name) {
     return name.ends_with(".so") || name.find(".so.") != std::string::npos;
 }
 
@@ -284,7 +280,7 @@ void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCac
         std::string_view name = nameOf(f.path);
         if (f.relPath.starts_with("lib/locks/") || name.ends_with(".lock")) {
             f.role = LibraryRole::Lock;
-        } else if (isSharedObject(std::string(name))) {
+        } else if (isSharedObject(name)) {
             f.role = LibraryRole::Kernel;
             if (f.escapesRoot || !(f.referencedBy.empty() || inspect)) {
                 continue;
