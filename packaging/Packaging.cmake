@@ -3,6 +3,7 @@
 install(FILES ${PROJECT_SOURCE_DIR}/workers/compile_worker.py ${PROJECT_SOURCE_DIR}/workers/aoti_meta.py DESTINATION share/aotiscope/workers)
 # The recording shim (`aotiscope-cli record`): a sitecustomize put first on the recorded program's PYTHONPATH.
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/workers/record DESTINATION share/aotiscope/workers FILES_MATCHING PATTERN "*.py")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/workers/registry DESTINATION share/aotiscope/workers FILES_MATCHING PATTERN "*.py")
 # The interpreter whose torch an installed AOTIScope judges caches for unless told otherwise ($AOTISCOPE_PYTHON,
 # --python, Preferences): <prefix>/share/aotiscope/python, read before the build's own record (HostInfo.h).
 set(AOTISCOPE_INSTALLED_PYTHON "python3" CACHE STRING "Interpreter with torch recorded in an installed AOTIScope")

@@ -2,7 +2,9 @@
 # Installs everything AOTIScope needs on a fresh Debian 12/13 machine, idempotently:
 #   - Debian packages: compiler toolchain, CMake, Ninja, Qt6 (Widgets, Concurrent, Test, Charts, SQL with SQLite), nlohmann_json,
 #     spdlog/fmt, simdjson, a font for the offscreen window tests, the validators and man for the package test
-#   - a Python virtual environment at .venv with torch==2.13.0 (CPU), which also provides libtorch for CMake.
+#   - Debian's docker-registry: the local OCI registry the sharing tests start on loopback
+#   - a Python virtual environment at .venv with torch==2.13.0 (CPU), which also provides libtorch for CMake, and
+#     oras (oras-py, the OCI registry client of `push` and `pull`).
 # Quick when all is present: it checks before it installs.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +14,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev libqt6sql6-sqlite
   nlohmann-json3-dev libspdlog-dev libfmt-dev libsimdjson-dev fonts-dejavu-core
-  desktop-file-utils appstream man-db groff-base file
+  desktop-file-utils appstream man-db groff-base file docker-registry
 )
 
 missing=()
@@ -32,8 +34,8 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $PY"
   "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c 'import torch, filelock, numpy; assert torch.__version__.startswith("2.13.0")' 2>/dev/null; then
-  echo "setup: installing torch==2.13.0 into .venv"
-  .venv/bin/pip install -q --disable-pip-version-check torch==2.13.0 filelock numpy
+if ! .venv/bin/python -c 'import torch, filelock, numpy, oras.client; assert torch.__version__.startswith("2.13.0")' 2>/dev/null; then
+  echo "setup: installing torch==2.13.0 and oras into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check torch==2.13.0 filelock numpy oras==0.2.43
 fi
 echo "setup: ok ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"

@@ -4,6 +4,7 @@
 #include "app/cli/DoctorCommand.h"
 #include "app/cli/ExplainCommand.h"
 #include "app/cli/RecordCommand.h"
+#include "app/cli/ShareCommands.h"
 #include "app/cli/VerifyCommand.h"
 
 #include "core/edit/CacheEditor.h"
@@ -496,6 +497,10 @@ int runCommand(const CliOptions& o, std::ostream& out, std::ostream& err) {
     if (o.command == "explain") return cmdExplain(o, out, err);
     if (o.command == "record") return cmdRecord(o, out, err);
     if (o.command == "report") return cmdReport(o, out, err);
+    if (o.command == "pack") return cmdPack(o, out, err);
+    if (o.command == "unpack") return cmdUnpack(o, out, err);
+    if (o.command == "push") return cmdPush(o, out, err);
+    if (o.command == "pull") return cmdPull(o, out, err);
     fmt::print(err, "aotiscope-cli: unknown command \"{}\"\n\n{}", o.command, usageText());
     return kExitUsage;
 }

@@ -41,6 +41,17 @@ commands:
                       exits 1 on a miss
   doctor              this machine as a kernel sees it (CPU, cores, glibc, libstdc++, GPUs), the torch in
                       use, and how much of the cache this host can run, with the reasons
+  pack [op...] -o FILE
+                      the ops' entries (all when none; --ns, --device narrow) with every file they need and a
+                      manifest (this host's torch, CUDA, CPU, glibc and libstdc++; each entry's identity, needs
+                      and file digests) as one bundle file (a tar of blobs named by SHA-256)
+  unpack FILE         place a bundle's entries here: each is checked first (digests, then lint's rules with this
+                      host, then its library loaded in the isolated worker), files placed before entries, entries
+                      appended under PyTorch's locks after those already there, never twice; says what it
+                      skipped and why; exits 1 when it skipped any; --dry-run checks and changes nothing
+  push REF [op...]    pack the ops' entries and push the bundle to an OCI registry as an artifact (oras-py);
+                      REF: host[:port]/repository:tag; --insecure for plain HTTP
+  pull REF            pull a bundle from an OCI registry and unpack it here (-o FILE: save it as a bundle file)
   record [-o FILE] [--calls] -- PROGRAM ARGS...
                       run a program unchanged and record its AOTI-eager activity per process (registrations
                       with the entries loaded or PyTorch's error, each miss with the call and its compile time;
@@ -65,6 +76,7 @@ options:
                       found for the unchanged file (kept in ~/.cache/aotiscope)
   --format json|csv   export format; lint --format csv: the findings as CSV
   -o, --output FILE   export: write to FILE instead of stdout; record: the recording (run.jsonl)
+  --insecure          push, pull: the registry speaks plain HTTP (one on loopback)
   -n, --dry-run       removals: print the plan (what goes, how many bytes) and change nothing
   --entry N|KEY       rm, compile, bench: an entry by position (N, as ls shows it) or by its entry_key
                       (repeatable); --ns NS, --device DEV narrow rm to one folder
@@ -175,6 +187,8 @@ CliOptions parseCli(int argc, char** argv) {
             o.worker = value();
         } else if (a == "--calls") {
             o.recordCalls = true;
+        } else if (a == "--insecure") {
+            o.insecure = true;
         } else if (a == "--dry-run" || a == "-n") {
             o.dryRun = true;
         } else if (a == "--entry") {

@@ -45,6 +45,8 @@ struct CliOptions {
     double timeoutSeconds = 120;
     int kernelThreads = 0;
     std::string worker;           // --worker: the benchmark worker program
+    // push, pull
+    bool insecure = false; // --insecure: the registry speaks plain HTTP (one on loopback)
     // record
     bool recordCalls = false;          // --calls: every call of a registered op, not only misses
     std::vector<std::string> program;  // after "--": the command to run and record

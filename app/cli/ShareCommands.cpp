@@ -1,0 +1,201 @@
+#include "app/cli/ShareCommands.h"
+
+#include "core/base/FileUtil.h"
+#include "core/edit/FileLock.h"
+#include "core/read/CacheLocator.h"
+#include "core/read/CacheScanner.h"
+#include "core/share/Bundle.h"
+#include "core/share/BundleArchive.h"
+#include "core/share/Registry.h"
+#include "core/share/Unpack.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace aotiscope::cli {
+
+namespace {
+
+constexpr int kExitSkipped = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitUnreadable = 3;
+
+std::string rootOf(const CliOptions& o) { return absolutePath(o.root ? *o.root : locateCacheRoot().root); }
+
+std::string tempParent() {
+    const char* t = std::getenv("TMPDIR");
+    return t && *t ? t : "/tmp";
+}
+
+// Owns a staging folder for the length of a command.
+struct Stage {
+    std::string path;
+    ~Stage() {
+        if (!path.empty()) removeTree(path);
+    }
+};
+
+// Stages the selected entries of the cache as a bundle folder; prints what was skipped. nullopt: nothing to ship.
+std::optional<PackResult> stageFromCache(const CliOptions& o, const std::string& stageDir, std::ostream& err) {
+    auto snap = scanCache(rootOf(o));
+    if (!snap.eagerDirExists) {
+        fmt::print(err, "aotiscope-cli: {}\n", snap.error);
+        return std::nullopt;
+    }
+    auto r = stageBundle(snap, HostInfo::detect(), PackRequest{o.positional, o.ns, o.device}, stageDir);
+    for (const auto& s : r.skipped) fmt::print(err, "skipped {}\n", s);
+    if (!r.error.empty()) {
+        fmt::print(err, "aotiscope-cli: {}\n", r.error);
+        return std::nullopt;
+    }
+    if (r.manifest.entries.empty()) {
+        fmt::print(err, "aotiscope-cli: no entry to pack under {}\n", snap.root);
+        return std::nullopt;
+    }
+    return r;
+}
+
+std::string packSummary(const PackResult& r) {
+    std::set<std::string> ops;
+    for (const auto& e : r.manifest.entries) ops.insert(e.ns + "/" + e.device + "/" + e.op);
+    return fmt::format("{} entries of {} ops, {} files ({})", r.manifest.entries.size(), ops.size(), r.blobs, humanBytes(r.bytes));
+}
+
+UnpackOptions unpackOptions(const CliOptions& o) {
+    UnpackOptions u;
+    u.dryRun = o.dryRun;
+    u.benchWorker = o.worker;
+    u.loadTimeoutMs = int(o.timeoutSeconds * 1000);
+    if (o.lockTimeoutSeconds >= 0) u.lockTimeout = std::chrono::milliseconds(std::int64_t(o.lockTimeoutSeconds * 1000));
+    CompileWorkerConfig compile;
+    compile.python = o.python;
+    u.recompileWith = compile;
+    return u;
+}
+
+int printUnpack(const CliOptions& o, const UnpackReport& r, std::ostream& out, std::ostream& err) {
+    if (!r.error.empty()) {
+        fmt::print(err, "aotiscope-cli: {}; nothing was changed\n", r.error);
+        return kExitUnreadable;
+    }
+    if (o.json) {
+        out << r.toJson().dump(2) << "\n";
+    } else {
+        for (const auto& e : r.entries) {
+            auto what = entryPosition(e.ns, e.device, e.op, e.position);
+            fmt::print(out, "{:<10} {}{}\n", e.action, what, e.reason.empty() ? std::string() : "  " + e.reason);
+        }
+        for (const auto& n : r.notes) fmt::print(out, "note: {}\n", n);
+        fmt::print(out, "{}{}\n", r.summary(), o.dryRun ? " (dry run: nothing was changed)" : "");
+    }
+    return r.count("skipped") ? kExitSkipped : 0;
+}
+
+int unpackFolder(const CliOptions& o, const std::string& folder, std::ostream& out, std::ostream& err) {
+    return printUnpack(o, unpackBundle(folder, rootOf(o), HostInfo::detect(), unpackOptions(o)), out, err);
+}
+
+} // namespace
+
+int cmdPack(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    if (o.output.empty()) {
+        fmt::print(err, "aotiscope-cli: pack needs -o FILE\n");
+        return kExitUsage;
+    }
+    std::string error;
+    Stage stage{makeStageDir(tempParent(), "aotiscope-pack", error)};
+    if (stage.path.empty()) {
+        fmt::print(err, "aotiscope-cli: {}\n", error);
+        return kExitUnreadable;
+    }
+    auto r = stageFromCache(o, stage.path, err);
+    if (!r) return kExitUnreadable;
+    if (auto e = archiveBundleFolder(stage.path, o.output); !e.empty()) {
+        fmt::print(err, "aotiscope-cli: {}\n", e);
+        return kExitUnreadable;
+    }
+    fmt::print(out, "packed {} into {}\n", packSummary(*r), o.output);
+    return 0;
+}
+
+int cmdUnpack(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    if (o.positional.size() != 1) {
+        fmt::print(err, "aotiscope-cli: unpack needs one bundle FILE\n");
+        return kExitUsage;
+    }
+    std::string error;
+    Stage stage{makeStageDir(rootOf(o) + "/aotiscope-staging", "bundle", error)};
+    if (stage.path.empty()) {
+        fmt::print(err, "aotiscope-cli: {}\n", error);
+        return kExitUnreadable;
+    }
+    std::vector<std::string> names;
+    if (auto e = readFlatArchive(o.positional[0], stage.path, names); !e.empty()) {
+        fmt::print(err, "aotiscope-cli: {}; nothing was changed\n", e);
+        return kExitUnreadable;
+    }
+    return unpackFolder(o, stage.path, out, err);
+}
+
+int cmdPush(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    if (o.positional.empty()) {
+        fmt::print(err, "aotiscope-cli: push needs a reference (registry/repository:tag)\n");
+        return kExitUsage;
+    }
+    auto ref = o.positional.front();
+    auto selection = o;
+    selection.positional.erase(selection.positional.begin());
+    std::string error;
+    Stage stage{makeStageDir(tempParent(), "aotiscope-push", error)};
+    if (stage.path.empty()) {
+        fmt::print(err, "aotiscope-cli: {}\n", error);
+        return kExitUnreadable;
+    }
+    auto r = stageFromCache(selection, stage.path, err);
+    if (!r) return kExitUnreadable;
+    auto t = pushBundleFolder(stage.path, ref, RegistryOptions{o.python, o.insecure});
+    if (!t.ok) {
+        fmt::print(err, "aotiscope-cli: {}; the cache was not changed, and the registry has no new tag unless a later push completes\n", t.error);
+        return kExitUnreadable;
+    }
+    fmt::print(out, "pushed {} to {}\n", packSummary(*r), ref);
+    return 0;
+}
+
+int cmdPull(const CliOptions& o, std::ostream& out, std::ostream& err) {
+    if (o.positional.size() != 1) {
+        fmt::print(err, "aotiscope-cli: pull needs one reference (registry/repository:tag)\n");
+        return kExitUsage;
+    }
+    const auto& ref = o.positional[0];
+    // Unpacking stages beside the cache; a bundle saved as a file stages beside the file.
+    auto parent = o.output.empty() ? rootOf(o) + "/aotiscope-staging" : absolutePath(std::filesystem::path(absolutePath(o.output)).parent_path().string());
+    std::string error;
+    Stage stage{makeStageDir(parent, "pull", error)};
+    if (stage.path.empty()) {
+        fmt::print(err, "aotiscope-cli: {}\n", error);
+        return kExitUnreadable;
+    }
+    auto t = pullBundleFolder(ref, stage.path, RegistryOptions{o.python, o.insecure});
+    if (!t.ok) {
+        fmt::print(err, "aotiscope-cli: {}; nothing was changed\n", t.error);
+        return kExitUnreadable;
+    }
+    if (o.output.empty()) return unpackFolder(o, stage.path, out, err);
+    BundleManifest manifest;
+    if (auto e = readBundleManifest(stage.path, manifest); !e.empty()) {
+        fmt::print(err, "aotiscope-cli: {}: {}\n", ref, e);
+        return kExitUnreadable;
+    }
+    if (auto e = archiveBundleFolder(stage.path, o.output); !e.empty()) {
+        fmt::print(err, "aotiscope-cli: {}\n", e);
+        return kExitUnreadable;
+    }
+    fmt::print(out, "pulled {} ({} entries) into {}; `unpack` checks and places them\n", ref, manifest.entries.size(), o.output);
+    return 0;
+}
+
+} // namespace aotiscope::cli
