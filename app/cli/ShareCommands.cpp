@@ -30,11 +30,15 @@ std::string tempParent() {
     return t && *t ? t : "/tmp";
 }
 
-// Owns a staging folder for the length of a command.
+// Owns a staging folder for the length of a command; its parent goes too when nothing else is in it.
 struct Stage {
     std::string path;
     ~Stage() {
-        if (!path.empty()) removeTree(path);
+        if (path.empty()) return;
+        removeTree(path);
+        std::error_code ec;
+        auto parent = std::filesystem::path(path).parent_path();
+        if (parent.filename() == "aotiscope-staging") std::filesystem::remove(parent, ec); // only when empty
     }
 };
 

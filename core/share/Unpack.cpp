@@ -163,7 +163,11 @@ UnpackReport unpackBundle(const std::string& bundleDir, const std::string& rootI
     }
     struct StagingCleanup {
         std::string path;
-        ~StagingCleanup() { removeTree(path); }
+        ~StagingCleanup() {
+            removeTree(path);
+            std::error_code ec;
+            fs::remove(fs::path(path).parent_path(), ec); // aotiscope-staging, when nothing else is in it
+        }
     } cleanup{staging};
     std::map<std::string, std::vector<std::size_t>> byStagedLibrary; // absolute staged library path -> members
     for (auto& [op, list] : ops) {

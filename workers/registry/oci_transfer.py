@@ -24,6 +24,7 @@ BLOB_MEDIA_TYPE = "application/vnd.aotiscope.bundle.file.v1"
 MANIFEST_NAME = "aotiscope-bundle.json"
 BLOB_NAME = re.compile(r"^[0-9a-f]{64}$")
 TITLE = "org.opencontainers.image.title"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
 
 def client(insecure):
@@ -66,22 +67,28 @@ def push(folder, ref, insecure):
 
 def pull(ref, folder, insecure):
     c = client(insecure)
-    manifest = c.get_manifest(ref)
+    container = c.get_container(ref)
+    manifest = c.get_manifest(container, allowed_media_type=[OCI_MANIFEST])
     config_type = (manifest.get("config") or {}).get("mediaType")
     if config_type != ARTIFACT_TYPE:
         raise RuntimeError(f"{ref} is not an AOTIScope bundle (its config is {config_type!r}, expected {ARTIFACT_TYPE!r})")
-    titles = []
+    layers = []
     for layer in manifest.get("layers", []):
         title = (layer.get("annotations") or {}).get(TITLE, "")
         if title != MANIFEST_NAME and not BLOB_NAME.match(title):
             raise RuntimeError(f"{ref} has a layer titled {title!r}: a bundle holds only {MANIFEST_NAME} and blobs named by digest")
         if title != MANIFEST_NAME and layer.get("digest") != "sha256:" + title:
             raise RuntimeError(f"{ref}: layer {title} has digest {layer.get('digest')}, not its name")
-        titles.append(title)
-    if MANIFEST_NAME not in titles:
+        layers.append((title, layer["digest"]))
+    if MANIFEST_NAME not in [t for t, _ in layers]:
         raise RuntimeError(f"{ref} has no {MANIFEST_NAME} layer")
-    paths = c.pull(target=ref, outdir=folder, allowed_media_type=[MANIFEST_MEDIA_TYPE, BLOB_MEDIA_TYPE])
-    return {"ref": ref, "files": len(paths), "bytes": sum(os.path.getsize(p) for p in paths)}
+    # The layers of the manifest checked above (a second manifest fetch could see a tag moved meanwhile).
+    total = 0
+    for title, digest in layers:
+        path = os.path.join(folder, title)
+        c.download_blob(container, digest, path)
+        total += os.path.getsize(path)
+    return {"ref": ref, "files": len(layers), "bytes": total}
 
 
 def main():
