@@ -4,7 +4,8 @@
 #     spdlog/fmt, simdjson, a font for the offscreen window tests, the validators and man for the package test
 #   - Debian's docker-registry: the local OCI registry the sharing tests start on loopback
 #   - a Python virtual environment at .venv with torch==2.13.0 (CPU), which also provides libtorch for CMake, and
-#     oras (oras-py, the OCI registry client of `push` and `pull`).
+#     oras (oras-py, the OCI registry client of `push` and `pull`) and ray (`compile --ray`, its tests start a
+#     local cluster).
 # Quick when all is present: it checks before it installs.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,8 +35,8 @@ if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $PY"
   "$PY" -m venv .venv
 fi
-if ! .venv/bin/python -c 'import torch, filelock, numpy, oras.client; assert torch.__version__.startswith("2.13.0")' 2>/dev/null; then
-  echo "setup: installing torch==2.13.0 and oras into .venv"
-  .venv/bin/pip install -q --disable-pip-version-check torch==2.13.0 filelock numpy oras==0.2.43
+if ! .venv/bin/python -c 'import torch, filelock, numpy, oras.client, ray; assert torch.__version__.startswith("2.13.0")' 2>/dev/null; then
+  echo "setup: installing torch==2.13.0, oras and ray into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check torch==2.13.0 filelock numpy oras==0.2.43 ray==2.60.0
 fi
 echo "setup: ok ($(.venv/bin/python -c 'import torch; print("torch", torch.__version__)'))"

@@ -10,6 +10,7 @@
 #include "core/edit/CacheEditor.h"
 #include "core/read/CacheLocator.h"
 #include "core/jobs/CompileJobs.h"
+#include "core/jobs/RayCompileJobs.h"
 #include "core/report/CsvExport.h"
 #include "core/edit/FileLock.h"
 #include "core/jobs/Prewarm.h"
@@ -448,13 +449,10 @@ int cmdCompile(const CliOptions& o, std::ostream& out, std::ostream& err) {
     }
     CompileWorkerConfig config;
     config.python = o.python;
-    std::size_t index = 0;
-    std::string current;
-    auto outcomes = runCompileJobs(jobs, config, [&](const CompileJob& job, const nlohmann::json& event) {
-        if (job.id != current) {
-            current = job.id;
-            ++index;
-        }
+    std::map<std::string, std::size_t> numberOf; // jobs run in parallel on a cluster: numbered by the plan
+    for (const auto& j : jobs) numberOf.emplace(j.id, numberOf.size() + 1);
+    auto print = [&](const CompileJob& job, const nlohmann::json& event) {
+        auto index = numberOf[job.id];
         if (o.json) {
             auto line = event;
             line["job"] = job.id;
@@ -472,7 +470,14 @@ int cmdCompile(const CliOptions& o, std::ostream& out, std::ostream& err) {
         else if (kind == "failed") fmt::print(err, "{}: FAILED: {}\n", prefix, event.value("message", ""));
         else if (kind == "log" && o.verbose) fmt::print(err, "{}: {}\n", prefix, event.value("message", ""));
         else if (kind == "log" && event.value("stream", "") != "stderr") fmt::print(err, "{}: {}\n", prefix, event.value("message", ""));
-    }, nullptr, lockTimeout(o));
+        else if (kind == "ready" && event.contains("ray")) {
+            fmt::print(err, "Ray cluster at {}: {} nodes, {} CPUs (ray {})\n", o.ray, event.value("nodes", 0), event.value("cpus", 0.0),
+                       event.value("ray", ""));
+        }
+    };
+    auto outcomes = o.ray.empty() ? runCompileJobs(jobs, config, print, nullptr, lockTimeout(o))
+                                  : runRayCompileJobs(jobs, RayCompileConfig{o.ray, o.python}, HostInfo::detect(), print, nullptr,
+                                                      lockTimeout(o));
     std::size_t failed = 0;
     for (const auto& r : outcomes) failed += !r.ok;
     fmt::print(err, "{} of {} compiled{}\n", outcomes.size() - failed, outcomes.size(), failed ? fmt::format(", {} failed", failed) : "");

@@ -32,6 +32,10 @@ commands:
   compile --recording FILE
                       pre-warm: compile what the recorded program missed so that its next run hits (calls
                       that hit now are skipped; an unusable entry for the call is recompiled in place)
+  compile ... --ray ADDRESS
+                      the same jobs as tasks of a Ray cluster (head at ADDRESS, host:port): each compiles in its
+                      own temporary cache on a node, and its entry is merged here as it arrives, checked as
+                      `unpack` checks a bundle (CPU entries; CUDA ones compile here)
   trash               list what removals can be undone
   verify [op...]      load every entry's library as PyTorch does (isolated worker, --timeout S), beside
                       lint's prediction for it; exits 1 when any fails to load
@@ -165,6 +169,8 @@ CliOptions parseCli(int argc, char** argv) {
             o.recording = value();
         } else if (a == "--spec") {
             o.specs.emplace_back(value());
+        } else if (a == "--ray") {
+            o.ray = value();
         } else if (a == "--python") {
             o.python = value();
         } else if (a == "--cold" || a == "--warm") {

@@ -36,6 +36,7 @@ struct CliOptions {
     std::string recording;          // --recording FILE: the missed calls of a `record` run (pre-warm)
     std::string call;               // explain --call SPEC: a call's meta_info, inline or in a file
     std::string python; // --python: interpreter with torch
+    std::string ray;    // compile --ray ADDRESS: the jobs as tasks of a Ray cluster
     // bench
     std::optional<bool> cold;     // --cold / --warm
     double warmupMs = 25, maxMs = 2000;

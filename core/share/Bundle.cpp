@@ -148,14 +148,14 @@ nlohmann::ordered_json BundleManifest::toJson() const {
     return {{"schema", kBundleSchema}, {"source", source}, {"entries", entriesJson}};
 }
 
-std::string BundleManifest::fromJson(const nlohmann::json& j) {
+std::string BundleManifest::fromJson(const nlohmann::ordered_json& j) {
     if (!j.is_object() || j.value("schema", "") != kBundleSchema) {
         return fmt::format("not an AOTIScope bundle manifest (schema \"{}\", expected \"{}\")",
                            j.is_object() && j.contains("schema") ? j["schema"].dump() : std::string("none"), kBundleSchema);
     }
-    source = j.value("source", nlohmann::json::object());
+    source = nlohmann::json::parse(j.value("source", nlohmann::ordered_json::object()).dump());
     if (!source.is_object() || !source.contains("root") || !source["root"].is_string()) return "the manifest names no source root";
-    const auto& list = j.value("entries", nlohmann::json::array());
+    const auto list = j.value("entries", nlohmann::ordered_json::array());
     if (!list.is_array()) return "the manifest's \"entries\" is not a list";
     entries.clear();
     for (std::size_t i = 0; i < list.size(); ++i) {
@@ -172,7 +172,7 @@ std::string BundleManifest::fromJson(const nlohmann::json& j) {
             if (!isSafeComponent(e.ns) || !isSafeComponent(e.device) || !isSafeComponent(e.op) || e.ns == "aotiscope-trash") {
                 return where + ": namespace, device or op is not a plain file name";
             }
-            e.entry = nlohmann::ordered_json::parse(x.at("entry").dump());
+            e.entry = x.at("entry");
             if (!e.entry.is_object() || !e.entry.contains("meta_info") || !e.entry["meta_info"].is_array() ||
                 !e.entry.contains("kernel_path") || !e.entry["kernel_path"].is_string()) {
                 return where + ": the entry has no meta_info list or no kernel_path";
@@ -187,7 +187,7 @@ std::string BundleManifest::fromJson(const nlohmann::json& j) {
             if (e.files.empty() || e.files.front().relPath != e.entry["kernel_path"].get<std::string>()) {
                 return where + ": the first file is not the library kernel_path names";
             }
-            e.needs = x.value("needs", nlohmann::json::object());
+            e.needs = nlohmann::json::parse(x.value("needs", nlohmann::ordered_json::object()).dump());
             entries.push_back(std::move(e));
         } catch (const nlohmann::json::exception& ex) {
             return fmt::format("{}: {}", where, ex.what());
@@ -317,7 +317,7 @@ std::string readBundleManifest(const std::string& dir, BundleManifest& manifest)
     auto path = dir + "/" + kBundleManifestName;
     std::string text;
     if (auto err = readWholeFile(path, text); !err.empty()) return err;
-    auto j = nlohmann::json::parse(text, nullptr, false);
+    auto j = nlohmann::ordered_json::parse(text, nullptr, false);
     if (j.is_discarded()) return path + ": not valid JSON";
     if (auto err = manifest.fromJson(j); !err.empty()) return path + ": " + err;
     return {};

@@ -46,7 +46,7 @@ struct BundleManifest {
     std::vector<BundleEntry> entries;                  // in the order PyTorch matches them, op by op
     nlohmann::ordered_json toJson() const;
     // Reads and validates (names, paths, digests); "" or what is wrong, naming the entry.
-    std::string fromJson(const nlohmann::json& j);
+    std::string fromJson(const nlohmann::ordered_json& j); // ordered: entries keep PyTorch's key order
     // The device folder each entry came from on the packing host ("<root>/aoti_eager/<ns>/<device>").
     std::string sourceDeviceDir(const BundleEntry& e) const;
 };

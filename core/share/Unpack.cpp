@@ -311,10 +311,14 @@ UnpackReport unpackBundle(const std::string& bundleDir, const std::string& rootI
                 auto to = dev + "/" + f.relPath;
                 if (statFile(to).exists) {
                     std::string err;
-                    if (sha256OfFile(to, err) != f.sha256) {
+                    if (sha256OfFile(to, err) == f.sha256) continue;
+                    // The library must be the one checked; a sidecar (sources, metadata) differs between builds
+                    // of the same kernel in other folders (the compile command names them), and is kept.
+                    if (&f == &m.entry->files.front()) {
                         conflict = fmt::format("{} is already there with other content; it is left as it is", f.relPath);
                         break;
                     }
+                    m.warnings.push_back(fmt::format("{} was already there with other content and is kept", f.relPath));
                     continue;
                 }
                 if (auto err = placeFileNoReplace(bundleDir + "/" + f.sha256, to, f.executable); !err.empty()) {
