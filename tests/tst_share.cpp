@@ -253,6 +253,8 @@ void TestShare::unpackIntoAnEmptyCacheIsWhatPyTorchRuns() {
     QCOMPARE(actions(jsonOf(r))["placed"], 3);
     QCOMPARE(keysOf(root, "abs"), keysOf(realCache(), "abs"));
     QCOMPARE(keysOf(root, "add.Tensor"), keysOf(realCache(), "add.Tensor"));
+    // The op file is PyTorch's own, byte for byte (its key order and json.dump's layout kept).
+    QCOMPARE(readText(root + "/aoti_eager/aten/cpu/abs.json"), readText(realCache() + "/aoti_eager/aten/cpu/abs.json"));
     QVERIFY(!fs::exists(root + "/aotiscope-staging")); // staging is cleaned up
     // PyTorch's kernel holder, registering from the unpacked cache in a fresh process, runs the same entries for
     // the same calls as from the cache they were packed from: hits, not recompiles.

@@ -1,0 +1,206 @@
+// Distributed recompile (compile --ray, core/jobs/RayCompileJobs.h) on a real local Ray cluster: a head and one
+// worker node started here as processes on loopback, each with one CPU, stopped afterwards. PyTorch is the oracle
+// of the result: it registers the recompiled entries and runs them.
+#include "TestSupport.h"
+
+#include "core/base/Sha256.h"
+#include "core/edit/OpFileWriter.h"
+#include "core/read/CacheScanner.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest>
+
+#include <arpa/inet.h>
+#include <filesystem>
+#include <map>
+#include <netinet/in.h>
+#include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace aotiscope;
+using namespace testsupport;
+namespace fs = std::filesystem;
+
+namespace {
+
+quint16 freeLoopbackPort() {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof a;
+    quint16 port = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), size) == 0 && ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size) == 0) {
+        port = ntohs(a.sin_port);
+    }
+    ::close(fd);
+    return port;
+}
+
+std::map<std::string, std::string> contentOf(const std::string& root) {
+    std::map<std::string, std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(root + "/aoti_eager")) {
+        if (!e.is_regular_file()) continue;
+        std::string error;
+        out[fs::relative(e.path(), root).string()] = sha256OfFile(e.path().string(), error);
+    }
+    return out;
+}
+
+std::vector<nlohmann::ordered_json> metaInfosOf(const std::string& root, const std::string& op) {
+    std::vector<nlohmann::ordered_json> out;
+    for (const auto& e : readOpEntries(root + "/aoti_eager/aten/cpu/" + op + ".json")) out.push_back(e["meta_info"]);
+    return out;
+}
+
+// Deletes the libraries of the op's entries: each is then stale (PyTorch drops the whole op).
+void removeLibraries(const std::string& root, const std::string& op) {
+    for (const auto& e : readOpEntries(root + "/aoti_eager/aten/cpu/" + op + ".json")) {
+        fs::remove(root + "/aoti_eager/aten/cpu/" + e["kernel_path"].get<std::string>());
+    }
+}
+
+std::string rayProgram() { return fs::path(std::getenv("AOTISCOPE_PYTHON")).parent_path().string() + "/ray"; }
+
+// A head and one worker node, one CPU each, on loopback; `ray stop` on destruction.
+class LocalRayCluster {
+public:
+    LocalRayCluster() {
+        port_ = freeLoopbackPort();
+        auto head = run({"start", "--head", "--port=" + QString::number(port_), "--num-cpus=1", "--node-ip-address=127.0.0.1",
+                         "--include-dashboard=false", "--disable-usage-stats"});
+        auto worker = run({"start", "--address=127.0.0.1:" + QString::number(port_), "--num-cpus=1", "--node-ip-address=127.0.0.1"});
+        up_ = head && worker;
+    }
+    ~LocalRayCluster() { run({"stop", "--force"}); }
+    bool up() const { return up_; }
+    std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+private:
+    static bool run(const QStringList& args) {
+        QProcess p;
+        auto environment = QProcessEnvironment::systemEnvironment();
+        environment.insert("RAY_USAGE_STATS_ENABLED", "0");
+        p.setProcessEnvironment(environment);
+        p.start(QString::fromStdString(rayProgram()), args);
+        p.waitForFinished(120000);
+        if (p.exitCode() != 0) qWarning("ray %s: %s", qPrintable(args.join(' ')), p.readAllStandardError().constData());
+        return p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    }
+    quint16 port_ = 0;
+    bool up_ = false;
+};
+
+nlohmann::json holderOutcomes(const std::string& root) {
+    QProcess p;
+    auto environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("TORCHINDUCTOR_CACHE_DIR"), QString::fromStdString(root));
+    p.setProcessEnvironment(environment);
+    p.start(QString::fromStdString(std::getenv("AOTISCOPE_PYTHON")), {QString::fromStdString(fixture("holder_calls.py")), "outcome"});
+    p.waitForFinished(300000);
+    return nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
+}
+
+} // namespace
+
+class TestFleet : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void distributedRecompileIsWhatPyTorchRuns();
+    void workerKilledMidTaskLosesNothing();
+    void clusterNotThereIsSaidAtOnce();
+
+private:
+    std::unique_ptr<LocalRayCluster> cluster_;
+};
+
+void TestFleet::initTestCase() {
+    QVERIFY2(fs::exists(rayProgram()), "ray is not installed in the test interpreter's environment (scripts/setup.sh installs it)");
+    cluster_ = std::make_unique<LocalRayCluster>();
+    QVERIFY2(cluster_->up(), "the local Ray cluster did not start");
+}
+
+void TestFleet::cleanupTestCase() { cluster_.reset(); }
+
+void TestFleet::distributedRecompileIsWhatPyTorchRuns() {
+    QTemporaryDir dir;
+    auto root = copyTree(realCache(), dir);
+    removeLibraries(root, "abs");
+    removeLibraries(root, "add.Tensor");
+    auto absBefore = metaInfosOf(root, "abs");
+    auto r = runCli({"compile", "--stale", "--ray", QString::fromStdString(cluster_->address()), "--root", QString::fromStdString(root)});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QVERIFY2(r.err.contains("3 of 3 compiled") && r.err.contains("2 nodes"), r.err.constData());
+    QVERIFY2(r.err.contains("compiled on"), r.err.constData());
+    // Every entry is back where it stood, with a library, and no entry twice.
+    QCOMPARE(metaInfosOf(root, "abs"), absBefore);
+    QCOMPARE(metaInfosOf(root, "add.Tensor").size(), std::size_t(1));
+    auto lint = runCli({"lint", "--json", "--root", QString::fromStdString(root)});
+    auto findings = nlohmann::json::parse(lint.out.toStdString(), nullptr, false)["findings"];
+    for (const auto& f : findings) QVERIFY2(f["rule"] != "AOTI001", f.dump().c_str());
+    QVERIFY(!fs::exists(root + "/aotiscope-staging"));
+    // PyTorch registers the op from the recompiled cache and runs its entries: the same hits as the original.
+    auto here = holderOutcomes(root), there = holderOutcomes(realCache());
+    QVERIFY(here.is_object() && there.is_object());
+    for (const auto& [call, outcome] : there.items()) {
+        if (call.starts_with("abs ") || call.starts_with("add ")) QCOMPARE(here[call], outcome);
+    }
+}
+
+void TestFleet::workerKilledMidTaskLosesNothing() {
+    QTemporaryDir dir;
+    auto root = copyTree(realCache(), dir);
+    removeLibraries(root, "abs");
+    auto before = contentOf(root);
+    QProcess cli;
+    auto environment = QProcessEnvironment::systemEnvironment();
+    cli.setProcessEnvironment(environment);
+    cli.start(QString::fromStdString(cliPath()), {"compile", "--stale", "--ray", QString::fromStdString(cluster_->address()), "--root",
+                                                  QString::fromStdString(root)});
+    // Ray names a worker process after the task it runs: kill the first one found compiling.
+    QString pid;
+    for (int i = 0; i < 600 && pid.isEmpty(); ++i) {
+        QProcess pgrep;
+        pgrep.start("pgrep", {"-f", "ray::compile_in_temporary_cache"});
+        pgrep.waitForFinished();
+        pid = QString(pgrep.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts).value(0);
+        if (pid.isEmpty()) QThread::msleep(100);
+    }
+    QVERIFY2(!pid.isEmpty(), "no Ray worker was seen compiling");
+    QProcess::execute("kill", {"-9", pid});
+    QVERIFY(cli.waitForFinished(300000));
+    auto err = cli.readAllStandardError();
+    QCOMPARE(cli.exitCode(), 1);
+    QVERIFY2(err.contains("the Ray worker compiling it died (nothing of it was merged)"), err.constData());
+    // The job whose worker died changed nothing; the other one (if it ran) replaced its own entry only.
+    auto after = contentOf(root);
+    auto absNow = metaInfosOf(root, "abs");
+    QCOMPARE(absNow, metaInfosOf(realCache(), "abs"));
+    for (const auto& [path, sha] : before) {
+        if (path.find("abs.json") == std::string::npos) QVERIFY2(after.contains(path), path.c_str());
+    }
+    QVERIFY(!fs::exists(root + "/aotiscope-staging"));
+}
+
+void TestFleet::clusterNotThereIsSaidAtOnce() {
+    QTemporaryDir dir;
+    auto root = copyTree(realCache(), dir);
+    removeLibraries(root, "abs");
+    auto before = contentOf(root);
+    auto nobody = "127.0.0.1:" + std::to_string(freeLoopbackPort());
+    QElapsedTimer timer;
+    timer.start();
+    auto r = runCli({"compile", "--stale", "--ray", QString::fromStdString(nobody), "--root", QString::fromStdString(root)});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QByteArray::fromStdString("cannot connect to the Ray cluster at " + nobody)), r.err.constData());
+    QVERIFY2(timer.elapsed() < 60000, "an absent cluster took a minute to be said"); // ray.init alone waits minutes
+    QCOMPARE(contentOf(root), before);
+}
+
+QTEST_GUILESS_MAIN(TestFleet)
+#include "tst_fleet.moc"
