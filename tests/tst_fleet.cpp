@@ -5,9 +5,15 @@
 
 #include "core/base/Sha256.h"
 #include "core/edit/OpFileWriter.h"
+#include "core/check/Linter.h"
+#include "core/jobs/CompileJobs.h"
 #include "core/read/CacheScanner.h"
+#ifdef AOTISCOPE_WITH_UI
+#include "ui/JobsPanel.h"
+#endif
 
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
@@ -114,6 +120,9 @@ private slots:
     void distributedRecompileIsWhatPyTorchRuns();
     void workerKilledMidTaskLosesNothing();
     void clusterNotThereIsSaidAtOnce();
+#ifdef AOTISCOPE_WITH_UI
+    void windowJobsRunOnTheCluster();
+#endif
 
 private:
     std::unique_ptr<LocalRayCluster> cluster_;
@@ -202,5 +211,30 @@ void TestFleet::clusterNotThereIsSaidAtOnce() {
     QCOMPARE(contentOf(root), before);
 }
 
-QTEST_GUILESS_MAIN(TestFleet)
+#ifdef AOTISCOPE_WITH_UI
+void TestFleet::windowJobsRunOnTheCluster() {
+    // The window's jobs panel sends stale entries to the cluster (File > Recompile everything stale on the
+    // cluster) and shows each job done as it is merged.
+    QTemporaryDir dir;
+    auto root = copyTree(realCache(), dir);
+    removeLibraries(root, "abs");
+    auto snap = scanCache(root);
+    auto jobs = jobsForStale(snap, lintSnapshot(snap, HostInfo::detect()));
+    QCOMPARE(jobs.size(), std::size_t(2));
+    ui::JobsPanel panel;
+    QSignalSpy idle(&panel, &ui::JobsPanel::allIdle);
+    panel.enqueueOnCluster(jobs, cluster_->address());
+    QVERIFY(idle.wait(300000));
+    for (int i = 0; i < panel.model()->rowCount(); ++i) {
+        const auto& row = panel.model()->row(i);
+        QVERIFY2(row.state == ui::JobRow::State::Done, qPrintable(row.message));
+    }
+    QCOMPARE(metaInfosOf(root, "abs"), metaInfosOf(realCache(), "abs"));
+    for (const auto& e : readOpEntries(root + "/aoti_eager/aten/cpu/abs.json")) {
+        QVERIFY(fs::exists(root + "/aoti_eager/aten/cpu/" + e["kernel_path"].get<std::string>()));
+    }
+}
+#endif
+
+QTEST_MAIN(TestFleet)
 #include "tst_fleet.moc"

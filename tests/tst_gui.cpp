@@ -18,6 +18,7 @@
 #include "ui/FindingsModel.h"
 #include "ui/HealthPanel.h"
 #include "ui/MainWindow.h"
+#include "ui/PreferencesDialog.h"
 #include "ui/WorkloadPanel.h"
 #include "ui/ViewHelpers.h"
 #include "ui/ScanController.h"
@@ -117,6 +118,7 @@ private slots:
     void wouldThisCallHit();
     void findingsMostSevereFirstWithoutSorting();
     void preferencesChooseTheTorch();
+    void clusterRecompileOfferedWhenAnAddressIsSet();
     void demoCacheBuiltInBackground();
     void newEntryDialogCompiles();
     void workloadPanel();
@@ -574,6 +576,32 @@ void TestGui::preferencesChooseTheTorch() {
     QTRY_VERIFY_WITH_TIMEOUT(w.torchLabel()->text().startsWith(QStringLiteral("torch 2.")), 60000);
     QCOMPARE(QSettings().value(QStringLiteral("torch/python")).toString(), real);
     QSettings().remove(QStringLiteral("torch/python"));
+}
+
+void TestGui::clusterRecompileOfferedWhenAnAddressIsSet() {
+    // File > Recompile everything stale on the cluster is there only with a Ray cluster set in Preferences (the
+    // recompile itself on a real cluster: tst_fleet).
+    QSettings().remove(QStringLiteral("ray/address"));
+    MainWindow w;
+    auto* action = w.findChild<QAction*>(QStringLiteral("clusterRecompileAction"));
+    QVERIFY(action);
+    QVERIFY(!action->isEnabled());
+    QVERIFY(action->toolTip().contains(QStringLiteral("Preferences")));
+    auto chosen = Preferences::load();
+    chosen.rayAddress = QStringLiteral("10.0.0.7:6379");
+    w.applyPreferences(chosen);
+    QVERIFY(action->isEnabled());
+    QVERIFY(action->toolTip().contains(QStringLiteral("10.0.0.7:6379")));
+    QCOMPARE(Preferences::load().rayAddress, QStringLiteral("10.0.0.7:6379"));
+    // The dialog shows what is remembered, and gives back what is typed.
+    PreferencesDialog dialog(Preferences::load());
+    auto* ray = dialog.findChild<QLineEdit*>(QStringLiteral("rayEdit"));
+    QVERIFY(ray);
+    QCOMPARE(ray->text(), QStringLiteral("10.0.0.7:6379"));
+    ray->setText(QStringLiteral("  "));
+    w.applyPreferences(dialog.chosen());
+    QVERIFY(!action->isEnabled());
+    QSettings().remove(QStringLiteral("ray/address"));
 }
 
 void TestGui::findingsMostSevereFirstWithoutSorting() {

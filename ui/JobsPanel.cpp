@@ -2,6 +2,7 @@
 #include "ui/ViewHelpers.h"
 
 #include "core/edit/FileLock.h"
+#include "core/jobs/RayCompileJobs.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -198,21 +199,43 @@ void JobsPanel::startPending() {
                 }, Qt::QueuedConnection);
             }, cancel.get(), FileLock::defaultTimeout(), more);
             QMetaObject::invokeMethod(self.data(), [self] {
-                if (!self) return;
-                --self->running_;
-                // Jobs queued after the batch took its last ones start a new batch.
-                std::vector<CompileJob> late;
-                {
-                    std::lock_guard lock(self->feed_->mutex);
-                    late.assign(self->feed_->jobs.begin(), self->feed_->jobs.end());
-                    self->feed_->jobs.clear();
-                }
-                for (const auto& j : late) self->pending_.push_back(self->model_->rowOf(j.id));
-                if (!self->pending_.empty() && self->running_ == 0) self->startPending();
-                else if (self->running_ == 0) emit self->allIdle();
+                if (self) self->batchEnded();
             }, Qt::QueuedConnection);
         });
     }
+}
+
+void JobsPanel::batchEnded() {
+    --running_;
+    // Jobs queued after the batch took its last ones start a new batch.
+    std::vector<CompileJob> late;
+    {
+        std::lock_guard lock(feed_->mutex);
+        late.assign(feed_->jobs.begin(), feed_->jobs.end());
+        feed_->jobs.clear();
+    }
+    for (const auto& j : late) pending_.push_back(model_->rowOf(j.id));
+    if (!pending_.empty() && running_ == 0) startPending();
+    else if (running_ == 0) emit allIdle();
+}
+
+void JobsPanel::enqueueOnCluster(const std::vector<CompileJob>& jobs, const std::string& address) {
+    for (const auto& j : jobs) model_->add(j);
+    if (!cancel_ || running_ == 0) cancel_ = std::make_shared<std::atomic<bool>>(false);
+    ++running_;
+    QPointer<JobsPanel> self(this);
+    auto cancel = cancel_;
+    RayCompileConfig config{address, config_.python};
+    (void)QtConcurrent::run([self, jobs, cancel, config] {
+        runRayCompileJobs(jobs, config, HostInfo::detect(), [self](const CompileJob& job, const nlohmann::json& event) {
+            QMetaObject::invokeMethod(self.data(), [self, id = job.id, event] {
+                if (self) self->onEvent(id, event);
+            }, Qt::QueuedConnection);
+        }, cancel.get(), FileLock::defaultTimeout());
+        QMetaObject::invokeMethod(self.data(), [self] {
+            if (self) self->batchEnded();
+        }, Qt::QueuedConnection);
+    });
 }
 
 void JobsPanel::onEvent(const std::string& jobId, const nlohmann::json& event) {

@@ -58,6 +58,8 @@ public:
     ~JobsPanel() override;
 
     void enqueue(const std::vector<CompileJob>& jobs);
+    // As tasks of the Ray cluster at `address` (core/jobs/RayCompileJobs.h), all at once; Cancel all stops them.
+    void enqueueOnCluster(const std::vector<CompileJob>& jobs, const std::string& address);
     void cancelAll();
     void retrySelected();
     void setConcurrency(int workers);
@@ -71,6 +73,7 @@ signals:
 
 private:
     void startPending();
+    void batchEnded();
     void onEvent(const std::string& jobId, const nlohmann::json& event);
     void showLogOfCurrent();
 

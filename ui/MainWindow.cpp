@@ -17,6 +17,7 @@
 #include "ui/BenchPanel.h"
 #include "ui/JobsPanel.h"
 #include "ui/NewEntryDialog.h"
+#include "ui/PreferencesDialog.h"
 #include "core/jobs/CompileJobs.h"
 #include "ui/LogPanel.h"
 #include "ui/ScanController.h"
@@ -255,7 +256,10 @@ void MainWindow::createActions() {
     }
     file->addSeparator();
     file->addAction(tr("&New entry…"), this, &MainWindow::newEntry)->setShortcut(QKeySequence::New);
-    file->addAction(tr("Recompile everything &stale"), this, &MainWindow::recompileStale)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B));
+    file->addAction(tr("Recompile everything &stale"), this, [this] { recompileStale(); })->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_B));
+    clusterRecompile_ = file->addAction(tr("Recompile everything stale on the &cluster"), this, [this] { recompileStale(true); });
+    clusterRecompile_->setObjectName(QStringLiteral("clusterRecompileAction"));
+    updateClusterAction();
     file->addAction(tr("&Prune orphan libraries…"), this, &MainWindow::pruneOrphans)->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
     file->addAction(tr("&Evict oldest entries…"), this, [this] {
         if (!result_) return;
@@ -277,13 +281,8 @@ void MainWindow::createActions() {
     file->addAction(tr("&Undo last removal"), this, &MainWindow::undoLastRemoval)->setShortcut(QKeySequence::Undo);
     file->addSeparator();
     file->addAction(tr("&Preferences…"), this, [this] {
-        bool ok = false;
-        auto current = QSettings().value(QStringLiteral("torch/python")).toString();
-        auto python = QInputDialog::getText(this, tr("Preferences"),
-                                            tr("Python interpreter with the torch the checks are for, and that compiles\n"
-                                               "(empty: the one recorded when AOTIScope was built, then python3 on PATH):"),
-                                            QLineEdit::Normal, current, &ok);
-        if (ok) setTorchPython(python.trimmed());
+        PreferencesDialog dialog(Preferences::load(), this);
+        if (dialog.exec() == QDialog::Accepted) applyPreferences(dialog.chosen());
     })->setShortcut(QKeySequence::Preferences);
     file->addSeparator();
     auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -775,7 +774,21 @@ void MainWindow::newEntry() {
     }
 }
 
-void MainWindow::recompileStale() {
+void MainWindow::applyPreferences(const Preferences& chosen) {
+    auto before = Preferences::load();
+    chosen.save();
+    updateClusterAction();
+    if (chosen.python != before.python) setTorchPython(chosen.python);
+}
+
+void MainWindow::updateClusterAction() {
+    auto address = Preferences::load().rayAddress;
+    clusterRecompile_->setEnabled(!address.isEmpty());
+    clusterRecompile_->setToolTip(address.isEmpty() ? tr("Set a Ray cluster in File > Preferences")
+                                                    : tr("Each stale entry compiles as a task of the Ray cluster at %1").arg(address));
+}
+
+void MainWindow::recompileStale(bool onCluster) {
     if (!result_ || !result_->librariesInspected) {
         statusBar()->showMessage(tr("Wait for the scan to finish"), 4000);
         return;
@@ -785,7 +798,9 @@ void MainWindow::recompileStale() {
         statusBar()->showMessage(tr("Nothing is stale"), 4000);
         return;
     }
-    jobs_->enqueue(jobs);
+    auto address = Preferences::load().rayAddress;
+    if (onCluster && !address.isEmpty()) jobs_->enqueueOnCluster(jobs, address.toStdString());
+    else jobs_->enqueue(jobs);
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("jobsDock"))) dock->raise();
 }
 

@@ -13,6 +13,7 @@
 #include <QMainWindow>
 #include <QPointer>
 
+class QAction;
 class QLabel;
 class QLineEdit;
 class QMenu;
@@ -24,6 +25,7 @@ class QTreeView;
 namespace aotiscope::ui {
 
 class CallCheckDialog;
+struct Preferences;
 
 class BenchPanel;
 class CacheFilterProxy;
@@ -57,7 +59,8 @@ public:
     void evictToSize(std::uint64_t maxBytes);
     // Compiles: through PyTorch in long-lived workers, shown in the jobs panel; the cache is rescanned after each.
     void recompileSelected();
-    void recompileStale();
+    // onCluster: as tasks of the Ray cluster set in Preferences (the action is offered only when one is set).
+    void recompileStale(bool onCluster = false);
     void newEntry(); // the "New entry" dialog, then a compile job
     JobsPanel* jobs() const { return jobs_; }
     // Benchmarks: the selected entries (or every entry of selected ops) timed against eager in the isolated
@@ -85,6 +88,8 @@ public:
     // as $AOTISCOPE_PYTHON for this process and its workers, and the cache judged again. Empty: automatic (the
     // one recorded at build, then python3 on PATH).
     void setTorchPython(const QString& python);
+    // File > Preferences, accepted: remembered, and the window follows (the interpreter, the cluster action).
+    void applyPreferences(const Preferences& chosen);
     // Asks the user to confirm a plan; tests replace it.
     std::function<bool(const QString& title, const QString& details)> confirm;
 
@@ -153,6 +158,8 @@ private:
     QProgressBar* progress_;
     QMenu* recentMenu_ = nullptr;
     QMenu* entryMenu_ = nullptr;
+    QAction* clusterRecompile_ = nullptr;
+    void updateClusterAction();
     ScanResultPtr result_;
     QString keepSelection_;
     bool filtering_ = false;

@@ -1,0 +1,52 @@
+#include "ui/PreferencesDialog.h"
+
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSettings>
+
+namespace aotiscope::ui {
+
+namespace {
+const QString kPython = QStringLiteral("torch/python");
+const QString kRay = QStringLiteral("ray/address");
+} // namespace
+
+Preferences Preferences::load() {
+    QSettings s;
+    return {s.value(kPython).toString(), s.value(kRay).toString()};
+}
+
+void Preferences::save() const {
+    QSettings s;
+    s.setValue(kPython, python);
+    s.setValue(kRay, rayAddress);
+}
+
+PreferencesDialog::PreferencesDialog(const Preferences& current, QWidget* parent)
+    : QDialog(parent), python_(new QLineEdit(current.python)), ray_(new QLineEdit(current.rayAddress)) {
+    setWindowTitle(tr("Preferences"));
+    python_->setObjectName(QStringLiteral("pythonEdit"));
+    python_->setPlaceholderText(tr("automatic: the one recorded at build, then python3 on PATH"));
+    python_->setToolTip(tr("The Python interpreter with the torch the checks are for, and that compiles"));
+    ray_->setObjectName(QStringLiteral("rayEdit"));
+    ray_->setPlaceholderText(tr("host:port of a Ray cluster's head (empty: compile on this machine only)"));
+    ray_->setToolTip(tr("Recompiles on the cluster: each entry compiles in its own temporary cache on a node, and is "
+                        "checked against this host and merged here as it arrives (CPU entries)"));
+    auto* form = new QFormLayout(this);
+    form->addRow(tr("Torch interpreter:"), python_);
+    form->addRow(tr("Ray cluster:"), ray_);
+    auto* note = new QLabel(tr("With a cluster set, File > Recompile everything stale on the cluster sends the jobs there."));
+    note->setWordWrap(true);
+    form->addRow(note);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    form->addRow(buttons);
+    resize(560, sizeHint().height());
+}
+
+Preferences PreferencesDialog::chosen() const { return {python_->text().trimmed(), ray_->text().trimmed()}; }
+
+} // namespace aotiscope::ui

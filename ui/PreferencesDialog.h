@@ -1,0 +1,29 @@
+// File > Preferences: what the window remembers between runs and the workers follow (QSettings).
+#pragma once
+
+#include <QDialog>
+#include <QString>
+
+class QLineEdit;
+
+namespace aotiscope::ui {
+
+struct Preferences {
+    QString python;     // the interpreter whose torch the verdicts are for and that compiles; empty: automatic
+    QString rayAddress; // a Ray cluster's head (host:port) for recompiles on the cluster; empty: none
+    static Preferences load();
+    void save() const;
+};
+
+class PreferencesDialog : public QDialog {
+    Q_OBJECT
+public:
+    explicit PreferencesDialog(const Preferences& current, QWidget* parent = nullptr);
+    Preferences chosen() const;
+
+private:
+    QLineEdit* python_;
+    QLineEdit* ray_;
+};
+
+} // namespace aotiscope::ui
