@@ -169,7 +169,7 @@ std::string BundleManifest::fromJson(const nlohmann::ordered_json& j) {
             e.key = x.at("key").get<std::string>();
             e.position = x.value("position", -1);
             where = fmt::format("manifest entry {} ({}/{}/{})", i, e.ns, e.device, e.op);
-            if (!isSafeComponent(e.ns) || !isSafeComponent(e.device) || !isSafeComponent(e.op) || e.ns == "aotiscope-trash") {
+            if (!isSafeComponent(e.ns) || !isSafeComponent(e.device) || !isSafeComponent(e.op)) {
                 return where + ": namespace, device or op is not a plain file name";
             }
             e.entry = x.at("entry");
