@@ -122,6 +122,7 @@ private slots:
     void clusterNotThereIsSaidAtOnce();
 #ifdef AOTISCOPE_WITH_UI
     void windowJobsRunOnTheCluster();
+    void cancelStopsTheClusterTasks();
 #endif
 
 private:
@@ -233,6 +234,35 @@ void TestFleet::windowJobsRunOnTheCluster() {
     for (const auto& e : readOpEntries(root + "/aoti_eager/aten/cpu/abs.json")) {
         QVERIFY(fs::exists(root + "/aoti_eager/aten/cpu/" + e["kernel_path"].get<std::string>()));
     }
+}
+
+void TestFleet::cancelStopsTheClusterTasks() {
+    // Cancel all, as for local jobs: the jobs end cancelled, the tasks stop on the cluster, nothing is merged.
+    QTemporaryDir dir;
+    auto root = copyTree(realCache(), dir);
+    removeLibraries(root, "abs");
+    auto before = contentOf(root);
+    auto snap = scanCache(root);
+    auto jobs = jobsForStale(snap, lintSnapshot(snap, HostInfo::detect()));
+    ui::JobsPanel panel;
+    QSignalSpy idle(&panel, &ui::JobsPanel::allIdle);
+    panel.enqueueOnCluster(jobs, cluster_->address());
+    auto compiling = [] {
+        QProcess pgrep;
+        pgrep.start("pgrep", {"-f", "ray::compile_in_temporary_cache"});
+        pgrep.waitForFinished();
+        return !pgrep.readAllStandardOutput().trimmed().isEmpty();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(compiling(), 60000);
+    panel.cancelAll();
+    QVERIFY(idle.wait(60000));
+    for (int i = 0; i < panel.model()->rowCount(); ++i) {
+        const auto& row = panel.model()->row(i);
+        QVERIFY2(row.state == ui::JobRow::State::Cancelled, qPrintable(row.message));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(!compiling(), 30000); // the tasks were cancelled, not left running
+    QCOMPARE(contentOf(root), before);
+    QVERIFY(!fs::exists(root + "/aotiscope-staging"));
 }
 #endif
 

@@ -119,6 +119,7 @@ private slots:
     void findingsMostSevereFirstWithoutSorting();
     void preferencesChooseTheTorch();
     void clusterRecompileOfferedWhenAnAddressIsSet();
+    void unpacksABundleIntoTheOpenCache();
     void demoCacheBuiltInBackground();
     void newEntryDialogCompiles();
     void workloadPanel();
@@ -602,6 +603,33 @@ void TestGui::clusterRecompileOfferedWhenAnAddressIsSet() {
     w.applyPreferences(dialog.chosen());
     QVERIFY(!action->isEnabled());
     QSettings().remove(QStringLiteral("ray/address"));
+}
+
+void TestGui::unpacksABundleIntoTheOpenCache() {
+    // File > Unpack bundle: a bundle of abs (packed by the CLI) into a cache that has only add.Tensor; the window
+    // checks and places off the GUI thread, says the outcome, and the tree shows abs after the rescan.
+    QTemporaryDir out, target;
+    auto bundle = out.path() + "/abs.aotib";
+    QCOMPARE(runCli({"pack", "abs", "--root", QString::fromStdString(realCache()), "-o", bundle}).code, 0);
+    auto root = copyTree(realCache(), target);
+    std::filesystem::remove(root + "/aoti_eager/aten/cpu/abs.json");
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, root));
+    QVERIFY(!w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#0"))));
+    QSignalSpy unpacked(&w, &MainWindow::bundleUnpacked);
+    QSignalSpy rescanned(w.controller(), &ScanController::finished);
+    w.unpackBundle(bundle);
+    QVERIFY(unpacked.wait(120000));
+    QCOMPARE(unpacked.at(0).at(1).toInt(), 0);
+    QVERIFY2(unpacked.at(0).at(0).toString().startsWith(QStringLiteral("2 placed")), qPrintable(unpacked.at(0).at(0).toString()));
+    QVERIFY(rescanned.wait(60000));
+    QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#0"))));
+    // A damaged bundle file changes nothing and says so.
+    writeText(bundle.toStdString(), readText(bundle.toStdString()).substr(0, 3000));
+    w.unpackBundle(bundle);
+    QVERIFY(unpacked.wait(60000));
+    QVERIFY2(unpacked.at(1).at(0).toString().contains(QStringLiteral("nothing was changed")), qPrintable(unpacked.at(1).at(0).toString()));
 }
 
 void TestGui::findingsMostSevereFirstWithoutSorting() {

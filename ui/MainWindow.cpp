@@ -18,6 +18,8 @@
 #include "ui/JobsPanel.h"
 #include "ui/NewEntryDialog.h"
 #include "ui/PreferencesDialog.h"
+
+#include "core/share/Unpack.h"
 #include "core/jobs/CompileJobs.h"
 #include "ui/LogPanel.h"
 #include "ui/ScanController.h"
@@ -279,6 +281,11 @@ void MainWindow::createActions() {
         if (ok) evictToSize(std::uint64_t(mb) << 20);
     });
     file->addAction(tr("&Undo last removal"), this, &MainWindow::undoLastRemoval)->setShortcut(QKeySequence::Undo);
+    file->addAction(tr("Unpack &bundle…"), this, [this] {
+        auto path = QFileDialog::getOpenFileName(this, tr("Unpack a bundle into this cache"), QString(),
+                                                 tr("AOTIScope bundles (*.aotib *.tar);;All files (*)"));
+        if (!path.isEmpty()) unpackBundle(path);
+    });
     file->addSeparator();
     file->addAction(tr("&Preferences…"), this, [this] {
         PreferencesDialog dialog(Preferences::load(), this);
@@ -725,6 +732,35 @@ void MainWindow::verifySelected() {
                                                .arg(loaded).arg(outcomes.size())
                                                .arg(failures.isEmpty() ? QString() : tr("; see the log for why the others fail")), 15000);
             emit self->verifyFinished(loaded, int(outcomes.size()), failures);
+        }, Qt::QueuedConnection);
+    });
+}
+
+void MainWindow::unpackBundle(const QString& file) {
+    auto root = controller_->root();
+    if (root.isEmpty()) {
+        statusBar()->showMessage(tr("Open a cache to unpack into"), 4000);
+        return;
+    }
+    summary_->setText(tr("Unpacking %1: checking each entry against this host…").arg(file));
+    UnpackOptions options;
+    options.recompileWith = jobs_->workerConfig();
+    QPointer<MainWindow> self(this);
+    (void)QtConcurrent::run([self, file = file.toStdString(), root = root.toStdString(), options] {
+        auto report = unpackBundleFile(file, root, HostInfo::detect(), options);
+        QMetaObject::invokeMethod(self.data(), [self, report, file] {
+            if (!self) return;
+            for (const auto& e : report.entries) {
+                auto where = entryPosition(e.ns, e.device, e.op, e.position);
+                if (e.action == "skipped") spdlog::warn("unpack {}: skipped: {}", where, e.reason);
+                else spdlog::info("unpack {}: {}{}", where, e.action, e.reason.empty() ? "" : ": " + e.reason);
+            }
+            auto summary = report.error.empty() ? report.summary() : report.error + "; nothing was changed";
+            if (!report.error.empty()) spdlog::error("unpack {}: {}", file, summary);
+            self->statusBar()->showMessage(tr("Unpack: %1%2").arg(q(summary),
+                                                                   report.count("skipped") ? tr("; the log says why") : QString()), 15000);
+            emit self->bundleUnpacked(q(summary), int(report.count("skipped")));
+            self->controller_->rescan();
         }, Qt::QueuedConnection);
     });
 }

@@ -88,6 +88,9 @@ public:
     // as $AOTISCOPE_PYTHON for this process and its workers, and the cache judged again. Empty: automatic (the
     // one recorded at build, then python3 on PATH).
     void setTorchPython(const QString& python);
+    // File > Unpack bundle: the bundle's entries checked against this host and placed in the open cache, off the
+    // GUI thread (core/share/Unpack.h); each outcome in the log, then a rescan.
+    void unpackBundle(const QString& file);
     // File > Preferences, accepted: remembered, and the window follows (the interpreter, the cluster action).
     void applyPreferences(const Preferences& chosen);
     // Asks the user to confirm a plan; tests replace it.
@@ -112,6 +115,7 @@ signals:
     void verifyFinished(int loaded, int total, const QStringList& failures);
     void editApplied(const QString& trashId, const QStringList& errors);
     void exported(const QString& path, const QString& error); // error empty: written
+    void bundleUnpacked(const QString& summary, int skipped);
 
 protected:
     void closeEvent(QCloseEvent* event) override;

@@ -5,7 +5,6 @@
 #include "core/read/CacheLocator.h"
 #include "core/read/CacheScanner.h"
 #include "core/share/Bundle.h"
-#include "core/share/BundleArchive.h"
 #include "core/share/Registry.h"
 #include "core/share/Unpack.h"
 
@@ -29,18 +28,6 @@ std::string tempParent() {
     const char* t = std::getenv("TMPDIR");
     return t && *t ? t : "/tmp";
 }
-
-// Owns a staging folder for the length of a command; its parent goes too when nothing else is in it.
-struct Stage {
-    std::string path;
-    ~Stage() {
-        if (path.empty()) return;
-        removeTree(path);
-        std::error_code ec;
-        auto parent = std::filesystem::path(path).parent_path();
-        if (parent.filename() == "aotiscope-staging") std::filesystem::remove(parent, ec); // only when empty
-    }
-};
 
 // Stages the selected entries of the cache as a bundle folder; prints what was skipped. nullopt: nothing to ship.
 std::optional<PackResult> stageFromCache(const CliOptions& o, const std::string& stageDir, std::ostream& err) {
@@ -109,15 +96,14 @@ int cmdPack(const CliOptions& o, std::ostream& out, std::ostream& err) {
         fmt::print(err, "aotiscope-cli: pack needs -o FILE\n");
         return kExitUsage;
     }
-    std::string error;
-    Stage stage{makeStageDir(tempParent(), "aotiscope-pack", error)};
-    if (stage.path.empty()) {
-        fmt::print(err, "aotiscope-cli: {}\n", error);
+    StageDir stage(tempParent(), "aotiscope-pack");
+    if (stage.path().empty()) {
+        fmt::print(err, "aotiscope-cli: {}\n", stage.error());
         return kExitUnreadable;
     }
-    auto r = stageFromCache(o, stage.path, err);
+    auto r = stageFromCache(o, stage.path(), err);
     if (!r) return kExitUnreadable;
-    if (auto e = archiveBundleFolder(stage.path, o.output); !e.empty()) {
+    if (auto e = archiveBundleFolder(stage.path(), o.output); !e.empty()) {
         fmt::print(err, "aotiscope-cli: {}\n", e);
         return kExitUnreadable;
     }
@@ -130,18 +116,7 @@ int cmdUnpack(const CliOptions& o, std::ostream& out, std::ostream& err) {
         fmt::print(err, "aotiscope-cli: unpack needs one bundle FILE\n");
         return kExitUsage;
     }
-    std::string error;
-    Stage stage{makeStageDir(rootOf(o) + "/aotiscope-staging", "bundle", error)};
-    if (stage.path.empty()) {
-        fmt::print(err, "aotiscope-cli: {}\n", error);
-        return kExitUnreadable;
-    }
-    std::vector<std::string> names;
-    if (auto e = readFlatArchive(o.positional[0], stage.path, names); !e.empty()) {
-        fmt::print(err, "aotiscope-cli: {}; nothing was changed\n", e);
-        return kExitUnreadable;
-    }
-    return unpackFolder(o, stage.path, out, err);
+    return printUnpack(o, unpackBundleFile(o.positional[0], rootOf(o), HostInfo::detect(), unpackOptions(o)), out, err);
 }
 
 int cmdPush(const CliOptions& o, std::ostream& out, std::ostream& err) {
@@ -152,15 +127,14 @@ int cmdPush(const CliOptions& o, std::ostream& out, std::ostream& err) {
     auto ref = o.positional.front();
     auto selection = o;
     selection.positional.erase(selection.positional.begin());
-    std::string error;
-    Stage stage{makeStageDir(tempParent(), "aotiscope-push", error)};
-    if (stage.path.empty()) {
-        fmt::print(err, "aotiscope-cli: {}\n", error);
+    StageDir stage(tempParent(), "aotiscope-push");
+    if (stage.path().empty()) {
+        fmt::print(err, "aotiscope-cli: {}\n", stage.error());
         return kExitUnreadable;
     }
-    auto r = stageFromCache(selection, stage.path, err);
+    auto r = stageFromCache(selection, stage.path(), err);
     if (!r) return kExitUnreadable;
-    auto t = pushBundleFolder(stage.path, ref, RegistryOptions{o.python, o.insecure});
+    auto t = pushBundleFolder(stage.path(), ref, RegistryOptions{o.python, o.insecure});
     if (!t.ok) {
         fmt::print(err, "aotiscope-cli: {}; the cache was not changed, and the registry has no new tag unless a later push completes\n", t.error);
         return kExitUnreadable;
@@ -177,24 +151,23 @@ int cmdPull(const CliOptions& o, std::ostream& out, std::ostream& err) {
     const auto& ref = o.positional[0];
     // Unpacking stages beside the cache; a bundle saved as a file stages beside the file.
     auto parent = o.output.empty() ? rootOf(o) + "/aotiscope-staging" : absolutePath(std::filesystem::path(absolutePath(o.output)).parent_path().string());
-    std::string error;
-    Stage stage{makeStageDir(parent, "pull", error)};
-    if (stage.path.empty()) {
-        fmt::print(err, "aotiscope-cli: {}\n", error);
+    StageDir stage(parent, "pull");
+    if (stage.path().empty()) {
+        fmt::print(err, "aotiscope-cli: {}\n", stage.error());
         return kExitUnreadable;
     }
-    auto t = pullBundleFolder(ref, stage.path, RegistryOptions{o.python, o.insecure});
+    auto t = pullBundleFolder(ref, stage.path(), RegistryOptions{o.python, o.insecure});
     if (!t.ok) {
         fmt::print(err, "aotiscope-cli: {}; nothing was changed\n", t.error);
         return kExitUnreadable;
     }
-    if (o.output.empty()) return unpackFolder(o, stage.path, out, err);
+    if (o.output.empty()) return unpackFolder(o, stage.path(), out, err);
     BundleManifest manifest;
-    if (auto e = readBundleManifest(stage.path, manifest); !e.empty()) {
+    if (auto e = readBundleManifest(stage.path(), manifest); !e.empty()) {
         fmt::print(err, "aotiscope-cli: {}: {}\n", ref, e);
         return kExitUnreadable;
     }
-    if (auto e = archiveBundleFolder(stage.path, o.output); !e.empty()) {
+    if (auto e = archiveBundleFolder(stage.path(), o.output); !e.empty()) {
         fmt::print(err, "aotiscope-cli: {}\n", e);
         return kExitUnreadable;
     }

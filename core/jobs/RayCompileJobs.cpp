@@ -117,20 +117,12 @@ std::vector<JobOutcome> runRayCompileJobs(const std::vector<CompileJob>& jobs, c
             if (!answered[i]) finish(i, false, why);
         }
     };
-    std::string error;
-    auto staging = makeStageDir(jobs.front().root + "/aotiscope-staging", "ray", error);
-    if (staging.empty()) {
-        failOpen(error);
+    StageDir stage(jobs.front().root + "/aotiscope-staging", "ray");
+    if (stage.path().empty()) {
+        failOpen(stage.error());
         return outcomes;
     }
-    struct Cleanup {
-        std::string path;
-        ~Cleanup() {
-            removeTree(path);
-            std::error_code ec;
-            std::filesystem::remove(std::filesystem::path(path).parent_path(), ec); // when nothing else is in it
-        }
-    } cleanup{staging};
+    const auto& staging = stage.path();
     WorkerProcess driver({{config.python.empty() ? defaultPython() : config.python, workerFile("ray/ray_compile.py"), "--address",
                            config.address, "--stage", staging},
                           "Ray compile driver",

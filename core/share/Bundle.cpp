@@ -323,20 +323,23 @@ std::string readBundleManifest(const std::string& dir, BundleManifest& manifest)
     return {};
 }
 
-std::string makeStageDir(const std::string& parent, const std::string& prefix, std::string& error) {
+StageDir::StageDir(const std::string& parent, const std::string& prefix) {
     std::error_code ec;
     fs::create_directories(parent, ec);
     std::string templ = parent + "/" + prefix + "-XXXXXX";
-    if (!::mkdtemp(templ.data())) {
-        error = fmt::format("cannot make a staging folder in {}: {}", parent, std::strerror(errno));
-        return {};
+    if (::mkdtemp(templ.data())) {
+        path_ = templ;
+    } else {
+        error_ = fmt::format("cannot make a staging folder in {}: {}", parent, std::strerror(errno));
     }
-    return templ;
 }
 
-void removeTree(const std::string& path) {
+StageDir::~StageDir() {
+    if (path_.empty()) return;
     std::error_code ec;
-    fs::remove_all(path, ec);
+    fs::remove_all(path_, ec);
+    auto parent = fs::path(path_).parent_path();
+    if (parent.filename() == "aotiscope-staging") fs::remove(parent, ec); // only when nothing else is in it
 }
 
 } // namespace aotiscope

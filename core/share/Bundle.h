@@ -76,8 +76,19 @@ std::string archiveBundleFolder(const std::string& folder, const std::string& ou
 // Reads `<dir>/aotiscope-bundle.json`; "" or what is wrong.
 std::string readBundleManifest(const std::string& dir, BundleManifest& manifest);
 
-// A fresh folder for staging under `parent` ("<parent>/<prefix>-XXXXXX"); "" with `error` set on failure.
-std::string makeStageDir(const std::string& parent, const std::string& prefix, std::string& error);
-void removeTree(const std::string& path);
+// A private folder for staging ("<parent>/<prefix>-XXXXXX"), removed with everything in it when the object
+// goes, and its parent too when that is left empty (<root>/aotiscope-staging is made on demand).
+class StageDir {
+public:
+    StageDir(const std::string& parent, const std::string& prefix);
+    ~StageDir();
+    StageDir(const StageDir&) = delete;
+    StageDir& operator=(const StageDir&) = delete;
+    const std::string& path() const { return path_; } // empty when it could not be made: see error()
+    const std::string& error() const { return error_; }
+
+private:
+    std::string path_, error_;
+};
 
 } // namespace aotiscope

@@ -11,6 +11,7 @@
 #include "core/read/CacheScanner.h"
 #include "core/read/EntryKey.h"
 #include "core/share/Bundle.h"
+#include "core/share/BundleArchive.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -155,20 +156,12 @@ UnpackReport unpackBundle(const std::string& bundleDir, const std::string& rootI
     }
 
     // 2. The bundle as a cache of its own, beside the target (same file system), for the lint and the loader.
-    std::string error;
-    auto staging = makeStageDir(root + "/aotiscope-staging", "unpack", error);
-    if (staging.empty()) {
-        report.error = error;
+    StageDir stage(root + "/aotiscope-staging", "unpack");
+    if (stage.path().empty()) {
+        report.error = stage.error();
         return report;
     }
-    struct StagingCleanup {
-        std::string path;
-        ~StagingCleanup() {
-            removeTree(path);
-            std::error_code ec;
-            fs::remove(fs::path(path).parent_path(), ec); // aotiscope-staging, when nothing else is in it
-        }
-    } cleanup{staging};
+    const auto& staging = stage.path();
     std::map<std::string, std::vector<std::size_t>> byStagedLibrary; // absolute staged library path -> members
     for (auto& [op, list] : ops) {
         const auto& [ns, device, name] = op;
@@ -409,6 +402,23 @@ UnpackReport unpackBundle(const std::string& bundleDir, const std::string& rootI
     if (staged.entryCount() == 0 && !manifest.entries.empty()) report.notes.push_back("no entry of the bundle passed its digest check");
     spdlog::info("unpack into {}: {}", root, report.summary());
     return report;
+}
+
+UnpackReport unpackBundleFile(const std::string& file, const std::string& rootIn, const HostInfo& host, const UnpackOptions& options) {
+    auto root = absolutePath(rootIn);
+    UnpackReport failed;
+    failed.root = root;
+    StageDir stage(root + "/aotiscope-staging", "bundle");
+    if (stage.path().empty()) {
+        failed.error = stage.error();
+        return failed;
+    }
+    std::vector<std::string> names;
+    if (auto e = readFlatArchive(file, stage.path(), names); !e.empty()) {
+        failed.error = e;
+        return failed;
+    }
+    return unpackBundle(stage.path(), root, host, options);
 }
 
 } // namespace aotiscope

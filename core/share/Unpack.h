@@ -51,5 +51,8 @@ struct UnpackReport {
 // `bundleDir` holds the manifest and the blobs (a bundle file extracted, or an artifact pulled). Staging goes to
 // <root>/aotiscope-staging/ (the same file system, so placing a file is a rename) and is removed afterwards.
 UnpackReport unpackBundle(const std::string& bundleDir, const std::string& root, const HostInfo& host, const UnpackOptions& options);
+// The same for a bundle file (BundleArchive.h), extracted beside the cache first; an archive that cannot be read
+// whole (damaged, truncated, a member that is not a flat plain file) changes nothing and is the report's error.
+UnpackReport unpackBundleFile(const std::string& file, const std::string& root, const HostInfo& host, const UnpackOptions& options);
 
 } // namespace aotiscope
