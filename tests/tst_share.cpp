@@ -172,6 +172,7 @@ private slots:
     void bundleFileIsATarWithTheManifest();
     void unpackIntoAnEmptyCacheIsWhatPyTorchRuns();
     void unpackMergesAfterTheEntriesThere();
+    void unpackBesidePyTorchsWriterLosesNothing();
     void damagedOrHostileBundlesChangeNothing();
     void incompatibleHostSkipsWithTheRule();
     void registryRoundTrip();
@@ -313,6 +314,38 @@ void TestShare::unpackMergesAfterTheEntriesThere() {
         }
     }
     QVERIFY2(sawShadow, report.dump().c_str());
+}
+
+void TestShare::unpackBesidePyTorchsWriterLosesNothing() {
+    // PyTorch's own writer appends 60 entries to abs (tests/fixtures/pytorch_writer.py: its locks and its in-place
+    // rewrite, a stub compiler) while the abs bundle is unpacked into the same cache again and again.
+    QTemporaryDir out, target;
+    auto bundle = out.path().toStdString() + "/abs.aotib";
+    QCOMPARE(runCli(q({"pack", "abs", "--root", realCache(), "-o", bundle})).code, 0);
+    auto root = target.path().toStdString();
+    QProcess writer;
+    writer.start(QString::fromStdString(std::getenv("AOTISCOPE_PYTHON")),
+                 {QString::fromStdString(fixture("pytorch_writer.py")), QString::fromStdString(root), "60", "--interval", "0.1"});
+    QVERIFY(writer.waitForReadyRead(60000));
+    int rounds = 0, placed = 0;
+    while (writer.state() != QProcess::NotRunning || rounds == 0) {
+        auto r = runCli(q({"unpack", bundle, "--root", root, "--json"}));
+        QVERIFY2(r.code == 0, (r.out + r.err).constData());
+        placed += actions(jsonOf(r))["placed"];
+        ++rounds;
+        writer.waitForFinished(10);
+    }
+    QCOMPARE(writer.exitCode(), 0);
+    int written = 0;
+    for (const auto& line : writer.readAllStandardOutput().split('\n')) written += line.contains("kernel_path");
+    QCOMPARE(written, 60);
+    // Every entry PyTorch wrote is there, the bundle's two entries once each, and the file is a list PyTorch reads.
+    auto entries = readOpEntries(root + "/aoti_eager/aten/cpu/abs.json");
+    QCOMPARE(entries.size(), std::size_t(62));
+    QCOMPARE(placed, 2);
+    auto keys = entryKeysOf(entries);
+    for (const auto& k : keysOf(realCache(), "abs")) QCOMPARE(std::ranges::count(keys, k), 1);
+    qInfo("%d unpacks beside PyTorch's writer: its 60 entries kept, the bundle's 2 placed once", rounds);
 }
 
 void TestShare::damagedOrHostileBundlesChangeNothing() {
