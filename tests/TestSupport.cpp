@@ -1,5 +1,11 @@
 #include "TestSupport.h"
 
+#include <QThread>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "core/read/CacheScanner.h"
 #include "core/check/HostInfo.h"
 
@@ -173,6 +179,50 @@ void writeAbsRecording(const std::string& path, const std::string& root) {
     std::string text;
     for (const auto& l : lines) text += l.dump() + "\n";
     writeText(path, text);
+}
+
+quint16 loopbackPort(quint16 connectTo) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(connectTo);
+    socklen_t size = sizeof a;
+    quint16 port = 0;
+    if (connectTo) {
+        port = ::connect(fd, reinterpret_cast<sockaddr*>(&a), size) == 0 ? connectTo : 0;
+    } else if (::bind(fd, reinterpret_cast<sockaddr*>(&a), size) == 0 && ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size) == 0) {
+        port = ntohs(a.sin_port);
+    }
+    ::close(fd);
+    return port;
+}
+
+LocalRegistry::LocalRegistry() {
+    port_ = loopbackPort();
+    store_ = dir_.path().toStdString() + "/store";
+    auto config = dir_.path().toStdString() + "/config.yml";
+    writeText(config, "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: " + store_ +
+                          "\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port_) + "\n");
+    process_.setStandardErrorFile(dir_.path() + "/registry.log"); // it logs every 404 of a push's existence checks
+    process_.start("docker-registry", {"serve", QString::fromStdString(config)});
+    if (!process_.waitForStarted(10000)) return;
+    for (int i = 0; i < 100; ++i) {
+        if (loopbackPort(port_)) {
+            up_ = true;
+            return;
+        }
+        QThread::msleep(100);
+    }
+}
+
+LocalRegistry::~LocalRegistry() {
+    process_.kill();
+    process_.waitForFinished(5000);
+}
+
+std::string LocalRegistry::blobData(const std::string& sha) const {
+    return store_ + "/docker/registry/v2/blobs/sha256/" + sha.substr(0, 2) + "/" + sha + "/data";
 }
 
 } // namespace testsupport

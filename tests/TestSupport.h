@@ -4,6 +4,7 @@
 #include "core/read/CacheModel.h"
 #include "core/check/Linter.h"
 
+#include <QProcess>
 #include <QString>
 #include <QStringList>
 
@@ -50,5 +51,27 @@ CliRun runCli(const QStringList& args, const QStringList& env = {});
 // strings. Asked in a fresh Python process with the tests' torch.
 nlohmann::json pytorchLoads(const std::string& root, const QStringList& ops, const std::string& ns = "aten",
                             const std::string& device = "cpu");
+
+// A loopback TCP port: 0 asks the kernel for a free one; with a port, whether something listens there.
+quint16 loopbackPort(quint16 connectTo = 0);
+
+// Debian's docker-registry on a free loopback port, storing under a temporary folder; stopped with the object.
+class LocalRegistry {
+public:
+    LocalRegistry();
+    ~LocalRegistry();
+    bool up() const { return up_; }
+    quint16 port() const { return port_; }
+    std::string ref(const std::string& repoTag) const { return "127.0.0.1:" + std::to_string(port_) + "/" + repoTag; }
+    // Where the registry keeps a blob's bytes (distribution's filesystem driver layout).
+    std::string blobData(const std::string& sha) const;
+
+private:
+    QTemporaryDir dir_;
+    std::string store_;
+    QProcess process_;
+    quint16 port_ = 0;
+    bool up_ = false;
+};
 
 } // namespace testsupport

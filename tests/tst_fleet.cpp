@@ -18,33 +18,15 @@
 #include <QThread>
 #include <QtTest>
 
-#include <arpa/inet.h>
 #include <filesystem>
 #include <map>
-#include <netinet/in.h>
 #include <nlohmann/json.hpp>
-#include <sys/socket.h>
-#include <unistd.h>
 
 using namespace aotiscope;
 using namespace testsupport;
 namespace fs = std::filesystem;
 
 namespace {
-
-quint16 freeLoopbackPort() {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof a;
-    quint16 port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), size) == 0 && ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size) == 0) {
-        port = ntohs(a.sin_port);
-    }
-    ::close(fd);
-    return port;
-}
 
 std::map<std::string, std::string> contentOf(const std::string& root) {
     std::map<std::string, std::string> out;
@@ -75,7 +57,7 @@ std::string rayProgram() { return fs::path(std::getenv("AOTISCOPE_PYTHON")).pare
 class LocalRayCluster {
 public:
     LocalRayCluster() {
-        port_ = freeLoopbackPort();
+        port_ = loopbackPort();
         auto head = run({"start", "--head", "--port=" + QString::number(port_), "--num-cpus=1", "--node-ip-address=127.0.0.1",
                          "--include-dashboard=false", "--disable-usage-stats"});
         auto worker = run({"start", "--address=127.0.0.1:" + QString::number(port_), "--num-cpus=1", "--node-ip-address=127.0.0.1"});
@@ -202,7 +184,7 @@ void TestFleet::clusterNotThereIsSaidAtOnce() {
     auto root = copyTree(realCache(), dir);
     removeLibraries(root, "abs");
     auto before = contentOf(root);
-    auto nobody = "127.0.0.1:" + std::to_string(freeLoopbackPort());
+    auto nobody = "127.0.0.1:" + std::to_string(loopbackPort());
     QElapsedTimer timer;
     timer.start();
     auto r = runCli({"compile", "--stale", "--ray", QString::fromStdString(nobody), "--root", QString::fromStdString(root)});

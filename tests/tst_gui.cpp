@@ -120,6 +120,7 @@ private slots:
     void preferencesChooseTheTorch();
     void clusterRecompileOfferedWhenAnAddressIsSet();
     void unpacksABundleIntoTheOpenCache();
+    void pullsFromTheRegistryInPreferences();
     void demoCacheBuiltInBackground();
     void newEntryDialogCompiles();
     void workloadPanel();
@@ -630,6 +631,39 @@ void TestGui::unpacksABundleIntoTheOpenCache() {
     w.unpackBundle(bundle);
     QVERIFY(unpacked.wait(60000));
     QVERIFY2(unpacked.at(1).at(0).toString().contains(QStringLiteral("nothing was changed")), qPrintable(unpacked.at(1).at(0).toString()));
+}
+
+void TestGui::pullsFromTheRegistryInPreferences() {
+    // File > Pull from registry with the registry of Preferences (plain HTTP): a real docker-registry on loopback
+    // holding the abs bundle the CLI pushed; the window places it in the open cache.
+    LocalRegistry registry;
+    QVERIFY2(registry.up(), "docker-registry did not start (scripts/setup.sh installs it)");
+    auto ref = registry.ref("team/kernels:gui");
+    auto pushed = runCli({"push", QString::fromStdString(ref), "abs", "--root", QString::fromStdString(realCache()), "--insecure"});
+    QVERIFY2(pushed.code == 0, pushed.err.constData());
+    QTemporaryDir target;
+    auto root = copyTree(realCache(), target);
+    std::filesystem::remove(root + "/aoti_eager/aten/cpu/abs.json");
+    auto prefs = Preferences::load();
+    prefs.registry = QString::fromStdString(ref);
+    prefs.registryInsecure = true;
+    MainWindow w;
+    w.applyPreferences(prefs);
+    w.show();
+    QVERIFY(openAndWait(w, root));
+    QSignalSpy unpacked(&w, &MainWindow::bundleUnpacked);
+    w.pullBundle(Preferences::load().registry);
+    QVERIFY(unpacked.wait(120000));
+    QVERIFY2(unpacked.at(0).at(0).toString().startsWith(QStringLiteral("2 placed")), qPrintable(unpacked.at(0).at(0).toString()));
+    QTRY_VERIFY_WITH_TIMEOUT(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#1"))), 30000);
+    // Without plain HTTP the same registry cannot be spoken to: said, nothing changed.
+    prefs.registryInsecure = false;
+    w.applyPreferences(prefs);
+    w.pullBundle(QString::fromStdString(registry.ref("team/kernels:gui")));
+    QVERIFY(unpacked.wait(180000));
+    QVERIFY2(unpacked.at(1).at(0).toString().contains(QStringLiteral("nothing was changed")), qPrintable(unpacked.at(1).at(0).toString()));
+    QSettings().remove(QStringLiteral("registry/reference"));
+    QSettings().remove(QStringLiteral("registry/insecure"));
 }
 
 void TestGui::findingsMostSevereFirstWithoutSorting() {

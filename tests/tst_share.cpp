@@ -13,12 +13,8 @@
 #include <QThread>
 #include <QtTest>
 
-#include <arpa/inet.h>
 #include <filesystem>
 #include <map>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <nlohmann/json.hpp>
 
 using namespace aotiscope;
@@ -104,64 +100,6 @@ nlohmann::json manifestOf(const std::string& bundle, QTemporaryDir& scratch) {
     tar.waitForFinished();
     return nlohmann::json::parse(readText(dir + "/aotiscope-bundle.json"), nullptr, false);
 }
-
-// A loopback TCP port: 0 asks the kernel for a free one; with a port, whether something listens there.
-quint16 loopbackPort(quint16 connectTo = 0) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(connectTo);
-    socklen_t size = sizeof a;
-    quint16 port = 0;
-    if (connectTo) {
-        port = ::connect(fd, reinterpret_cast<sockaddr*>(&a), size) == 0 ? connectTo : 0;
-    } else if (::bind(fd, reinterpret_cast<sockaddr*>(&a), size) == 0 && ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size) == 0) {
-        port = ntohs(a.sin_port);
-    }
-    ::close(fd);
-    return port;
-}
-
-// Debian's docker-registry on a free loopback port, storing under a temporary folder; stopped with the object.
-class LocalRegistry {
-public:
-    LocalRegistry() {
-        port_ = loopbackPort();
-        store_ = dir_.path().toStdString() + "/store";
-        auto config = dir_.path().toStdString() + "/config.yml";
-        writeText(config, "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: " + store_ +
-                              "\nhttp:\n  addr: 127.0.0.1:" + std::to_string(port_) + "\n");
-        process_.setStandardErrorFile(dir_.path() + "/registry.log"); // it logs every 404 of a push's existence checks
-        process_.start("docker-registry", {"serve", QString::fromStdString(config)});
-        if (!process_.waitForStarted(10000)) return;
-        for (int i = 0; i < 100; ++i) {
-            if (loopbackPort(port_)) {
-                up_ = true;
-                return;
-            }
-            QThread::msleep(100);
-        }
-    }
-    ~LocalRegistry() {
-        process_.kill();
-        process_.waitForFinished(5000);
-    }
-    bool up() const { return up_; }
-    quint16 port() const { return port_; }
-    std::string ref(const std::string& repoTag) const { return "127.0.0.1:" + std::to_string(port_) + "/" + repoTag; }
-    // Where the registry keeps a blob's bytes (distribution's filesystem driver layout).
-    std::string blobData(const std::string& sha) const {
-        return store_ + "/docker/registry/v2/blobs/sha256/" + sha.substr(0, 2) + "/" + sha + "/data";
-    }
-
-private:
-    QTemporaryDir dir_;
-    std::string store_;
-    QProcess process_;
-    quint16 port_ = 0;
-    bool up_ = false;
-};
 
 } // namespace
 

@@ -19,6 +19,7 @@
 #include "ui/NewEntryDialog.h"
 #include "ui/PreferencesDialog.h"
 
+#include "core/share/Registry.h"
 #include "core/share/Unpack.h"
 #include "core/jobs/CompileJobs.h"
 #include "ui/LogPanel.h"
@@ -285,6 +286,13 @@ void MainWindow::createActions() {
         auto path = QFileDialog::getOpenFileName(this, tr("Unpack a bundle into this cache"), QString(),
                                                  tr("AOTIScope bundles (*.aotib *.tar);;All files (*)"));
         if (!path.isEmpty()) unpackBundle(path);
+    });
+    file->addAction(tr("Pull from re&gistry…"), this, [this] {
+        bool ok = false;
+        auto ref = QInputDialog::getText(this, tr("Pull a bundle from an OCI registry"),
+                                         tr("Reference (host[:port]/repository:tag); the registry is set in Preferences:"),
+                                         QLineEdit::Normal, Preferences::load().registry, &ok);
+        if (ok && !ref.trimmed().isEmpty()) pullBundle(ref.trimmed());
     });
     file->addSeparator();
     file->addAction(tr("&Preferences…"), this, [this] {
@@ -737,27 +745,41 @@ void MainWindow::verifySelected() {
 }
 
 void MainWindow::unpackBundle(const QString& file) {
+    placeBundle(tr("Unpacking %1").arg(file), [file = file.toStdString()](const std::string& root, const UnpackOptions& options) {
+        return unpackBundleFile(file, root, HostInfo::detect(), options);
+    });
+}
+
+void MainWindow::pullBundle(const QString& ref) {
+    auto prefs = Preferences::load();
+    RegistryOptions registry{jobs_->workerConfig().python, prefs.registryInsecure};
+    placeBundle(tr("Pulling %1").arg(ref), [ref = ref.toStdString(), registry](const std::string& root, const UnpackOptions& options) {
+        return unpackFromRegistry(ref, root, HostInfo::detect(), registry, options);
+    });
+}
+
+void MainWindow::placeBundle(const QString& doing, std::function<UnpackReport(const std::string&, const UnpackOptions&)> place) {
     auto root = controller_->root();
     if (root.isEmpty()) {
-        statusBar()->showMessage(tr("Open a cache to unpack into"), 4000);
+        statusBar()->showMessage(tr("Open a cache to place the bundle in"), 4000);
         return;
     }
-    summary_->setText(tr("Unpacking %1: checking each entry against this host…").arg(file));
+    summary_->setText(tr("%1: checking each entry against this host…").arg(doing));
     UnpackOptions options;
     options.recompileWith = jobs_->workerConfig();
     QPointer<MainWindow> self(this);
-    (void)QtConcurrent::run([self, file = file.toStdString(), root = root.toStdString(), options] {
-        auto report = unpackBundleFile(file, root, HostInfo::detect(), options);
-        QMetaObject::invokeMethod(self.data(), [self, report, file] {
+    (void)QtConcurrent::run([self, place, root = root.toStdString(), options] {
+        auto report = place(root, options);
+        QMetaObject::invokeMethod(self.data(), [self, report] {
             if (!self) return;
             for (const auto& e : report.entries) {
                 auto where = entryPosition(e.ns, e.device, e.op, e.position);
-                if (e.action == "skipped") spdlog::warn("unpack {}: skipped: {}", where, e.reason);
-                else spdlog::info("unpack {}: {}{}", where, e.action, e.reason.empty() ? "" : ": " + e.reason);
+                if (e.action == "skipped") spdlog::warn("bundle {}: skipped: {}", where, e.reason);
+                else spdlog::info("bundle {}: {}{}", where, e.action, e.reason.empty() ? "" : ": " + e.reason);
             }
             auto summary = report.error.empty() ? report.summary() : report.error + "; nothing was changed";
-            if (!report.error.empty()) spdlog::error("unpack {}: {}", file, summary);
-            self->statusBar()->showMessage(tr("Unpack: %1%2").arg(q(summary),
+            if (!report.error.empty()) spdlog::error("bundle: {}", summary);
+            self->statusBar()->showMessage(tr("Bundle: %1%2").arg(q(summary),
                                                                    report.count("skipped") ? tr("; the log says why") : QString()), 15000);
             emit self->bundleUnpacked(q(summary), int(report.count("skipped")));
             self->controller_->rescan();

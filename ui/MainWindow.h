@@ -4,6 +4,7 @@
 
 #include "core/jobs/BenchJobs.h"
 #include "core/edit/CacheEditor.h"
+#include "core/share/Unpack.h"
 #include "ui/ScanResult.h"
 #include "ui/TreeExpansion.h"
 #include "ui/WorkloadModel.h"
@@ -91,6 +92,8 @@ public:
     // File > Unpack bundle: the bundle's entries checked against this host and placed in the open cache, off the
     // GUI thread (core/share/Unpack.h); each outcome in the log, then a rescan.
     void unpackBundle(const QString& file);
+    // File > Pull from registry: the same for a bundle pulled from an OCI registry (Preferences: plain HTTP or not).
+    void pullBundle(const QString& ref);
     // File > Preferences, accepted: remembered, and the window follows (the interpreter, the cluster action).
     void applyPreferences(const Preferences& chosen);
     // Asks the user to confirm a plan; tests replace it.
@@ -163,6 +166,7 @@ private:
     QMenu* recentMenu_ = nullptr;
     QMenu* entryMenu_ = nullptr;
     QAction* clusterRecompile_ = nullptr;
+    void placeBundle(const QString& doing, std::function<UnpackReport(const std::string&, const UnpackOptions&)> place);
     void updateClusterAction();
     ScanResultPtr result_;
     QString keepSelection_;

@@ -1,5 +1,6 @@
 #include "ui/PreferencesDialog.h"
 
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
@@ -11,21 +12,29 @@ namespace aotiscope::ui {
 namespace {
 const QString kPython = QStringLiteral("torch/python");
 const QString kRay = QStringLiteral("ray/address");
+const QString kRegistry = QStringLiteral("registry/reference");
+const QString kInsecure = QStringLiteral("registry/insecure");
 } // namespace
 
 Preferences Preferences::load() {
     QSettings s;
-    return {s.value(kPython).toString(), s.value(kRay).toString()};
+    return {s.value(kPython).toString(), s.value(kRay).toString(), s.value(kRegistry).toString(), s.value(kInsecure, false).toBool()};
 }
 
 void Preferences::save() const {
     QSettings s;
     s.setValue(kPython, python);
     s.setValue(kRay, rayAddress);
+    s.setValue(kRegistry, registry);
+    s.setValue(kInsecure, registryInsecure);
 }
 
 PreferencesDialog::PreferencesDialog(const Preferences& current, QWidget* parent)
-    : QDialog(parent), python_(new QLineEdit(current.python)), ray_(new QLineEdit(current.rayAddress)) {
+    : QDialog(parent),
+      python_(new QLineEdit(current.python)),
+      ray_(new QLineEdit(current.rayAddress)),
+      registry_(new QLineEdit(current.registry)),
+      insecure_(new QCheckBox(tr("plain HTTP (a registry on loopback or a trusted network)"))) {
     setWindowTitle(tr("Preferences"));
     python_->setObjectName(QStringLiteral("pythonEdit"));
     python_->setPlaceholderText(tr("automatic: the one recorded at build, then python3 on PATH"));
@@ -34,9 +43,15 @@ PreferencesDialog::PreferencesDialog(const Preferences& current, QWidget* parent
     ray_->setPlaceholderText(tr("host:port of a Ray cluster's head (empty: compile on this machine only)"));
     ray_->setToolTip(tr("Recompiles on the cluster: each entry compiles in its own temporary cache on a node, and is "
                         "checked against this host and merged here as it arrives (CPU entries)"));
+    registry_->setObjectName(QStringLiteral("registryEdit"));
+    registry_->setPlaceholderText(tr("host[:port]/repository:tag of bundles (File > Pull from registry)"));
+    insecure_->setObjectName(QStringLiteral("insecureCheck"));
+    insecure_->setChecked(current.registryInsecure);
     auto* form = new QFormLayout(this);
     form->addRow(tr("Torch interpreter:"), python_);
     form->addRow(tr("Ray cluster:"), ray_);
+    form->addRow(tr("OCI registry:"), registry_);
+    form->addRow(QString(), insecure_);
     auto* note = new QLabel(tr("With a cluster set, File > Recompile everything stale on the cluster sends the jobs there."));
     note->setWordWrap(true);
     form->addRow(note);
@@ -47,6 +62,8 @@ PreferencesDialog::PreferencesDialog(const Preferences& current, QWidget* parent
     resize(560, sizeHint().height());
 }
 
-Preferences PreferencesDialog::chosen() const { return {python_->text().trimmed(), ray_->text().trimmed()}; }
+Preferences PreferencesDialog::chosen() const {
+    return {python_->text().trimmed(), ray_->text().trimmed(), registry_->text().trimmed(), insecure_->isChecked()};
+}
 
 } // namespace aotiscope::ui

@@ -4,6 +4,7 @@
 #include <QDialog>
 #include <QString>
 
+class QCheckBox;
 class QLineEdit;
 
 namespace aotiscope::ui {
@@ -11,6 +12,8 @@ namespace aotiscope::ui {
 struct Preferences {
     QString python;     // the interpreter whose torch the verdicts are for and that compiles; empty: automatic
     QString rayAddress; // a Ray cluster's head (host:port) for recompiles on the cluster; empty: none
+    QString registry;   // the OCI reference File > Pull from registry starts from (host[:port]/repository:tag)
+    bool registryInsecure = false; // that registry speaks plain HTTP
     static Preferences load();
     void save() const;
 };
@@ -24,6 +27,8 @@ public:
 private:
     QLineEdit* python_;
     QLineEdit* ray_;
+    QLineEdit* registry_;
+    QCheckBox* insecure_;
 };
 
 } // namespace aotiscope::ui

@@ -85,10 +85,6 @@ int printUnpack(const CliOptions& o, const UnpackReport& r, std::ostream& out, s
     return r.count("skipped") ? kExitSkipped : 0;
 }
 
-int unpackFolder(const CliOptions& o, const std::string& folder, std::ostream& out, std::ostream& err) {
-    return printUnpack(o, unpackBundle(folder, rootOf(o), HostInfo::detect(), unpackOptions(o)), out, err);
-}
-
 } // namespace
 
 int cmdPack(const CliOptions& o, std::ostream& out, std::ostream& err) {
@@ -149,19 +145,18 @@ int cmdPull(const CliOptions& o, std::ostream& out, std::ostream& err) {
         return kExitUsage;
     }
     const auto& ref = o.positional[0];
-    // Unpacking stages beside the cache; a bundle saved as a file stages beside the file.
-    auto parent = o.output.empty() ? rootOf(o) + "/aotiscope-staging" : absolutePath(std::filesystem::path(absolutePath(o.output)).parent_path().string());
-    StageDir stage(parent, "pull");
+    RegistryOptions registry{o.python, o.insecure};
+    if (o.output.empty()) return printUnpack(o, unpackFromRegistry(ref, rootOf(o), HostInfo::detect(), registry, unpackOptions(o)), out, err);
+    // A bundle saved as a file stages beside the file.
+    StageDir stage(std::filesystem::path(absolutePath(o.output)).parent_path().string(), "pull");
     if (stage.path().empty()) {
         fmt::print(err, "aotiscope-cli: {}\n", stage.error());
         return kExitUnreadable;
     }
-    auto t = pullBundleFolder(ref, stage.path(), RegistryOptions{o.python, o.insecure});
-    if (!t.ok) {
+    if (auto t = pullBundleFolder(ref, stage.path(), registry); !t.ok) {
         fmt::print(err, "aotiscope-cli: {}; nothing was changed\n", t.error);
         return kExitUnreadable;
     }
-    if (o.output.empty()) return unpackFolder(o, stage.path(), out, err);
     BundleManifest manifest;
     if (auto e = readBundleManifest(stage.path(), manifest); !e.empty()) {
         fmt::print(err, "aotiscope-cli: {}: {}\n", ref, e);

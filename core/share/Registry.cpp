@@ -1,7 +1,9 @@
 #include "core/share/Registry.h"
 
 #include "core/base/Subprocess.h"
+#include "core/base/FileUtil.h"
 #include "core/jobs/CompileWorker.h"
+#include "core/share/Bundle.h"
 
 #include <fmt/format.h>
 
@@ -38,6 +40,23 @@ TransferResult pushBundleFolder(const std::string& folder, const std::string& re
 
 TransferResult pullBundleFolder(const std::string& ref, const std::string& folder, const RegistryOptions& options) {
     return transfer("pull", ref, folder, ref, options);
+}
+
+UnpackReport unpackFromRegistry(const std::string& ref, const std::string& rootIn, const HostInfo& host,
+                                const RegistryOptions& registry, const UnpackOptions& options) {
+    UnpackReport failed;
+    failed.root = absolutePath(rootIn);
+    StageDir stage(failed.root + "/aotiscope-staging", "pull");
+    if (stage.path().empty()) {
+        failed.error = stage.error();
+        return failed;
+    }
+    auto t = pullBundleFolder(ref, stage.path(), registry);
+    if (!t.ok) {
+        failed.error = t.error;
+        return failed;
+    }
+    return unpackBundle(stage.path(), failed.root, host, options);
 }
 
 } // namespace aotiscope

@@ -3,6 +3,8 @@
 // folder is unpacked (Unpack.h), which checks every blob against the manifest first.
 #pragma once
 
+#include "core/share/Unpack.h"
+
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -24,5 +26,10 @@ struct TransferResult {
 TransferResult pushBundleFolder(const std::string& folder, const std::string& ref, const RegistryOptions& options);
 // Into `folder` (existing, empty).
 TransferResult pullBundleFolder(const std::string& ref, const std::string& folder, const RegistryOptions& options);
+
+// Pulls the bundle beside the cache and unpacks it (Unpack.h); a pull that fails changes nothing and is the
+// report's error.
+UnpackReport unpackFromRegistry(const std::string& ref, const std::string& root, const HostInfo& host,
+                                const RegistryOptions& registry, const UnpackOptions& options);
 
 } // namespace aotiscope
