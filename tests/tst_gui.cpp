@@ -7,6 +7,7 @@
 #include "ui/CacheFilterProxy.h"
 #include "ui/CacheTreeModel.h"
 #include "ui/DiffWidget.h"
+#include "ui/EditController.h"
 #include "ui/EntryDetailsWidget.h"
 #include "ui/BenchCharts.h"
 #include "ui/BenchHistory.h"
@@ -517,7 +518,7 @@ void TestGui::deleteAskThenUndo() {
     QVERIFY(openAndWait(w, root));
     QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#1"))));
     QString asked, details;
-    w.confirm = [&](const QString& summary, const QString& lines) {
+    w.edits()->confirm = [&](const QString& summary, const QString& lines) {
         asked = summary;
         details = lines;
         return false; // first: the user cancels
@@ -528,7 +529,7 @@ void TestGui::deleteAskThenUndo() {
     auto unchanged = aotiscope::scanCache(root);
     QCOMPARE(findOp(unchanged, "abs")->entries.size(), 2u); // nothing changed
 
-    w.confirm = [](const QString&, const QString&) { return true; };
+    w.edits()->confirm = [](const QString&, const QString&) { return true; };
     QSignalSpy applied(&w, &MainWindow::editApplied);
     QSignalSpy rescanned(w.controller(), &ScanController::finished);
     w.deleteSelectedEntries();
@@ -551,7 +552,7 @@ void TestGui::evictAsksWithPlan() {
     w.show();
     QVERIFY(openAndWait(w, root));
     QString asked;
-    w.confirm = [&](const QString& summary, const QString&) {
+    w.edits()->confirm = [&](const QString& summary, const QString&) {
         asked = summary;
         return true;
     };

@@ -11,6 +11,7 @@
 #include "ui/CacheFilterProxy.h"
 #include "ui/CacheTreeModel.h"
 #include "ui/DiffWidget.h"
+#include "ui/EditController.h"
 #include "ui/EntryDetailsWidget.h"
 #include "ui/HealthPanel.h"
 #include "ui/TreeExpansion.h"
@@ -80,8 +81,11 @@ QString treeRowKey(const QModelIndex& index) {
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), controller_(new ScanController(this)), model_(new CacheTreeModel(this)),
-      proxy_(new CacheFilterProxy(this)) {
+      proxy_(new CacheFilterProxy(this)), edits_(new EditController(this, controller_)) {
     setWindowTitle(tr("AOTIScope"));
+    connect(edits_, &EditController::applied, this, &MainWindow::editApplied);
+    connect(edits_, &EditController::status, this, [this](const QString& m) { statusBar()->showMessage(m, 4000); });
+    connect(edits_, &EditController::working, this, [this](const QString& m) { summary_->setText(m); });
     setAcceptDrops(true);
     proxy_->setSourceModel(model_);
 
@@ -571,45 +575,6 @@ void MainWindow::openCacheDiffRow(const QString& change, const QString& leftId, 
     }
 }
 
-void MainWindow::runEdit(const QString& title, std::function<EditPlan(const CacheSnapshot&)> makePlan) {
-    if (!result_ || !result_->librariesInspected) {
-        statusBar()->showMessage(tr("Wait for the scan to finish"), 4000);
-        return;
-    }
-    auto plan = makePlan(result_->snapshot);
-    if (plan.empty()) {
-        QMessageBox::information(this, title, tr("Nothing to remove.") + (plan.notes.empty() ? QString() : QLatin1Char('\n') + q(plan.notes.front())));
-        return;
-    }
-    QStringList lines;
-    for (const auto& e : plan.entries) lines << QStringLiteral("entry %1/%2/%3 #%4 (%5) — %6").arg(q(e.ns), q(e.device), q(e.op)).arg(e.index).arg(q(e.key), q(e.reason));
-    for (const auto& f : plan.files) lines << QStringLiteral("file %1 (%2)").arg(q(f.path), formatBytes(qint64(f.bytes)));
-    for (const auto& n : plan.notes) lines << QStringLiteral("note: %1").arg(q(n));
-    auto summary = q(plan.summary()) + tr(". It can be undone (File > Undo last removal).");
-    if (!(confirm ? confirm(summary, lines.join(QLatin1Char('\n'))) : [&] {
-            QMessageBox box(QMessageBox::Question, title, summary, QMessageBox::Ok | QMessageBox::Cancel, this);
-            box.setDetailedText(lines.join(QLatin1Char('\n')));
-            return box.exec() == QMessageBox::Ok;
-        }())) {
-        return;
-    }
-    QPointer<MainWindow> self(this);
-    summary_->setText(tr("%1: waiting for PyTorch's locks and removing…").arg(title));
-    (void)QtConcurrent::run([self, plan] {
-        auto r = applyPlan(plan, FileLock::defaultTimeout());
-        QMetaObject::invokeMethod(self.data(), [self, r] {
-            if (!self) return;
-            QStringList errors;
-            for (const auto& e : r.errors) errors << q(e);
-            if (!r.trashId.empty()) self->lastTrashId_ = q(r.trashId);
-            spdlog::info("removed {} entries and {} files into trash {}", r.entriesRemoved, r.filesMoved, r.trashId);
-            for (const auto& e : r.errors) spdlog::warn("{}", e);
-            emit self->editApplied(q(r.trashId), errors);
-            self->controller_->rescan();
-        }, Qt::QueuedConnection);
-    });
-}
-
 void MainWindow::deleteSelectedEntries() {
     // Every selected entry (or op) of the tree, grouped per op file.
     std::map<std::tuple<std::string, std::string, std::string>, std::vector<std::string>> byOp; // entry keys
@@ -624,7 +589,7 @@ void MainWindow::deleteSelectedEntries() {
             wholeOps.emplace_back(ns, ref.device->name, ref.op->name);
         }
     }
-    runEdit(tr("Delete entries"), [byOp, wholeOps](const CacheSnapshot& snap) {
+    edits_->run(result_, tr("Delete entries"), [byOp, wholeOps](const CacheSnapshot& snap) {
         EditPlan all{snap.root, "rm", {}, {}, {}};
         auto merge = [&](EditPlan p) {
             all.entries.insert(all.entries.end(), p.entries.begin(), p.entries.end());
@@ -638,17 +603,17 @@ void MainWindow::deleteSelectedEntries() {
 }
 
 void MainWindow::pruneOrphans() {
-    runEdit(tr("Prune orphan libraries"), [](const CacheSnapshot& snap) { return planPrune(snap, std::chrono::seconds(600)); });
+    edits_->run(result_, tr("Prune orphan libraries"), [](const CacheSnapshot& snap) { return planPrune(snap, std::chrono::seconds(600)); });
 }
 
 void MainWindow::repairCurrentOp() {
     auto ref = model_->entryAt(proxy_->mapToSource(tree_->currentIndex()));
     auto op = ref.op ? ref.op->name : std::string();
-    runEdit(tr("Repair"), [op](const CacheSnapshot& snap) { return planRepair(snap, op); });
+    edits_->run(result_, tr("Repair"), [op](const CacheSnapshot& snap) { return planRepair(snap, op); });
 }
 
 void MainWindow::evictToSize(std::uint64_t maxBytes) {
-    runEdit(tr("Evict oldest entries"), [maxBytes](const CacheSnapshot& snap) { return planEvict(snap, std::nullopt, maxBytes); });
+    edits_->run(result_, tr("Evict oldest entries"), [maxBytes](const CacheSnapshot& snap) { return planEvict(snap, std::nullopt, maxBytes); });
 }
 
 template <typename Job, typename MakeJobs>
@@ -862,32 +827,7 @@ void MainWindow::recompileStale(bool onCluster) {
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("jobsDock"))) dock->raise();
 }
 
-void MainWindow::undoLastRemoval() {
-    if (!result_) return;
-    auto root = result_->snapshot.root;
-    auto id = lastTrashId_.toStdString();
-    if (id.empty()) {
-        auto records = listTrash(root);
-        if (records.empty()) {
-            statusBar()->showMessage(tr("Nothing to undo"), 4000);
-            return;
-        }
-        id = records.front().id;
-    }
-    QPointer<MainWindow> self(this);
-    (void)QtConcurrent::run([self, root, id] {
-        auto r = restoreTrash(root, id, FileLock::defaultTimeout());
-        QMetaObject::invokeMethod(self.data(), [self, r] {
-            if (!self) return;
-            QStringList errors;
-            for (const auto& e : r.errors) errors << q(e);
-            self->lastTrashId_.clear();
-            spdlog::info("restored {}: {} entries, {} files", r.trashId, r.entriesRemoved, r.filesMoved);
-            emit self->editApplied(QString(), errors);
-            self->controller_->rescan();
-        }, Qt::QueuedConnection);
-    });
-}
+void MainWindow::undoLastRemoval() { edits_->undoLast(result_); }
 
 void MainWindow::showTreeContextMenu(const QPoint& pos) {
     QMenu menu(this);

@@ -26,6 +26,7 @@ class QTreeView;
 namespace aotiscope::ui {
 
 class CallCheckDialog;
+class EditController;
 struct Preferences;
 
 class BenchPanel;
@@ -96,8 +97,7 @@ public:
     void pullBundle(const QString& ref);
     // File > Preferences, accepted: remembered, and the window follows (the interpreter, the cluster action).
     void applyPreferences(const Preferences& chosen);
-    // Asks the user to confirm a plan; tests replace it.
-    std::function<bool(const QString& title, const QString& details)> confirm;
+    EditController* edits() const { return edits_; } // its confirm: tests answer for the user
 
     ScanController* controller() const { return controller_; }
     CacheTreeModel* treeModel() const { return model_; }
@@ -139,7 +139,6 @@ private:
     void rememberRecent(const QString& root);
     void rebuildRecentMenu();
     QString currentEntryKey() const;
-    void runEdit(const QString& title, std::function<EditPlan(const CacheSnapshot&)> makePlan);
     // Jobs of the selected tree rows: an entry alone, or every entry of an op, in its own device folder.
     template <typename Job, typename MakeJobs>
     std::vector<Job> jobsForSelection(MakeJobs makeJobs) const;
@@ -175,7 +174,7 @@ private:
     // The entry picked as the left side of a diff, kept alive with the scan it came from.
     ScanResultPtr diffLeftResult_;
     QString diffLeftKey_;
-    QString lastTrashId_;
+    EditController* edits_;
     // The two sides of the last cache diff, kept so that its rows can be opened.
     ScanResultPtr cacheDiffLeft_;
     std::shared_ptr<const CacheSnapshot> cacheDiffRight_;
