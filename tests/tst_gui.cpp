@@ -29,6 +29,7 @@
 #include <QBoxPlotSeries>
 #include <QChart>
 #include <QHeaderView>
+#include <QComboBox>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
@@ -122,6 +123,7 @@ private slots:
     void clusterRecompileOfferedWhenAnAddressIsSet();
     void unpacksABundleIntoTheOpenCache();
     void pullsFromTheRegistryInPreferences();
+    void benchmarkDefaultsInPreferences();
     void demoCacheBuiltInBackground();
     void newEntryDialogCompiles();
     void workloadPanel();
@@ -665,6 +667,28 @@ void TestGui::pullsFromTheRegistryInPreferences() {
     QVERIFY2(unpacked.at(1).at(0).toString().contains(QStringLiteral("nothing was changed")), qPrintable(unpacked.at(1).at(0).toString()));
     QSettings().remove(QStringLiteral("registry/reference"));
     QSettings().remove(QStringLiteral("registry/insecure"));
+}
+
+void TestGui::benchmarkDefaultsInPreferences() {
+    // The benchmark panel starts with the cap and sampling mode of Preferences; what is chosen in the panel is
+    // remembered for the next window, and Preferences shows it.
+    {
+        MainWindow w;
+        auto prefs = Preferences::load();
+        prefs.benchMaxMs = 750;
+        prefs.benchMode = 2; // cold
+        w.applyPreferences(prefs);
+        QCOMPARE(w.benchmarks()->findChild<QSpinBox*>(QStringLiteral("benchMaxMs"))->value(), 750);
+        QCOMPARE(w.benchmarks()->findChild<QComboBox*>(QStringLiteral("benchMode"))->currentIndex(), 2);
+        w.benchmarks()->findChild<QSpinBox*>(QStringLiteral("benchMaxMs"))->setValue(1200);
+    }
+    MainWindow again;
+    QCOMPARE(again.benchmarks()->findChild<QSpinBox*>(QStringLiteral("benchMaxMs"))->value(), 1200);
+    QCOMPARE(again.benchmarks()->findChild<QComboBox*>(QStringLiteral("benchMode"))->currentIndex(), 2);
+    PreferencesDialog dialog(Preferences::load());
+    QCOMPARE(dialog.findChild<QSpinBox*>(QStringLiteral("benchMaxMsEdit"))->value(), 1200);
+    QCOMPARE(dialog.chosen().benchMode, 2);
+    for (const auto* key : {"bench/maxMs", "bench/mode"}) QSettings().remove(QString::fromLatin1(key));
 }
 
 void TestGui::findingsMostSevereFirstWithoutSorting() {

@@ -1,4 +1,7 @@
 #include "ui/BenchPanel.h"
+#include "ui/PreferencesDialog.h"
+
+#include <algorithm>
 #include "ui/ViewHelpers.h"
 
 #include "ui/BenchCharts.h"
@@ -42,15 +45,26 @@ BenchPanel::BenchPanel(const QString& historyPath, QWidget* parent)
     table_->setWordWrap(false);
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
 
-    mode_->addItem(tr("Auto (cold on GPUs, warm on CPU)"));
-    mode_->addItem(tr("Warm: back-to-back runs"));
-    mode_->addItem(tr("Cold: flush caches before each sample"));
+    mode_->setObjectName(QStringLiteral("benchMode"));
+    mode_->addItems(benchModeNames());
     mode_->setToolTip(tr("Cold samples flush the last-level cache (CPU) or L2 (GPU) before each timed launch"));
     maxMs_->setObjectName(QStringLiteral("benchMaxMs"));
     maxMs_->setRange(50, 60000);
     maxMs_->setValue(int(options_.maxMs));
     maxMs_->setSuffix(tr(" ms cap"));
     maxMs_->setToolTip(tr("Sampling stops when the relative IQR is under 1 % or at this cap, with at least 25 samples"));
+    auto prefs = Preferences::load();
+    setDefaults(prefs.benchMaxMs, prefs.benchMode);
+    connect(maxMs_, &QSpinBox::valueChanged, this, [this](int v) {
+        auto p = Preferences::load();
+        p.benchMaxMs = v;
+        p.save();
+    });
+    connect(mode_, &QComboBox::currentIndexChanged, this, [this](int v) {
+        auto p = Preferences::load();
+        p.benchMode = v;
+        p.save();
+    });
     auto* cancel = new QPushButton(tr("Cancel"));
     auto* pin = new QPushButton(tr("Pin as baseline"));
     pin->setToolTip(tr("Later runs of the selected entries are compared with these runs (p20–p80 overlap)"));
@@ -97,6 +111,16 @@ BenchPanel::BenchPanel(const QString& historyPath, QWidget* parent)
     status_->setObjectName(QStringLiteral("benchStatus"));
     status_->setText(history_->ok() ? tr("History: %1").arg(history_->path())
                                     : tr("History off: %1").arg(history_->error()));
+}
+
+QStringList benchModeNames() {
+    return {QObject::tr("Auto (cold on GPUs, warm on CPU)"), QObject::tr("Warm: back-to-back runs"),
+            QObject::tr("Cold: flush caches before each sample")};
+}
+
+void BenchPanel::setDefaults(int maxMs, int mode) {
+    maxMs_->setValue(maxMs);
+    mode_->setCurrentIndex(std::clamp(mode, 0, mode_->count() - 1));
 }
 
 BenchPanel::~BenchPanel() {

@@ -41,6 +41,8 @@ public:
     QTableView* table() const { return table_; }
     QTableWidget* historyView() const { return historyView_; } // runs of the current row's entry, newest first
     BenchOptions& options() { return options_; }
+    // The sampling cap and mode the panel starts with (File > Preferences; the panel's own choice is remembered).
+    void setDefaults(int maxMs, int mode);
 
 signals:
     void jobFinished(const QString& jobId, bool ok);
@@ -66,5 +68,8 @@ private:
     bool running_ = false;
     std::vector<int> pending_;
 };
+
+// The sampling modes, in the order of the panel's and Preferences' choosers: auto, warm, cold.
+QStringList benchModeNames();
 
 } // namespace aotiscope::ui

@@ -801,6 +801,7 @@ void MainWindow::applyPreferences(const Preferences& chosen) {
     auto before = Preferences::load();
     chosen.save();
     updateClusterAction();
+    bench_->setDefaults(chosen.benchMaxMs, chosen.benchMode);
     if (chosen.python != before.python) setTorchPython(chosen.python);
 }
 

@@ -5,6 +5,8 @@
 #include <QString>
 
 class QCheckBox;
+class QComboBox;
+class QSpinBox;
 class QLineEdit;
 
 namespace aotiscope::ui {
@@ -14,6 +16,8 @@ struct Preferences {
     QString rayAddress; // a Ray cluster's head (host:port) for recompiles on the cluster; empty: none
     QString registry;   // the OCI reference File > Pull from registry starts from (host[:port]/repository:tag)
     bool registryInsecure = false; // that registry speaks plain HTTP
+    int benchMaxMs = 2000;         // the benchmark panel's sampling cap per entry
+    int benchMode = 0;             // its sampling mode: benchModeNames() (auto, warm, cold)
     static Preferences load();
     void save() const;
 };
@@ -29,6 +33,8 @@ private:
     QLineEdit* ray_;
     QLineEdit* registry_;
     QCheckBox* insecure_;
+    QSpinBox* benchMaxMs_;
+    QComboBox* benchMode_;
 };
 
 } // namespace aotiscope::ui

@@ -1,7 +1,6 @@
 #include "app/cli/ShareCommands.h"
 
 #include "core/base/FileUtil.h"
-#include "core/edit/FileLock.h"
 #include "core/read/CacheLocator.h"
 #include "core/read/CacheScanner.h"
 #include "core/share/Bundle.h"
