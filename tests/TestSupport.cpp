@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/base/Sha256.h"
 #include "core/read/CacheScanner.h"
 #include "core/check/HostInfo.h"
 
@@ -179,6 +180,39 @@ void writeAbsRecording(const std::string& path, const std::string& root) {
     std::string text;
     for (const auto& l : lines) text += l.dump() + "\n";
     writeText(path, text);
+}
+
+std::map<std::string, std::string> contentDigests(const std::string& root) {
+    std::map<std::string, std::string> out;
+    std::error_code ec;
+    if (!fs::exists(root + "/aoti_eager")) return out;
+    for (const auto& e : fs::recursive_directory_iterator(root + "/aoti_eager", ec)) {
+        if (!e.is_regular_file()) continue;
+        std::string error;
+        out[fs::relative(e.path(), root).string()] = aotiscope::sha256OfFile(e.path().string(), error);
+    }
+    return out;
+}
+
+void patchBytes(const std::string& path, const std::string& from, const std::string& to) {
+    QCOMPARE(from.size(), to.size());
+    auto bytes = readText(path);
+    QVERIFY2(bytes.find(from) != std::string::npos, qPrintable(QString::fromStdString(path + " lacks " + from)));
+    for (auto at = bytes.find(from); at != std::string::npos; at = bytes.find(from, at)) bytes.replace(at, from.size(), to);
+    writeText(path, bytes);
+}
+
+nlohmann::json holderCalls(const std::string& mode, const std::string& root) {
+    QProcess p;
+    auto environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(QStringLiteral("TORCHINDUCTOR_CACHE_DIR"), QString::fromStdString(root));
+    p.setProcessEnvironment(environment);
+    p.start(QString::fromStdString(std::getenv("AOTISCOPE_PYTHON")),
+            {QString::fromStdString(fixture("holder_calls.py")), QString::fromStdString(mode)});
+    p.waitForFinished(300000);
+    auto j = nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
+    if (!j.is_object()) qWarning("holder_calls.py %s: %s", mode.c_str(), p.readAllStandardError().constData());
+    return j;
 }
 
 quint16 loopbackPort(quint16 connectTo) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <QTemporaryDir>
 
+#include <map>
 #include <string>
 
 namespace testsupport {
@@ -51,6 +52,14 @@ CliRun runCli(const QStringList& args, const QStringList& env = {});
 // strings. Asked in a fresh Python process with the tests' torch.
 nlohmann::json pytorchLoads(const std::string& root, const QStringList& ops, const std::string& ns = "aten",
                             const std::string& device = "cpu");
+
+// Every file under <root>/aoti_eager with its SHA-256: "nothing changed" is this being equal.
+std::map<std::string, std::string> contentDigests(const std::string& root);
+// Replaces every occurrence of `from` by `to` (same length) in a file: a library that needs another version.
+void patchBytes(const std::string& path, const std::string& from, const std::string& to);
+// tests/fixtures/holder_calls.py MODE with TORCHINDUCTOR_CACHE_DIR=root, in a fresh process with the tests' torch:
+// "outcome" says what PyTorch's kernel holder did with each call (hit or miss), "meta" each call's meta_info.
+nlohmann::json holderCalls(const std::string& mode, const std::string& root);
 
 // A loopback TCP port: 0 asks the kernel for a free one; with a port, whether something listens there.
 quint16 loopbackPort(quint16 connectTo = 0);

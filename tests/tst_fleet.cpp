@@ -28,16 +28,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::map<std::string, std::string> contentOf(const std::string& root) {
-    std::map<std::string, std::string> out;
-    for (const auto& e : fs::recursive_directory_iterator(root + "/aoti_eager")) {
-        if (!e.is_regular_file()) continue;
-        std::string error;
-        out[fs::relative(e.path(), root).string()] = sha256OfFile(e.path().string(), error);
-    }
-    return out;
-}
-
 std::vector<nlohmann::ordered_json> metaInfosOf(const std::string& root, const std::string& op) {
     std::vector<nlohmann::ordered_json> out;
     for (const auto& e : readOpEntries(root + "/aoti_eager/aten/cpu/" + op + ".json")) out.push_back(e["meta_info"]);
@@ -81,16 +71,6 @@ private:
     quint16 port_ = 0;
     bool up_ = false;
 };
-
-nlohmann::json holderOutcomes(const std::string& root) {
-    QProcess p;
-    auto environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(QStringLiteral("TORCHINDUCTOR_CACHE_DIR"), QString::fromStdString(root));
-    p.setProcessEnvironment(environment);
-    p.start(QString::fromStdString(std::getenv("AOTISCOPE_PYTHON")), {QString::fromStdString(fixture("holder_calls.py")), "outcome"});
-    p.waitForFinished(300000);
-    return nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
-}
 
 } // namespace
 
@@ -137,7 +117,7 @@ void TestFleet::distributedRecompileIsWhatPyTorchRuns() {
     for (const auto& f : findings) QVERIFY2(f["rule"] != "AOTI001", f.dump().c_str());
     QVERIFY(!fs::exists(root + "/aotiscope-staging"));
     // PyTorch registers the op from the recompiled cache and runs its entries: the same hits as the original.
-    auto here = holderOutcomes(root), there = holderOutcomes(realCache());
+    auto here = holderCalls("outcome", root), there = holderCalls("outcome", realCache());
     QVERIFY(here.is_object() && there.is_object());
     for (const auto& [call, outcome] : there.items()) {
         if (call.starts_with("abs ") || call.starts_with("add ")) QCOMPARE(here[call], outcome);
@@ -148,7 +128,7 @@ void TestFleet::workerKilledMidTaskLosesNothing() {
     QTemporaryDir dir;
     auto root = copyTree(realCache(), dir);
     removeLibraries(root, "abs");
-    auto before = contentOf(root);
+    auto before = contentDigests(root);
     QProcess cli;
     auto environment = QProcessEnvironment::systemEnvironment();
     cli.setProcessEnvironment(environment);
@@ -170,7 +150,7 @@ void TestFleet::workerKilledMidTaskLosesNothing() {
     QCOMPARE(cli.exitCode(), 1);
     QVERIFY2(err.contains("the Ray worker compiling it died (nothing of it was merged)"), err.constData());
     // The job whose worker died changed nothing; the other one (if it ran) replaced its own entry only.
-    auto after = contentOf(root);
+    auto after = contentDigests(root);
     auto absNow = metaInfosOf(root, "abs");
     QCOMPARE(absNow, metaInfosOf(realCache(), "abs"));
     for (const auto& [path, sha] : before) {
@@ -183,7 +163,7 @@ void TestFleet::clusterNotThereIsSaidAtOnce() {
     QTemporaryDir dir;
     auto root = copyTree(realCache(), dir);
     removeLibraries(root, "abs");
-    auto before = contentOf(root);
+    auto before = contentDigests(root);
     auto nobody = "127.0.0.1:" + std::to_string(loopbackPort());
     QElapsedTimer timer;
     timer.start();
@@ -191,7 +171,7 @@ void TestFleet::clusterNotThereIsSaidAtOnce() {
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains(QByteArray::fromStdString("cannot connect to the Ray cluster at " + nobody)), r.err.constData());
     QVERIFY2(timer.elapsed() < 60000, "an absent cluster took a minute to be said"); // ray.init alone waits minutes
-    QCOMPARE(contentOf(root), before);
+    QCOMPARE(contentDigests(root), before);
 }
 
 #ifdef AOTISCOPE_WITH_UI
@@ -223,7 +203,7 @@ void TestFleet::cancelStopsTheClusterTasks() {
     QTemporaryDir dir;
     auto root = copyTree(realCache(), dir);
     removeLibraries(root, "abs");
-    auto before = contentOf(root);
+    auto before = contentDigests(root);
     auto snap = scanCache(root);
     auto jobs = jobsForStale(snap, lintSnapshot(snap, HostInfo::detect()));
     ui::JobsPanel panel;
@@ -243,7 +223,7 @@ void TestFleet::cancelStopsTheClusterTasks() {
         QVERIFY2(row.state == ui::JobRow::State::Cancelled, qPrintable(row.message));
     }
     QTRY_VERIFY_WITH_TIMEOUT(!compiling(), 30000); // the tasks were cancelled, not left running
-    QCOMPARE(contentOf(root), before);
+    QCOMPARE(contentDigests(root), before);
     QVERIFY(!fs::exists(root + "/aotiscope-staging"));
 }
 #endif

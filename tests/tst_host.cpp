@@ -33,15 +33,6 @@ void writeFile(const fs::path& p, const std::string& text) {
     std::ofstream(p) << text;
 }
 
-// Replaces every occurrence of `from` by `to` (same length) in a file: a library that needs another version.
-void patchBytes(const std::string& path, const std::string& from, const std::string& to) {
-    QCOMPARE(from.size(), to.size());
-    auto bytes = readText(path);
-    QVERIFY2(bytes.find(from) != std::string::npos, qPrintable(QString::fromStdString(path + " lacks " + from)));
-    for (auto at = bytes.find(from); at != std::string::npos; at = bytes.find(from, at)) bytes.replace(at, from.size(), to);
-    writeText(path, bytes);
-}
-
 } // namespace
 
 class TestHost : public QObject {

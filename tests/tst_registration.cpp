@@ -184,18 +184,6 @@ void TestRegistration::matchingAsThePyTorchHolderMatches() {
     // aoti_compile_with_persistent_cache, recorded there and made to fail so that nothing is compiled. The
     // calls' meta_info comes from PyTorch too: the same calls against an empty cache all miss, and the recorder
     // turns the inputs the holder passed on into meta_info with aoti_eager's own extract functions.
-    auto holderCalls = [&](const std::string& mode, const std::string& cacheDir) {
-        QProcess p;
-        auto environment = QProcessEnvironment::systemEnvironment();
-        environment.insert(QStringLiteral("TORCHINDUCTOR_CACHE_DIR"), QString::fromStdString(cacheDir));
-        p.setProcessEnvironment(environment);
-        p.start(QString::fromStdString(std::getenv("AOTISCOPE_PYTHON")),
-                {QString::fromStdString(fixture("holder_calls.py")), QString::fromStdString(mode)});
-        p.waitForFinished(300000);
-        auto j = nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
-        if (!j.is_object()) qWarning("holder_calls.py %s: %s", mode.c_str(), p.readAllStandardError().constData());
-        return j;
-    };
     QTemporaryDir empty;
     auto did = holderCalls("outcome", root);
     auto metas = holderCalls("meta", empty.path().toStdString());

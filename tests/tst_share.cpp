@@ -23,19 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Every file under <root>/aoti_eager with its digest: "nothing changed" is this being equal.
-std::map<std::string, std::string> contentOf(const std::string& root) {
-    std::map<std::string, std::string> out;
-    std::error_code ec;
-    if (!fs::exists(root + "/aoti_eager")) return out;
-    for (const auto& e : fs::recursive_directory_iterator(root + "/aoti_eager", ec)) {
-        if (!e.is_regular_file()) continue;
-        std::string error;
-        out[fs::relative(e.path(), root).string()] = sha256OfFile(e.path().string(), error);
-    }
-    return out;
-}
-
 // The entry keys of one op, in file order.
 std::vector<std::string> keysOf(const std::string& root, const std::string& op, const std::string& device = "cpu") {
     return entryKeysOf(readOpEntries(root + "/aoti_eager/aten/" + device + "/" + op + ".json"));
@@ -56,19 +43,6 @@ std::map<std::string, int> actions(const nlohmann::json& report) {
     return out;
 }
 
-// What PyTorch's kernel holder does with each call of tests/fixtures/holder_calls.py on the cache at root.
-nlohmann::json holderOutcomes(const std::string& root) {
-    QProcess p;
-    auto environment = QProcessEnvironment::systemEnvironment();
-    environment.insert(QStringLiteral("TORCHINDUCTOR_CACHE_DIR"), QString::fromStdString(root));
-    p.setProcessEnvironment(environment);
-    p.start(QString::fromStdString(std::getenv("AOTISCOPE_PYTHON")), {QString::fromStdString(fixture("holder_calls.py")), "outcome"});
-    p.waitForFinished(300000);
-    auto j = nlohmann::json::parse(p.readAllStandardOutput().toStdString(), nullptr, false);
-    if (!j.is_object()) qWarning("holder_calls.py: %s", p.readAllStandardError().constData());
-    return j;
-}
-
 // Flips one byte in the middle of the archive member named `member` (a blob) of a bundle file.
 void damageMember(const std::string& bundle, const std::string& member) {
     auto bytes = readText(bundle);
@@ -84,13 +58,6 @@ void damageMember(const std::string& bundle, const std::string& member) {
         at += (size + 511) / 512 * 512;
     }
     QFAIL(qPrintable(QString::fromStdString(member + " is not in " + bundle)));
-}
-
-void patchBytes(const std::string& path, const std::string& from, const std::string& to) {
-    auto bytes = readText(path);
-    QVERIFY2(bytes.find(from) != std::string::npos, qPrintable(QString::fromStdString(path + " lacks " + from)));
-    for (auto at = bytes.find(from); at != std::string::npos; at = bytes.find(from, at)) bytes.replace(at, from.size(), to);
-    writeText(path, bytes);
 }
 
 nlohmann::json manifestOf(const std::string& bundle, QTemporaryDir& scratch) {
@@ -186,7 +153,7 @@ void TestShare::unpackIntoAnEmptyCacheIsWhatPyTorchRuns() {
     auto dry = runCli(q({"unpack", bundle, "--root", root, "--dry-run", "--json"}));
     QVERIFY2(dry.code == 0, dry.err.constData());
     QCOMPARE(actions(jsonOf(dry))["placed"], 3);
-    QVERIFY(contentOf(root).empty()); // a dry run places nothing
+    QVERIFY(contentDigests(root).empty()); // a dry run places nothing
     auto r = runCli(q({"unpack", bundle, "--root", root, "--json"}));
     QVERIFY2(r.code == 0, (r.out + r.err).constData());
     QCOMPARE(actions(jsonOf(r))["placed"], 3);
@@ -197,7 +164,7 @@ void TestShare::unpackIntoAnEmptyCacheIsWhatPyTorchRuns() {
     QVERIFY(!fs::exists(root + "/aotiscope-staging")); // staging is cleaned up
     // PyTorch's kernel holder, registering from the unpacked cache in a fresh process, runs the same entries for
     // the same calls as from the cache they were packed from: hits, not recompiles.
-    auto here = holderOutcomes(root), there = holderOutcomes(realCache());
+    auto here = holderCalls("outcome", root), there = holderCalls("outcome", realCache());
     QVERIFY(here.is_object() && there.is_object());
     int compared = 0;
     for (const auto& [call, outcome] : there.items()) {
@@ -208,11 +175,11 @@ void TestShare::unpackIntoAnEmptyCacheIsWhatPyTorchRuns() {
     }
     QVERIFY2(compared >= 2, there.dump().c_str());
     // A second unpack finds everything there and changes nothing.
-    auto before = contentOf(root);
+    auto before = contentDigests(root);
     auto again = runCli(q({"unpack", bundle, "--root", root, "--json"}));
     QCOMPARE(again.code, 0);
     QCOMPARE(actions(jsonOf(again))["present"], 3);
-    QCOMPARE(contentOf(root), before);
+    QCOMPARE(contentDigests(root), before);
 }
 
 void TestShare::unpackMergesAfterTheEntriesThere() {
@@ -312,7 +279,7 @@ void TestShare::damagedOrHostileBundlesChangeNothing() {
             QVERIFY2(e["reason"].get<std::string>().find(absLibrary.substr(0, 12)) != std::string::npos, e.dump().c_str());
         }
     }
-    for (const auto& [path, sha] : contentOf(root)) QVERIFY2(sha != absLibrary, path.c_str());
+    for (const auto& [path, sha] : contentDigests(root)) QVERIFY2(sha != absLibrary, path.c_str());
     QCOMPARE(keysOf(root, "abs").size(), std::size_t(1));
 
     // A truncated bundle, and one whose member would land outside: refused whole, nothing written.
@@ -334,7 +301,7 @@ void TestShare::damagedOrHostileBundlesChangeNothing() {
     QCOMPARE(h.code, 3);
     QVERIFY2(h.err.contains("../escape") && h.err.contains("not a flat file name"), h.err.constData());
     QVERIFY(!fs::exists(fresh + "/aotiscope-staging/escape") && !fs::exists(fresh + "/escape"));
-    QVERIFY(contentOf(fresh).empty());
+    QVERIFY(contentDigests(fresh).empty());
 }
 
 void TestShare::incompatibleHostSkipsWithTheRule() {
@@ -386,11 +353,11 @@ void TestShare::registryRoundTrip() {
     auto again = runCli(q({"unpack", saved, "--root", root, "--json"}));
     QCOMPARE(actions(jsonOf(again))["present"], 3);
     // A reference that is not there: said, nothing changed.
-    auto before = contentOf(root);
+    auto before = contentDigests(root);
     auto missing = runCli(q({"pull", registry.ref("team/kernels:nope"), "--root", root, "--insecure"}));
     QCOMPARE(missing.code, 3);
     QVERIFY2(missing.err.contains("team/kernels:nope") && missing.err.contains("nothing was changed"), missing.err.constData());
-    QCOMPARE(contentOf(root), before);
+    QCOMPARE(contentDigests(root), before);
 }
 
 void TestShare::corruptedRegistryBlobIsRefused() {
@@ -415,7 +382,7 @@ void TestShare::corruptedRegistryBlobIsRefused() {
     // placed nowhere and the entry it belongs to is not in the cache; the message names the blob.
     QVERIFY(r.code != 0);
     QVERIFY2((r.out + r.err).contains(QByteArray::fromStdString(library.substr(0, 12))), (r.out + r.err).constData());
-    for (const auto& [path, sha] : contentOf(root)) QVERIFY2(sha != library, path.c_str());
+    for (const auto& [path, sha] : contentDigests(root)) QVERIFY2(sha != library, path.c_str());
     auto placed = keysOf(root, "abs");
     QVERIFY(std::ranges::find(placed, keysOf(realCache(), "abs")[0]) == placed.end());
 }
@@ -425,7 +392,7 @@ void TestShare::registryGoneMidPushLosesNothing() {
     QVERIFY2(registry.up(), "docker-registry did not start (scripts/setup.sh installs it)");
     QTemporaryDir source, proxyDir;
     auto root = copyTree(realCache(), source);
-    auto before = contentOf(root);
+    auto before = contentDigests(root);
     // A proxy that forwards to the registry and goes away after 200 KB: a push of several libraries dies in it.
     auto portFile = proxyDir.path().toStdString() + "/port";
     QProcess proxy;
@@ -439,12 +406,12 @@ void TestShare::registryGoneMidPushLosesNothing() {
     proxy.waitForFinished();
     QCOMPARE(p.code, 3);
     QVERIFY2(p.err.contains("team/kernels:cut") && p.err.contains("the cache was not changed"), p.err.constData());
-    QCOMPARE(contentOf(root), before);
+    QCOMPARE(contentDigests(root), before);
     // The registry holds no tag for the broken push: a pull says so and places nothing.
     QTemporaryDir target;
     auto pulled = runCli(q({"pull", registry.ref("team/kernels:cut"), "--root", target.path().toStdString(), "--insecure"}));
     QCOMPARE(pulled.code, 3);
-    QVERIFY(contentOf(target.path().toStdString()).empty());
+    QVERIFY(contentDigests(target.path().toStdString()).empty());
     // Pushed again, directly, it completes.
     auto again = runCli(q({"push", registry.ref("team/kernels:cut"), "--root", root, "--insecure"}));
     QVERIFY2(again.code == 0, again.err.constData());

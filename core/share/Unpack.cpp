@@ -61,6 +61,11 @@ std::optional<Entry> asEntry(const nlohmann::ordered_json& entry) {
     return e;
 }
 
+// PyTorch's writer appends no entry while one of equal meta_info stands (Python's == on the loaded JSON).
+bool hasMetaInfo(const nlohmann::ordered_json& entry, const nlohmann::ordered_json& meta) {
+    return entry.contains("meta_info") && pythonEqual(entry["meta_info"], meta);
+}
+
 struct Member {
     const BundleEntry* entry = nullptr;
     UnpackOutcome* out = nullptr;
@@ -259,6 +264,8 @@ UnpackReport unpackBundle(const std::string& bundleDir, const std::string& rootI
         OpLocation where{root, ns, device, name};
         auto current = readOpEntries(where.jsonPath());
         auto currentKeys = entryKeysOf(current);
+        std::vector<std::optional<Entry>> currentParsed; // as the matcher reads them, once for every member
+        for (const auto& c : current) currentParsed.push_back(asEntry(c));
         std::vector<std::size_t> toPlace;
         for (auto i : list) {
             auto& m = members[i];
@@ -266,7 +273,7 @@ UnpackReport unpackBundle(const std::string& bundleDir, const std::string& rootI
             const auto& meta = m.entry->entry["meta_info"];
             bool present = false;
             for (std::size_t c = 0; c < current.size() && !present; ++c) {
-                if (current[c].contains("meta_info") && pythonEqual(current[c]["meta_info"], meta)) {
+                if (hasMetaInfo(current[c], meta)) {
                     m.out->action = "present";
                     m.out->reason = fmt::format("an entry of equal meta_info is already there ({}), and PyTorch would append none",
                                                 entryPosition(ns, device, name, int(c)));
@@ -277,7 +284,7 @@ UnpackReport unpackBundle(const std::string& bundleDir, const std::string& rootI
             if (present) continue;
             auto incoming = asEntry(m.entry->entry);
             for (std::size_t c = 0; c < current.size() && incoming; ++c) {
-                auto existing = asEntry(current[c]);
+                const auto& existing = currentParsed[c];
                 if (existing && guardDifferences(*existing, *incoming).empty()) {
                     skip(m, fmt::format("{} already matches every call this entry would, and the first match wins",
                                         entryPosition(ns, device, name, int(c))),
@@ -333,9 +340,7 @@ UnpackReport unpackBundle(const std::string& bundleDir, const std::string& rootI
                 placedKeys.clear();
                 for (auto i : ready) {
                     const auto& entry = members[i].entry->entry;
-                    bool there = std::ranges::any_of(entries, [&](const auto& x) {
-                        return x.contains("meta_info") && pythonEqual(x["meta_info"], entry["meta_info"]);
-                    });
+                    bool there = std::ranges::any_of(entries, [&](const auto& x) { return hasMetaInfo(x, entry["meta_info"]); });
                     if (there) {
                         placedKeys.push_back({});
                         continue;
