@@ -1,36 +1,27 @@
 #include "ui/MainWindow.h"
 
-#include "ui/CallCheckDialog.h"
-
+#include "core/check/DispatchKeys.h"
 #include "core/read/CacheLocator.h"
-#include "core/read/CacheScanner.h"
 #include "core/read/CacheSizes.h"
-#include "core/report/EntryDiff.h"
-#include "core/edit/FileLock.h"
 #include "core/report/JsonReport.h"
+#include "ui/BenchController.h"
+#include "ui/BenchPanel.h"
 #include "ui/CacheFilterProxy.h"
-#include "ui/CacheTreeModel.h"
+#include "ui/CallCheckDialog.h"
+#include "ui/CompileController.h"
+#include "ui/DiffController.h"
 #include "ui/DiffWidget.h"
 #include "ui/EditController.h"
 #include "ui/EntryDetailsWidget.h"
 #include "ui/HealthPanel.h"
-#include "ui/TreeExpansion.h"
-#include "ui/BenchPanel.h"
-#include "ui/JobsPanel.h"
-#include "ui/NewEntryDialog.h"
-#include "ui/PreferencesDialog.h"
-
-#include "core/share/Registry.h"
-#include "core/share/Unpack.h"
-#include "core/jobs/CompileJobs.h"
-#include "ui/LogPanel.h"
-#include "ui/ScanController.h"
-#include "ui/WorkloadPanel.h"
-#include "ui/ViewHelpers.h"
 #include "ui/HelpDialogs.h"
-#include "core/jobs/Prewarm.h"
-#include "core/report/CsvExport.h"
-#include "core/check/DispatchKeys.h"
+#include "ui/JobsPanel.h"
+#include "ui/LogPanel.h"
+#include "ui/PreferencesDialog.h"
+#include "ui/ScanController.h"
+#include "ui/TreeExpansion.h"
+#include "ui/ViewHelpers.h"
+#include "ui/WorkloadPanel.h"
 
 #include <QAction>
 #include <QApplication>
@@ -41,30 +32,22 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
-#include <QSignalBlocker>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
-#include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QSettings>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTreeView>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
-#include <spdlog/spdlog.h>
-
-#include <fstream>
-#include <map>
 #include <cstdlib>
-#include <set>
+#include <map>
 #include <tuple>
 
 namespace aotiscope::ui {
@@ -177,6 +160,7 @@ MainWindow::MainWindow(QWidget* parent)
     statusBar()->addPermanentWidget(torch_);
     statusBar()->addPermanentWidget(progress_);
 
+    wireControllers();
     createActions();
 
     connect(proxy_, &CacheFilterProxy::filterErrors, this, [this](const QStringList& errors) {
@@ -195,7 +179,6 @@ MainWindow::MainWindow(QWidget* parent)
     connect(tree_->selectionModel(), &QItemSelectionModel::currentChanged, this, &MainWindow::onCurrentChanged);
     connect(tree_, &QTreeView::customContextMenuRequested, this, &MainWindow::showTreeContextMenu);
     connect(health_, &HealthPanel::findingActivated, this, &MainWindow::goToFinding);
-    connect(diff_, &DiffWidget::cacheEntryActivated, this, &MainWindow::openCacheDiffRow);
     connect(health_, &HealthPanel::showOnlyRuleRequested, this,
             [this](const QString& rule) { filter_->setText(QStringLiteral("rule:") + rule); });
     connect(controller_, &ScanController::started, this, [this](const QString& root) {
@@ -228,6 +211,64 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::wireControllers() {
+    auto showStatus = [this](const QString& message, int ms) { statusBar()->showMessage(message, ms); };
+    auto raiseDock = [this](const char* name) {
+        return [this, name] {
+            if (auto* dock = findChild<QDockWidget*>(QLatin1String(name))) dock->raise();
+        };
+    };
+    diffs_ = new DiffController(diff_, this, [this] { return result_; });
+    connect(diffs_, &DiffController::status, this, showStatus);
+    connect(diffs_, &DiffController::working, summary_, &QLabel::setText);
+    connect(diffs_, &DiffController::workDone, this, &MainWindow::showScanSummary);
+    connect(diffs_, &DiffController::shown, this, [this] { tabs_->setCurrentWidget(diff_); });
+    connect(diffs_, &DiffController::cacheCompared, this, &MainWindow::cacheCompared);
+    connect(diffs_, &DiffController::entryRequested, this, [this](const QString& id) { selectEntry(id); });
+
+    compiles_ = new CompileController(jobs_, this);
+    connect(compiles_, &CompileController::status, this, showStatus);
+    connect(compiles_, &CompileController::showJobs, this, raiseDock("jobsDock"));
+
+    benches_ = new BenchController(bench_, this);
+    connect(benches_, &BenchController::status, this, showStatus);
+    connect(benches_, &BenchController::working, summary_, &QLabel::setText);
+    connect(benches_, &BenchController::workDone, this, &MainWindow::showScanSummary);
+    connect(benches_, &BenchController::showBenchmarks, this, &MainWindow::showBenchmarks);
+    connect(benches_, &BenchController::verifyFinished, this, &MainWindow::verifyFinished);
+
+    transfers_ = new TransferController([this] { return jobs_->workerConfig(); }, this);
+    connect(transfers_, &TransferController::status, this, showStatus);
+    connect(transfers_, &TransferController::working, summary_, &QLabel::setText);
+    connect(transfers_, &TransferController::exported, this, &MainWindow::exported);
+    connect(transfers_, &TransferController::bundleUnpacked, this, &MainWindow::bundleUnpacked);
+    connect(transfers_, &TransferController::bundleUnpacked, controller_, &ScanController::rescan);
+}
+
+SelectedRows MainWindow::selectedRows() const {
+    SelectedRows rows;
+    for (const auto& idx : tree_->selectionModel()->selectedRows()) rows.push_back(model_->entryAt(proxy_->mapToSource(idx)));
+    return rows;
+}
+
+CacheTreeModel::EntryRef MainWindow::currentRow() const { return model_->entryAt(proxy_->mapToSource(tree_->currentIndex())); }
+
+void MainWindow::setDiffLeft() { diffs_->setLeft(result_, currentEntryKey()); }
+void MainWindow::compareWithLeft() { diffs_->compareWithLeft(currentEntryKey(), currentRow()); }
+void MainWindow::compareWithCache(const QString& otherRoot) { diffs_->compareWithCache(result_, otherRoot); }
+void MainWindow::recompileSelected() { compiles_->recompile(result_, selectedRows()); }
+void MainWindow::recompileStale(bool onCluster) { compiles_->recompileStale(result_, onCluster); }
+int MainWindow::prewarm(const WorkloadPtr& workload) { return compiles_->prewarm(result_, workload); }
+void MainWindow::newEntry() {
+    compiles_->newEntry(controller_->root().isEmpty() ? q(locateCacheRoot().root) : controller_->root(), currentRow());
+}
+void MainWindow::benchmarkSelected() { benches_->benchmark(result_, selectedRows()); }
+void MainWindow::benchmarkAll() { benches_->benchmarkAll(result_); }
+void MainWindow::verifySelected() { benches_->verify(result_, selectedRows()); }
+void MainWindow::exportTo(const QString& path, ExportKind kind) { transfers_->exportTo(result_, path, kind); }
+void MainWindow::unpackBundle(const QString& file) { transfers_->unpackBundle(controller_->root(), file); }
+void MainWindow::pullBundle(const QString& ref) { transfers_->pullBundle(controller_->root(), ref); }
 
 void MainWindow::createActions() {
     auto* file = menuBar()->addMenu(tr("&File"));
@@ -318,7 +359,7 @@ void MainWindow::createActions() {
     auto* compare = entryMenu_->addAction(tr("&Compare with left"), this, &MainWindow::compareWithLeft);
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
     auto* copyPath = entryMenu_->addAction(tr("Copy &kernel path"), this, [this] {
-        auto ref = model_->entryAt(proxy_->mapToSource(tree_->currentIndex()));
+        auto ref = currentRow();
         if (ref.entry && ref.entry->library >= 0) {
             QApplication::clipboard()->setText(q(ref.device->libFiles[std::size_t(ref.entry->library)].path));
         } else if (ref.op) {
@@ -466,7 +507,7 @@ bool MainWindow::selectEntry(const QString& entryKeyOrPosition) {
 }
 
 void MainWindow::onCurrentChanged() {
-    auto ref = model_->entryAt(proxy_->mapToSource(tree_->currentIndex()));
+    auto ref = currentRow();
     if (!result_ || !ref.op) {
         details_->clear();
         return;
@@ -474,113 +515,11 @@ void MainWindow::onCurrentChanged() {
     details_->showEntry(*result_, *ref.ns, *ref.device, *ref.op, ref.entry);
 }
 
-void MainWindow::setDiffLeft() {
-    auto key = currentEntryKey();
-    if (key.isEmpty() || key.endsWith(QStringLiteral("#-1"))) {
-        statusBar()->showMessage(tr("Select an entry to compare"), 4000);
-        return;
-    }
-    diffLeftResult_ = result_;
-    diffLeftKey_ = key;
-    statusBar()->showMessage(tr("Left side of the diff: %1 — now pick another entry and Compare with left (Ctrl+D)").arg(key), 8000);
-}
-
-void MainWindow::compareWithLeft() {
-    auto rightKey = currentEntryKey();
-    auto right = model_->entryAt(proxy_->mapToSource(tree_->currentIndex()));
-    if (!diffLeftResult_ || !right.entry) {
-        statusBar()->showMessage(tr("Set a left entry first (Ctrl+L), then select another entry"), 4000);
-        return;
-    }
-    // The left entry may come from an earlier scan: it is looked up in the result it was picked from.
-    CacheTreeModel leftModel;
-    leftModel.setResult(diffLeftResult_);
-    auto left = leftModel.entryAt(leftModel.indexForEntryKey(diffLeftKey_));
-    if (!left.entry) {
-        statusBar()->showMessage(tr("The left entry is gone"), 4000);
-        return;
-    }
-    bool sameFile = left.op->path == right.op->path;
-    // The later entry of one file is the one shadowed: diff in file order.
-    bool swap = sameFile && left.entry->index > right.entry->index;
-    auto d = swap ? diffEntries(*right.entry, *left.entry, true) : diffEntries(*left.entry, *right.entry, sameFile);
-    auto leftTitle = swap ? rightKey : diffLeftKey_;
-    auto rightTitle = swap ? diffLeftKey_ : rightKey;
-    diff_->showEntryDiff(leftTitle, rightTitle, d);
-    tabs_->setCurrentWidget(diff_);
-    spdlog::info("diff {} vs {}: {}", leftTitle.toStdString(), rightTitle.toStdString(), d.verdict);
-}
-
-void MainWindow::compareWithCache(const QString& otherRoot) {
-    if (!result_) {
-        return;
-    }
-    auto mine = result_;
-    QPointer<MainWindow> self(this);
-    summary_->setText(tr("Scanning %1 to compare…").arg(otherRoot));
-    (void)QtConcurrent::run([self, mine, otherRoot] {
-        ScanOptions options;
-        options.inspectLibraries = false;
-        auto other = std::make_shared<CacheSnapshot>(scanCache(otherRoot.toStdString(), options));
-        auto d = std::make_shared<CacheDiff>(diffCaches(mine->snapshot, *other));
-        QMetaObject::invokeMethod(self.data(), [self, mine, other, d] {
-            if (!self) return;
-            self->showScanSummary(); // the "Scanning … to compare" line is over
-            if (!other->eagerDirExists) {
-                QMessageBox::warning(self, tr("Compare with cache"), q(other->error));
-                return;
-            }
-            self->cacheDiffLeft_ = mine;
-            self->cacheDiffRight_ = other;
-            self->diff_->showCacheDiff(q(mine->snapshot.root), q(other->root), *d);
-            self->tabs_->setCurrentWidget(self->diff_);
-            spdlog::info("compared {} with {}: {} added, {} removed, {} changed", mine->snapshot.root, other->root,
-                         d->added.size(), d->removed.size(), d->changed.size());
-            emit self->cacheCompared();
-        }, Qt::QueuedConnection);
-    });
-}
-
-void MainWindow::openCacheDiffRow(const QString& change, const QString& leftId, const QString& rightId) {
-    if (!cacheDiffLeft_ || !cacheDiffRight_) return;
-    auto find = [](const CacheSnapshot& snap, const QString& id) -> const Entry* {
-        const Entry* found = nullptr;
-        forEachOp(snap, [&](const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op) {
-            for (const auto& e : op.entries) {
-                if (!found && q(entryId(ns.name, dev.name, op.name, e.key)) == id) found = &e;
-            }
-        });
-        return found;
-    };
-    if (change == QLatin1String("changed")) {
-        // The two entries side by side, in a window of their own: the cache diff stays where it is.
-        const Entry* l = find(cacheDiffLeft_->snapshot, leftId);
-        const Entry* r = find(*cacheDiffRight_, rightId);
-        if (!l || !r) return;
-        auto* dialog = new QDialog(this);
-        dialog->setObjectName(QStringLiteral("cacheDiffEntry"));
-        dialog->setAttribute(Qt::WA_DeleteOnClose);
-        dialog->setWindowTitle(tr("%1 in both caches").arg(leftId.section(QLatin1Char('@'), 0, 0)));
-        dialog->resize(900, 480);
-        auto* view = new DiffWidget;
-        view->showEntryDiff(leftId + QStringLiteral("  (") + q(cacheDiffLeft_->snapshot.root) + QLatin1Char(')'),
-                            rightId + QStringLiteral("  (") + q(cacheDiffRight_->root) + QLatin1Char(')'), diffEntries(*l, *r, false));
-        (new QVBoxLayout(dialog))->addWidget(view);
-        dialog->show();
-    } else if (!leftId.isEmpty() && cacheDiffLeft_ == result_) {
-        selectEntry(leftId); // only in the open cache: show it there
-    } else {
-        statusBar()->showMessage(tr("%1 is only in %2").arg(leftId.isEmpty() ? rightId : leftId,
-                                                            q(leftId.isEmpty() ? cacheDiffRight_->root : cacheDiffLeft_->snapshot.root)), 6000);
-    }
-}
-
 void MainWindow::deleteSelectedEntries() {
     // Every selected entry (or op) of the tree, grouped per op file.
     std::map<std::tuple<std::string, std::string, std::string>, std::vector<std::string>> byOp; // entry keys
     std::vector<std::tuple<std::string, std::string, std::string>> wholeOps;
-    for (const auto& idx : tree_->selectionModel()->selectedRows()) {
-        auto ref = model_->entryAt(proxy_->mapToSource(idx));
+    for (const auto& ref : selectedRows()) {
         if (!ref.op) continue;
         const std::string& ns = ref.ns->name;
         if (ref.entry) {
@@ -607,51 +546,13 @@ void MainWindow::pruneOrphans() {
 }
 
 void MainWindow::repairCurrentOp() {
-    auto ref = model_->entryAt(proxy_->mapToSource(tree_->currentIndex()));
+    auto ref = currentRow();
     auto op = ref.op ? ref.op->name : std::string();
     edits_->run(result_, tr("Repair"), [op](const CacheSnapshot& snap) { return planRepair(snap, op); });
 }
 
 void MainWindow::evictToSize(std::uint64_t maxBytes) {
     edits_->run(result_, tr("Evict oldest entries"), [maxBytes](const CacheSnapshot& snap) { return planEvict(snap, std::nullopt, maxBytes); });
-}
-
-template <typename Job, typename MakeJobs>
-std::vector<Job> MainWindow::jobsForSelection(MakeJobs makeJobs) const {
-    std::vector<Job> jobs;
-    if (!result_) return jobs;
-    for (const auto& idx : tree_->selectionModel()->selectedRows()) {
-        auto ref = model_->entryAt(proxy_->mapToSource(idx));
-        if (!ref.op) continue;
-        auto more = makeJobs(result_->snapshot, ref.op->name, std::vector<int>{},
-                             ref.entry ? std::vector<std::string>{ref.entry->key} : std::vector<std::string>{});
-        for (auto& j : more) {
-            if (j.device == ref.device->name && std::none_of(jobs.begin(), jobs.end(), [&](const Job& k) { return k.id == j.id; })) {
-                jobs.push_back(std::move(j));
-            }
-        }
-    }
-    return jobs;
-}
-
-void MainWindow::recompileSelected() {
-    auto jobs = jobsForSelection<CompileJob>(jobsForEntries);
-    if (jobs.empty()) {
-        statusBar()->showMessage(tr("Select entries or ops to recompile"), 4000);
-        return;
-    }
-    jobs_->enqueue(jobs);
-    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("jobsDock"))) dock->raise();
-}
-
-void MainWindow::benchmarkSelected() {
-    auto jobs = jobsForSelection<BenchJob>(benchJobsForEntries);
-    if (jobs.empty()) {
-        statusBar()->showMessage(tr("Select entries or ops to benchmark"), 4000);
-        return;
-    }
-    bench_->enqueue(jobs);
-    showBenchmarks();
 }
 
 void MainWindow::setTorchPython(const QString& python) {
@@ -664,7 +565,7 @@ void MainWindow::setTorchPython(const QString& python) {
 }
 
 CallCheckDialog* MainWindow::checkCallOnSelected() {
-    auto ref = model_->entryAt(proxy_->mapToSource(tree_->currentIndex()));
+    auto ref = currentRow();
     if (!result_ || !ref.op || !ref.entry) {
         statusBar()->showMessage(tr("Select an entry: its arguments are the call to start from"), 4000);
         return nullptr;
@@ -677,124 +578,12 @@ CallCheckDialog* MainWindow::checkCallOnSelected() {
     return dialog;
 }
 
-void MainWindow::verifySelected() {
-    if (!result_) return;
-    auto jobs = jobsForSelection<BenchJob>(benchJobsForEntries);
-    if (jobs.empty()) jobs = benchJobsForAll();
-    for (auto& j : jobs) j.loadOnly = true;
-    auto before = summary_->text();
-    summary_->setText(tr("Verifying %1 entries: loading each library in the isolated worker…").arg(jobs.size()));
-    QPointer<MainWindow> self(this);
-    (void)QtConcurrent::run([self, jobs, before] {
-        auto outcomes = runBenchJobs(jobs, BenchOptions{}, [](const BenchJob&, const nlohmann::json&) {});
-        QMetaObject::invokeMethod(self.data(), [self, outcomes, before] {
-            if (!self) return;
-            self->summary_->setText(before);
-            int loaded = 0;
-            QStringList failures;
-            for (const auto& o : outcomes) {
-                if (o.ok && o.result.value("loaded", false)) {
-                    ++loaded;
-                    spdlog::info("verify {}: loads ({:.0f} ms)", o.position, o.result.value("load_ms", 0.0));
-                } else {
-                    failures << q(o.position + ": " + o.message);
-                    spdlog::warn("verify {}: FAILS: {}", o.position, o.message);
-                }
-            }
-            self->statusBar()->showMessage(tr("Verify: %1 of %2 entries load as PyTorch loads them%3")
-                                               .arg(loaded).arg(outcomes.size())
-                                               .arg(failures.isEmpty() ? QString() : tr("; see the log for why the others fail")), 15000);
-            emit self->verifyFinished(loaded, int(outcomes.size()), failures);
-        }, Qt::QueuedConnection);
-    });
-}
-
-void MainWindow::unpackBundle(const QString& file) {
-    placeBundle(tr("Unpacking %1").arg(file), [file = file.toStdString()](const std::string& root, const UnpackOptions& options) {
-        return unpackBundleFile(file, root, HostInfo::detect(), options);
-    });
-}
-
-void MainWindow::pullBundle(const QString& ref) {
-    auto prefs = Preferences::load();
-    RegistryOptions registry{jobs_->workerConfig().python, prefs.registryInsecure};
-    placeBundle(tr("Pulling %1").arg(ref), [ref = ref.toStdString(), registry](const std::string& root, const UnpackOptions& options) {
-        return unpackFromRegistry(ref, root, HostInfo::detect(), registry, options);
-    });
-}
-
-void MainWindow::placeBundle(const QString& doing, std::function<UnpackReport(const std::string&, const UnpackOptions&)> place) {
-    auto root = controller_->root();
-    if (root.isEmpty()) {
-        statusBar()->showMessage(tr("Open a cache to place the bundle in"), 4000);
-        return;
-    }
-    summary_->setText(tr("%1: checking each entry against this host…").arg(doing));
-    UnpackOptions options;
-    options.recompileWith = jobs_->workerConfig();
-    QPointer<MainWindow> self(this);
-    (void)QtConcurrent::run([self, place, root = root.toStdString(), options] {
-        auto report = place(root, options);
-        QMetaObject::invokeMethod(self.data(), [self, report] {
-            if (!self) return;
-            for (const auto& e : report.entries) {
-                auto where = entryPosition(e.ns, e.device, e.op, e.position);
-                if (e.action == "skipped") spdlog::warn("bundle {}: skipped: {}", where, e.reason);
-                else spdlog::info("bundle {}: {}{}", where, e.action, e.reason.empty() ? "" : ": " + e.reason);
-            }
-            auto summary = report.error.empty() ? report.summary() : report.error + "; nothing was changed";
-            if (!report.error.empty()) spdlog::error("bundle: {}", summary);
-            self->statusBar()->showMessage(tr("Bundle: %1%2").arg(q(summary),
-                                                                   report.count("skipped") ? tr("; the log says why") : QString()), 15000);
-            emit self->bundleUnpacked(q(summary), int(report.count("skipped")));
-            self->controller_->rescan();
-        }, Qt::QueuedConnection);
-    });
-}
-
 void MainWindow::showBenchmarks() {
     auto* dock = findChild<QDockWidget*>(QStringLiteral("benchDock"));
     if (!dock) return;
     dock->raise();
     // Table, history and charts need room: at least half the window's height.
     if (dock->height() < height() / 2) resizeDocks({dock}, {height() / 2}, Qt::Vertical);
-}
-
-std::vector<BenchJob> MainWindow::benchJobsForAll() const {
-    std::vector<BenchJob> jobs;
-    std::set<std::string> seen;
-    forEachOp(result_->snapshot, [&](const NamespaceDir&, const DeviceDir&, const OpFile& op) {
-        if (!seen.insert(op.name).second) return; // benchJobsForEntries covers every folder holding it
-        auto more = benchJobsForEntries(result_->snapshot, op.name, {}, {});
-        jobs.insert(jobs.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
-    });
-    return jobs;
-}
-
-void MainWindow::benchmarkAll() {
-    if (!result_) return;
-    auto jobs = benchJobsForAll();
-    if (jobs.empty()) {
-        statusBar()->showMessage(tr("No entries to benchmark"), 4000);
-        return;
-    }
-    bench_->enqueue(jobs);
-    showBenchmarks();
-}
-
-void MainWindow::newEntry() {
-    auto root = controller_->root().isEmpty() ? q(locateCacheRoot().root) : controller_->root();
-    NewEntryDialog dialog(root.toStdString(), this);
-    if (auto ref = model_->entryAt(proxy_->mapToSource(tree_->currentIndex())); ref.op) {
-        dialog.setOp(q(ref.op->name));
-        dialog.setDevice(q(ref.device->name));
-    }
-    if (dialog.exec() != QDialog::Accepted) return;
-    QString error;
-    auto job = dialog.job(error);
-    if (error.isEmpty()) {
-        jobs_->enqueue({job});
-    }
 }
 
 void MainWindow::applyPreferences(const Preferences& chosen) {
@@ -810,22 +599,6 @@ void MainWindow::updateClusterAction() {
     clusterRecompile_->setEnabled(!address.isEmpty());
     clusterRecompile_->setToolTip(address.isEmpty() ? tr("Set a Ray cluster in File > Preferences")
                                                     : tr("Each stale entry compiles as a task of the Ray cluster at %1").arg(address));
-}
-
-void MainWindow::recompileStale(bool onCluster) {
-    if (!result_ || !result_->librariesInspected) {
-        statusBar()->showMessage(tr("Wait for the scan to finish"), 4000);
-        return;
-    }
-    auto jobs = jobsForStale(result_->snapshot, result_->findings);
-    if (jobs.empty()) {
-        statusBar()->showMessage(tr("Nothing is stale"), 4000);
-        return;
-    }
-    auto address = Preferences::load().rayAddress;
-    if (onCluster && !address.isEmpty()) jobs_->enqueueOnCluster(jobs, address.toStdString());
-    else jobs_->enqueue(jobs);
-    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("jobsDock"))) dock->raise();
 }
 
 void MainWindow::undoLastRemoval() { edits_->undoLast(result_); }
@@ -920,57 +693,9 @@ void MainWindow::dropEvent(QDropEvent* event) {
     statusBar()->showMessage(tr("Drop a cache folder (the one holding aoti_eager/) or a recording (.jsonl)"), 4000);
 }
 
-void MainWindow::exportTo(const QString& path, ExportKind kind) {
-    if (!result_) {
-        emit exported(path, tr("no cache is open"));
-        return;
-    }
-    QPointer<MainWindow> self(this);
-    auto result = result_;
-    (void)QtConcurrent::run([self, result, path, kind] {
-        QString error;
-        std::ofstream out(path.toStdString());
-        bool csv = path.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive);
-        if (!out) {
-            error = tr("cannot write %1").arg(path);
-        } else if (kind == ExportKind::Entries) {
-            auto j = entriesToJson(result->snapshot, result->findings, "", KeySetNaming(result->host.torchVersion()));
-            if (csv) writeEntriesCsv(out, j);
-            else out << j.dump(2) << "\n";
-        } else if (csv) {
-            writeFindingsCsv(out, result->snapshot, result->findings);
-        } else {
-            writeLintJson(out, result->snapshot, result->findings, torchToJson(result->host));
-        }
-        if (error.isEmpty() && !out.flush()) error = tr("writing %1 failed").arg(path);
-        QMetaObject::invokeMethod(self.data(), [self, path, error] {
-            if (!self) return;
-            self->statusBar()->showMessage(error.isEmpty() ? tr("Exported to %1").arg(path) : error, 6000);
-            if (!error.isEmpty()) spdlog::warn("{}", error.toStdString());
-            emit self->exported(path, error);
-        }, Qt::QueuedConnection);
-    });
-}
-
 void MainWindow::openRecording(const QString& path) {
     workload_->open(path);
     if (auto* dock = findChild<QDockWidget*>(QStringLiteral("workloadDock"))) dock->raise();
-}
-
-int MainWindow::prewarm(const WorkloadPtr& workload) {
-    if (!result_ || !workload) {
-        statusBar()->showMessage(tr("Open the cache to pre-warm first"), 4000);
-        return 0;
-    }
-    auto plan = planPrewarm(result_->snapshot, workload->recording);
-    for (const auto& s : plan.skipped) spdlog::info("pre-warm: skipped {}", s);
-    statusBar()->showMessage(tr("Pre-warm: %n compile jobs", nullptr, int(plan.jobs.size())) +
-                             tr(", %n missed calls need none (see the log)", nullptr, int(plan.skipped.size())), 8000);
-    if (plan.jobs.empty()) return 0;
-    int queued = int(plan.jobs.size());
-    jobs_->enqueue(plan.jobs);
-    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("jobsDock"))) dock->raise();
-    return queued;
 }
 
 } // namespace aotiscope::ui

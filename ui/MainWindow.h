@@ -2,10 +2,10 @@
 // the health panel and the log. All scanning happens in ScanController's worker threads.
 #pragma once
 
-#include "core/jobs/BenchJobs.h"
-#include "core/edit/CacheEditor.h"
-#include "core/share/Unpack.h"
+#include "ui/CacheTreeModel.h"
 #include "ui/ScanResult.h"
+#include "ui/SelectionJobs.h"
+#include "ui/TransferController.h"
 #include "ui/TreeExpansion.h"
 #include "ui/WorkloadModel.h"
 
@@ -25,7 +25,10 @@ class QTreeView;
 
 namespace aotiscope::ui {
 
+class BenchController;
 class CallCheckDialog;
+class CompileController;
+class DiffController;
 class EditController;
 struct Preferences;
 
@@ -78,7 +81,7 @@ public:
     WorkloadPanel* workload() const { return workload_; }
     // File > Export entries / findings: JSON (as `export --json`, `lint --json`) or CSV (as `--format csv`) by the
     // file's suffix, written off the GUI thread; exported() follows.
-    enum class ExportKind { Entries, Findings };
+    using ExportKind = TransferController::ExportKind;
     void exportTo(const QString& path, ExportKind kind);
     // Loads the selected entries' libraries (every entry when none is selected) as PyTorch does, in the isolated
     // worker off the GUI thread; each outcome goes to the log, the summary to the status bar and verifyFinished.
@@ -138,11 +141,10 @@ private:
     void chooseCompareRoot();
     void rememberRecent(const QString& root);
     void rebuildRecentMenu();
+    void wireControllers();
     QString currentEntryKey() const;
-    // Jobs of the selected tree rows: an entry alone, or every entry of an op, in its own device folder.
-    template <typename Job, typename MakeJobs>
-    std::vector<Job> jobsForSelection(MakeJobs makeJobs) const;
-    std::vector<BenchJob> benchJobsForAll() const; // every entry of the open cache, each op once across folders
+    CacheTreeModel::EntryRef currentRow() const;
+    SelectedRows selectedRows() const;
 
     ScanController* controller_;
     CacheTreeModel* model_;
@@ -165,20 +167,17 @@ private:
     QMenu* recentMenu_ = nullptr;
     QMenu* entryMenu_ = nullptr;
     QAction* clusterRecompile_ = nullptr;
-    void placeBundle(const QString& doing, std::function<UnpackReport(const std::string&, const UnpackOptions&)> place);
     void updateClusterAction();
     ScanResultPtr result_;
     QString keepSelection_;
     bool filtering_ = false;
     TreeExpansion unfiltered_; // what was expanded before the filter got its first character
-    // The entry picked as the left side of a diff, kept alive with the scan it came from.
-    ScanResultPtr diffLeftResult_;
-    QString diffLeftKey_;
+    // The window's work, each in a small controller that the window wires to its views (wireControllers).
     EditController* edits_;
-    // The two sides of the last cache diff, kept so that its rows can be opened.
-    ScanResultPtr cacheDiffLeft_;
-    std::shared_ptr<const CacheSnapshot> cacheDiffRight_;
-    void openCacheDiffRow(const QString& change, const QString& leftId, const QString& rightId);
+    DiffController* diffs_ = nullptr;
+    CompileController* compiles_ = nullptr;
+    BenchController* benches_ = nullptr;
+    TransferController* transfers_ = nullptr;
 };
 
 } // namespace aotiscope::ui

@@ -43,9 +43,21 @@ int main(int argc, char** argv) {
                                  QStringLiteral("after the first scan, benchmark the entry given with --select, or every entry; "
                                                 "with --screenshot, the picture is taken when the benchmarks are done"));
     parser.addOption(benchmark);
+    QCommandLineOption size(QStringLiteral("size"), QStringLiteral("open the window at this size, e.g. 1024x700 (for screenshots)"),
+                            QStringLiteral("WxH"));
+    parser.addOption(size);
     parser.process(app);
 
     aotiscope::ui::MainWindow window; // its size: the one it was left at, 1400x860 the first time
+    if (parser.isSet(size)) {
+        auto wh = parser.value(size).split(QLatin1Char('x'));
+        int w = wh.value(0).toInt(), h = wh.value(1).toInt();
+        if (wh.size() != 2 || w < 200 || h < 200) {
+            spdlog::error("--size {}: expected WIDTHxHEIGHT, each at least 200, e.g. 1024x700", parser.value(size).toStdString());
+            return 2;
+        }
+        window.resize(w, h);
+    }
     window.show();
     auto root = parser.positionalArguments().value(0, QString::fromStdString(aotiscope::locateCacheRoot().root));
     auto takeScreenshot = [&] {

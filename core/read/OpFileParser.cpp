@@ -109,10 +109,7 @@ struct EntryReader {
                 t.deviceIndex = readInt(key, v);
             }
         } else if (key == "dtype") {
-            t.dtype = readString(key, v);
-            if (!t.dtype.empty() && !isKnownDtype(t.dtype)) {
-                issue(ParseIssue::Kind::BadDtype, fmt::format("\"dtype\": \"{}\" is not a torch dtype", t.dtype));
-            }
+            t.dtype = readTorchName(key, v, isKnownDtype, "dtype", ParseIssue::Kind::BadDtype);
         } else if (key == "sizes") {
             t.sizes = readIntList(key, v);
         } else if (key == "strides") {
@@ -212,6 +209,90 @@ struct EntryReader {
         arg.scalar = s;
     }
 
+    // A value that must name one of torch's dtypes, layouts or memory formats: kept as written, said when not.
+    std::string readTorchName(std::string_view key, dom::element v, bool (*known)(std::string_view), const char* what,
+                              ParseIssue::Kind kind) {
+        auto text = readString(key, v);
+        if (!text.empty() && !known(text)) issue(kind, fmt::format("\"{}\": \"{}\" is not a torch {}", key, text, what));
+        return text;
+    }
+
+    void readTensorList(std::string_view key, dom::element v, Arg& arg) {
+        if (v.type() != dom::element_type::ARRAY) {
+            wrongType(key, "a list of tensor objects", v);
+            return;
+        }
+        for (dom::element item : dom::array(v)) {
+            if (item.type() != dom::element_type::OBJECT) {
+                wrongType("tensor_list[]", "a tensor object", item);
+                continue;
+            }
+            arg.list.push_back(readTensorObject(dom::object(item), false, nullptr));
+        }
+    }
+
+    // A key of the argument's own kind (as torch/_inductor/aoti_eager.py writes it); false for a key the kind lacks.
+    bool readKindField(std::string_view key, dom::element v, Arg& arg) {
+        switch (arg.kind) {
+        case ArgKind::TensorList:
+            if (key != "tensor_list") return false;
+            readTensorList(key, v, arg);
+            return true;
+        case ArgKind::Scalar:
+            if (key != "scalar_value") return readTensorField(key, v, arg.tensor); // a scalar keeps its dtype and device
+            readScalar(key, v, arg);
+            return true;
+        case ArgKind::String:
+            if (key != "string_value") return false;
+            arg.text = readString(key, v);
+            return true;
+        case ArgKind::Dtype:
+            if (key != "dtype_value") return false;
+            arg.text = readTorchName(key, v, isKnownDtype, "dtype", ParseIssue::Kind::BadDtype);
+            return true;
+        case ArgKind::Device:
+            if (key == "device_type_value") {
+                arg.text = readString(key, v);
+            } else if (key == "device_index_value") {
+                if (!v.is_null()) arg.deviceIndexValue = readInt(key, v);
+            } else {
+                return false;
+            }
+            return true;
+        case ArgKind::Layout:
+            if (key != "layout_value") return false;
+            arg.text = readTorchName(key, v, isKnownLayout, "layout", ParseIssue::Kind::BadLayout);
+            return true;
+        case ArgKind::MemoryFormat:
+            if (key != "memory_format_value") return false;
+            arg.text = readTorchName(key, v, isKnownMemoryFormat, "memory format", ParseIssue::Kind::BadLayout);
+            return true;
+        case ArgKind::IntList:
+            if (key != "int_list_value") return false;
+            arg.intList = readIntList(key, v);
+            return true;
+        case ArgKind::Tensor:
+            return readTensorField(key, v, arg.tensor);
+        case ArgKind::Unknown:
+            return false;
+        }
+        return false;
+    }
+
+    // What an argument must have whatever its keys: an arg_order, and a tensor's shape, dtype and device.
+    void checkArg(const Arg& arg) {
+        if (!arg.argOrder) {
+            issue(ParseIssue::Kind::Structure, "missing \"arg_order\"");
+        }
+        if (arg.kind != ArgKind::Tensor) return;
+        checkShape(arg.tensor);
+        if (arg.tensor.dtype.empty() || arg.tensor.deviceType.empty()) {
+            issue(ParseIssue::Kind::UnknownKind,
+                  "no key of a known argument kind (tensor_list, scalar_value, string_value, dtype_value, "
+                  "device_type_value, layout_value) and not a complete tensor (dtype, device_type)");
+        }
+    }
+
     Arg readArg(dom::element el) {
         Arg arg;
         if (el.type() != dom::element_type::OBJECT) {
@@ -225,108 +306,13 @@ struct EntryReader {
         for (auto [key, v] : obj) {
             if (key == "arg_order") {
                 arg.argOrder = readInt(key, v);
-                continue;
+            } else if (!readKindField(key, v, arg)) {
+                arg.tensor.unknown.push_back({std::string(key), simdjson::minify(v)});
+                issue(ParseIssue::Kind::UnknownKey, fmt::format("unknown key \"{}\" in a {} argument, kept as {}", key,
+                                                               argKindName(arg.kind), arg.tensor.unknown.back().json));
             }
-            switch (arg.kind) {
-            case ArgKind::TensorList:
-                if (key == "tensor_list") {
-                    if (v.type() != dom::element_type::ARRAY) {
-                        wrongType(key, "a list of tensor objects", v);
-                        continue;
-                    }
-                    for (dom::element item : dom::array(v)) {
-                        if (item.type() != dom::element_type::OBJECT) {
-                            wrongType("tensor_list[]", "a tensor object", item);
-                            continue;
-                        }
-                        arg.list.push_back(readTensorObject(dom::object(item), false, nullptr));
-                    }
-                    continue;
-                }
-                break;
-            case ArgKind::Scalar:
-                if (key == "scalar_value") {
-                    readScalar(key, v, arg);
-                    continue;
-                }
-                if (readTensorField(key, v, arg.tensor)) {
-                    continue;
-                }
-                break;
-            case ArgKind::String:
-                if (key == "string_value") {
-                    arg.text = readString(key, v);
-                    continue;
-                }
-                break;
-            case ArgKind::Dtype:
-                if (key == "dtype_value") {
-                    arg.text = readString(key, v);
-                    if (!arg.text.empty() && !isKnownDtype(arg.text)) {
-                        issue(ParseIssue::Kind::BadDtype, fmt::format("\"dtype_value\": \"{}\" is not a torch dtype", arg.text));
-                    }
-                    continue;
-                }
-                break;
-            case ArgKind::Device:
-                if (key == "device_type_value") {
-                    arg.text = readString(key, v);
-                    continue;
-                }
-                if (key == "device_index_value") {
-                    if (!v.is_null()) {
-                        arg.deviceIndexValue = readInt(key, v);
-                    }
-                    continue;
-                }
-                break;
-            case ArgKind::Layout:
-                if (key == "layout_value") {
-                    arg.text = readString(key, v);
-                    if (!arg.text.empty() && !isKnownLayout(arg.text)) {
-                        issue(ParseIssue::Kind::BadLayout, fmt::format("\"layout_value\": \"{}\" is not a torch layout", arg.text));
-                    }
-                    continue;
-                }
-                break;
-            case ArgKind::MemoryFormat:
-                if (key == "memory_format_value") {
-                    arg.text = readString(key, v);
-                    if (!arg.text.empty() && !isKnownMemoryFormat(arg.text)) {
-                        issue(ParseIssue::Kind::BadLayout, fmt::format("\"memory_format_value\": \"{}\" is not a torch memory format", arg.text));
-                    }
-                    continue;
-                }
-                break;
-            case ArgKind::IntList:
-                if (key == "int_list_value") {
-                    arg.intList = readIntList(key, v);
-                    continue;
-                }
-                break;
-            case ArgKind::Tensor:
-                if (readTensorField(key, v, arg.tensor)) {
-                    continue;
-                }
-                break;
-            case ArgKind::Unknown:
-                break;
-            }
-            arg.tensor.unknown.push_back({std::string(key), simdjson::minify(v)});
-            issue(ParseIssue::Kind::UnknownKey,
-                  fmt::format("unknown key \"{}\" in a {} argument, kept as {}", key, argKindName(arg.kind), arg.tensor.unknown.back().json));
         }
-        if (!arg.argOrder) {
-            issue(ParseIssue::Kind::Structure, "missing \"arg_order\"");
-        }
-        if (arg.kind == ArgKind::Tensor) {
-            checkShape(arg.tensor);
-        }
-        if (arg.kind == ArgKind::Tensor && (arg.tensor.dtype.empty() || arg.tensor.deviceType.empty())) {
-            issue(ParseIssue::Kind::UnknownKind,
-                  "no key of a known argument kind (tensor_list, scalar_value, string_value, dtype_value, "
-                  "device_type_value, layout_value) and not a complete tensor (dtype, device_type)");
-        }
+        checkArg(arg);
         return arg;
     }
 
