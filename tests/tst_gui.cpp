@@ -30,6 +30,7 @@
 #include <QChart>
 #include <QHeaderView>
 #include <QComboBox>
+#include <QDockWidget>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStatusBar>
@@ -106,6 +107,7 @@ private slots:
     void ownRescanIsNotRepeated();
     void filterClearKeepsExpansion();
     void windowSizeRestored();
+    void fitsA1024x700Window();
     void missingRootIsReported();
     void entryDiffAcrossCaches();
     void dropFolderOpensIt();
@@ -145,7 +147,7 @@ void TestGui::opensRealCacheAndShowsDetails() {
     w.show();
     QVERIFY(openAndWait(w, realCache()));
     QCOMPARE(w.treeModel()->rowCount(), 1);
-    QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("5 ops, 6 entries")));
+    QVERIFY(w.summaryLabel()->fullText().contains(QStringLiteral("5 ops, 6 entries")));
     QTRY_VERIFY_WITH_TIMEOUT(w.torchLabel()->text().startsWith(QStringLiteral("torch 2.")), 30000); // which torch judged
     QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/abs#1"))));
     auto* args = w.details()->argumentsView();
@@ -232,7 +234,7 @@ void TestGui::cacheDiff() {
     QVERIFY(compared.wait(60000));
     QVERIFY2(w.diffView()->verdictLabel()->text().contains(QStringLiteral("0 added, 1 removed, 0 changed, 5 unchanged")),
              qPrintable(w.diffView()->verdictLabel()->text()));
-    QVERIFY2(!w.summaryLabel()->text().contains(QStringLiteral("to compare")), qPrintable(w.summaryLabel()->text())); // not left stale
+    QVERIFY2(!w.summaryLabel()->fullText().contains(QStringLiteral("to compare")), qPrintable(w.summaryLabel()->fullText())); // not left stale
     // Rows by op, each entry with its arguments; the removed one opens in the tree.
     auto* table = w.diffView()->table();
     QCOMPARE(table->topLevelItemCount(), 1);
@@ -369,12 +371,12 @@ void TestGui::autoRefreshKeepsSelection() {
     QCOMPARE(work.opFilesParsed, 1u);
     QVERIFY(work.libFoldersListed.empty());
     QCOMPARE(currentKey(w), named(realCache(), QStringLiteral("aten/cpu/abs#1")));
-    QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("7 entries")));
+    QVERIFY(w.summaryLabel()->fullText().contains(QStringLiteral("7 entries")));
     QVERIFY(w.treeView()->isExpanded(opRow("aten/cpu/abs#0")));
     QVERIFY(w.treeView()->isExpanded(opRow("aten/cpu/cat#0"))); // the op that changed, now with 2 entries
     QVERIFY(!w.treeView()->isExpanded(opRow("aten/cpu/add.Tensor#0")));
     QCOMPARE(w.filterProxy()->rowCount(opRow("aten/cpu/cat#0")), 2);
-    QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("1 warning ·")));
+    QVERIFY(w.summaryLabel()->fullText().contains(QStringLiteral("1 warning ·")));
 }
 
 void TestGui::ownRescanIsNotRepeated() {
@@ -419,6 +421,38 @@ void TestGui::filterClearKeepsExpansion() {
     QVERIFY(!w.treeView()->isExpanded(opRow("aten/cpu/cat#0")));
 }
 
+void TestGui::fitsA1024x700Window() {
+    // A laptop's window: nothing widens it past 1024 (the Benchmarks bar with its history path did, to 1163), the
+    // bottom panels leave the tree and details most of it, the details give each section what its rows need.
+    QSettings().remove(QStringLiteral("window/state"));
+    MainWindow w;
+    w.resize(1024, 700);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QVERIFY(openAndWait(w, realCache()));
+    auto* bench = w.findChild<QDockWidget*>(QStringLiteral("benchDock"));
+    QVERIFY(bench);
+    bench->raise();
+    QTest::qWait(50);
+    QVERIFY2(w.minimumSizeHint().width() <= 1024, qPrintable(QString::number(w.minimumSizeHint().width())));
+    QCOMPARE(w.width(), 1024);
+    auto* history = w.benchmarks()->findChild<ElidedLabel*>(QStringLiteral("benchStatus"));
+    QVERIFY(history->fullText().startsWith(QStringLiteral("History")));
+    QVERIFY(history->toolTip() == history->fullText()); // the whole path, however it is cut
+    QVERIFY2(bench->height() <= w.height() / 2, qPrintable(QString::number(bench->height())));
+    // Details: an entry with a finding shows it; one without says so instead of an empty list.
+    QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/cat#0"))));
+    auto* d = w.details();
+    QVERIFY(d->findingsView()->isVisible());
+    QVERIFY(d->findingsView()->topLevelItemCount() >= 1);
+    QVERIFY(w.selectEntry(named(realCache(), QStringLiteral("aten/cpu/add.Tensor#0"))));
+    QVERIFY(!d->findingsView()->isVisible());
+    QVERIFY(d->titleLabel()->text().contains(QStringLiteral("no findings")));
+    // The library's many rows get the room the findings did not need.
+    QVERIFY2(d->libraryView()->height() > d->argumentsView()->height(),
+             qPrintable(QStringLiteral("%1 vs %2").arg(d->libraryView()->height()).arg(d->argumentsView()->height())));
+}
+
 void TestGui::windowSizeRestored() {
     // The size the window was closed at is the size it opens at (main used to resize it after the restore).
     QSize left;
@@ -442,7 +476,7 @@ void TestGui::missingRootIsReported() {
     MainWindow w;
     w.show();
     QVERIFY(openAndWait(w, "/nonexistent/aotiscope"));
-    QVERIFY(w.summaryLabel()->text().contains(QStringLiteral("does not exist")));
+    QVERIFY(w.summaryLabel()->fullText().contains(QStringLiteral("does not exist")));
     QCOMPARE(w.treeModel()->rowCount(), 0);
 }
 
@@ -538,11 +572,11 @@ void TestGui::deleteAskThenUndo() {
     QVERIFY(applied.wait(30000));
     QVERIFY(applied.at(0).at(1).toStringList().isEmpty());
     QVERIFY(rescanned.wait(30000));
-    QTRY_VERIFY(w.summaryLabel()->text().contains(QStringLiteral("5 entries")));
+    QTRY_VERIFY(w.summaryLabel()->fullText().contains(QStringLiteral("5 entries")));
 
     w.undoLastRemoval();
     QVERIFY(applied.wait(30000));
-    QTRY_VERIFY_WITH_TIMEOUT(w.summaryLabel()->text().contains(QStringLiteral("6 entries")), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.summaryLabel()->fullText().contains(QStringLiteral("6 entries")), 30000);
     auto restored = aotiscope::scanCache(root);
     QCOMPARE(findOp(restored, "abs")->entries.size(), 2u);
 }
@@ -801,8 +835,8 @@ void TestGui::recompileInJobsPanel() {
     QCOMPARE(finished.at(0).at(1).toBool(), true);
     QCOMPARE(w.jobs()->model()->index(0, JobsModel::StateColumn).data().toString(), QStringLiteral("done"));
     QVERIFY(w.jobs()->model()->index(0, JobsModel::MessageColumn).data().toString().endsWith(QStringLiteral(".wrapper.so")));
-    QTRY_VERIFY_WITH_TIMEOUT(w.summaryLabel()->text().contains(QStringLiteral("6 entries")) &&
-                                 w.summaryLabel()->text().contains(QStringLiteral("1 error,")), 60000); // cat's AOTI023
+    QTRY_VERIFY_WITH_TIMEOUT(w.summaryLabel()->fullText().contains(QStringLiteral("6 entries")) &&
+                                 w.summaryLabel()->fullText().contains(QStringLiteral("1 error,")), 60000); // cat's AOTI023
 }
 
 void TestGui::workloadPanel() {
@@ -1054,7 +1088,7 @@ void TestGui::benchmarkWithoutHistory() {
     // A history database that cannot be opened turns history off with the reason; benchmarks still run.
     BenchPanel panel(QStringLiteral("/proc/aotiscope-no/bench.sqlite"));
     QVERIFY(!panel.history().ok());
-    QVERIFY(panel.findChild<QLabel*>(QStringLiteral("benchStatus"))->text().contains(QStringLiteral("History off")));
+    QVERIFY(panel.findChild<ElidedLabel*>(QStringLiteral("benchStatus"))->fullText().contains(QStringLiteral("History off")));
     panel.findChild<QSpinBox*>(QStringLiteral("benchMaxMs"))->setValue(50);
     panel.options().minRounds = 2;
     QSignalSpy idle(&panel, &BenchPanel::allIdle);
@@ -1098,7 +1132,7 @@ void TestGui::demoCacheBuiltInBackground() {
     w.openRoot(QString::fromStdString(root));
     QVERIFY(finished.wait(300000));
     QVERIFY(finished.at(0).at(1).toBool());
-    QTRY_VERIFY_WITH_TIMEOUT(w.treeModel()->rowCount() == 1 && w.summaryLabel()->text().contains(QStringLiteral("1 ops, 1 entries")), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.treeModel()->rowCount() == 1 && w.summaryLabel()->fullText().contains(QStringLiteral("1 ops, 1 entries")), 60000);
 }
 
 void TestGui::newEntryDialogCompiles() {

@@ -31,7 +31,7 @@ namespace aotiscope::ui {
 BenchPanel::BenchPanel(const QString& historyPath, QWidget* parent)
     : QWidget(parent), model_(new BenchResultsModel(this)), table_(new QTableView), historyView_(new QTableWidget),
       charts_(new BenchCharts),
-      status_(new QLabel), mode_(new QComboBox), maxMs_(new QSpinBox), history_(std::make_unique<BenchHistory>(historyPath)) {
+      status_(new ElidedLabel), mode_(new QComboBox), maxMs_(new QSpinBox), history_(std::make_unique<BenchHistory>(historyPath)) {
     auto* proxy = new QSortFilterProxyModel(this);
     proxy->setSourceModel(model_);
     proxy->setSortRole(BenchResultsModel::SortRole);
@@ -43,10 +43,13 @@ BenchPanel::BenchPanel(const QString& historyPath, QWidget* parent)
     table_->horizontalHeader()->setStretchLastSection(true);
     table_->verticalHeader()->hide();
     table_->setWordWrap(false);
+    table_->verticalHeader()->setDefaultSectionSize(table_->fontMetrics().height() + 8); // one line per run: compact rows
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
 
     mode_->setObjectName(QStringLiteral("benchMode"));
     mode_->addItems(benchModeNames());
+    mode_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon); // the names are long: never widen
+    mode_->setMinimumContentsLength(14);
     mode_->setToolTip(tr("Cold samples flush the last-level cache (CPU) or L2 (GPU) before each timed launch"));
     maxMs_->setObjectName(QStringLiteral("benchMaxMs"));
     maxMs_->setRange(50, 60000);
@@ -102,14 +105,16 @@ BenchPanel::BenchPanel(const QString& historyPath, QWidget* parent)
     auto* split = new QSplitter(Qt::Vertical);
     split->addWidget(top);
     split->addWidget(charts_);
-    split->setStretchFactor(0, 1);
-    split->setStretchFactor(1, 1);
+    // The results first, the charts what is left. (The docks are tabbed together: this panel's minimum height is every
+    // bottom panel's, so it stays small; showing the benchmarks gives it half the window.)
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addLayout(bar);
     layout->addWidget(split);
     status_->setObjectName(QStringLiteral("benchStatus"));
-    status_->setText(history_->ok() ? tr("History: %1").arg(history_->path())
+    status_->setFullText(history_->ok() ? tr("History: %1").arg(history_->path())
                                     : tr("History off: %1").arg(history_->error()));
 }
 

@@ -18,6 +18,8 @@ class QTableWidget;
 
 namespace aotiscope::ui {
 
+class ElidedLabel;
+
 class BenchCharts;
 class BenchHistory;
 class BenchResultsModel;
@@ -59,7 +61,7 @@ private:
     QTableView* table_;
     QTableWidget* historyView_;
     BenchCharts* charts_;
-    QLabel* status_;
+    ElidedLabel* status_;
     QComboBox* mode_;
     QSpinBox* maxMs_;
     std::unique_ptr<BenchHistory> history_;

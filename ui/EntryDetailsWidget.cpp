@@ -10,6 +10,8 @@
 #include <QDateTime>
 #include <QHeaderView>
 #include <QLabel>
+#include <QScrollBar>
+#include <QTreeWidgetItemIterator>
 #include <QSplitter>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -81,14 +83,31 @@ EntryDetailsWidget::EntryDetailsWidget(QWidget* parent) : QWidget(parent) {
     findings_ = makeTree({tr("Severity"), tr("Rule"), tr("Finding")});
     findings_->setObjectName(QStringLiteral("entryFindingsView"));
     findings_->setRootIsDecorated(false);
-    auto* split = new QSplitter(Qt::Vertical);
-    split->addWidget(args_);
-    split->addWidget(library_);
-    split->addWidget(findings_);
+    split_ = new QSplitter(Qt::Vertical);
+    split_->addWidget(args_);
+    split_->addWidget(library_);
+    split_->addWidget(findings_);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(title_);
-    layout->addWidget(split, 1);
+    layout->addWidget(split_, 1);
+}
+
+void EntryDetailsWidget::shareHeight() {
+    // Three equal thirds left a cramped library list beside an empty findings list. Arguments and findings get what
+    // their rows need, up to a share of the pane; the library's long values the rest. No findings: no empty list
+    // (the title says so).
+    auto wants = [](QTreeWidget* t) {
+        int rows = 0;
+        for (QTreeWidgetItemIterator it(t); *it; ++it) ++rows;
+        int row = t->sizeHintForRow(0) > 0 ? t->sizeHintForRow(0) : t->fontMetrics().height() + 4;
+        return t->header()->sizeHint().height() + (std::max(rows, 1) + 1) * row + t->horizontalScrollBar()->sizeHint().height(); // a row of slack: frames
+    };
+    findings_->setVisible(findings_->topLevelItemCount() > 0);
+    int room = std::max(split_->height(), 1);
+    int args = std::min(wants(args_), room * 45 / 100);
+    int findings = findings_->isVisible() ? std::min(wants(findings_), room * 30 / 100) : 0;
+    split_->setSizes({args, std::max(room - args - findings, 0), findings});
 }
 
 void EntryDetailsWidget::clear() {
@@ -96,6 +115,7 @@ void EntryDetailsWidget::clear() {
     args_->clear();
     library_->clear();
     findings_->clear();
+    findings_->show();
 }
 
 void EntryDetailsWidget::showEntry(const ScanResult& result, const NamespaceDir& ns, const DeviceDir& device, const OpFile& op,
@@ -171,6 +191,8 @@ void EntryDetailsWidget::showEntry(const ScanResult& result, const NamespaceDir&
         item->setToolTip(2, QString::fromUtf8(why.data(), qsizetype(why.size())));
         findings_->addTopLevelItem(item);
     }
+    if (findings_->topLevelItemCount() == 0) title_->setText(title_->text() + tr(" &nbsp;<small>· no findings</small>"));
+    shareHeight();
 }
 
 } // namespace aotiscope::ui

@@ -7,6 +7,7 @@
 #include <QWidget>
 
 class QLabel;
+class QSplitter;
 class QTreeWidget;
 class QPlainTextEdit;
 
@@ -31,6 +32,8 @@ private:
     QTreeWidget* args_;
     QTreeWidget* library_;
     QTreeWidget* findings_;
+    QSplitter* split_;
+    void shareHeight(); // each section as tall as its rows ask, in proportion when they do not all fit
 };
 
 } // namespace aotiscope::ui

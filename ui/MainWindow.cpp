@@ -43,8 +43,11 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 #include <QTreeView>
 #include <QVBoxLayout>
+
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <map>
@@ -68,7 +71,7 @@ MainWindow::MainWindow(QWidget* parent)
     setWindowTitle(tr("AOTIScope"));
     connect(edits_, &EditController::applied, this, &MainWindow::editApplied);
     connect(edits_, &EditController::status, this, [this](const QString& m) { statusBar()->showMessage(m, 4000); });
-    connect(edits_, &EditController::working, this, [this](const QString& m) { summary_->setText(m); });
+    connect(edits_, &EditController::working, this, [this](const QString& m) { summary_->setFullText(m); });
     setAcceptDrops(true);
     proxy_->setSourceModel(model_);
 
@@ -146,9 +149,9 @@ MainWindow::MainWindow(QWidget* parent)
     });
     connect(workload_, &WorkloadPanel::prewarmRequested, this, &MainWindow::prewarm);
     healthDock->raise();
-    resizeDocks({healthDock}, {200}, Qt::Vertical);
 
-    summary_ = new QLabel(tr("No cache open"));
+    summary_ = new ElidedLabel;
+    summary_->setFullText(tr("No cache open"));
     summary_->setObjectName(QStringLiteral("summaryLabel"));
     progress_ = new QProgressBar;
     progress_->setRange(0, 1000);
@@ -185,7 +188,7 @@ MainWindow::MainWindow(QWidget* parent)
         progress_->setRange(0, 1000);
         progress_->setValue(0);
         progress_->show();
-        summary_->setText(tr("Scanning %1…").arg(root));
+        summary_->setFullText(tr("Scanning %1…").arg(root));
     });
     connect(controller_, &ScanController::progress, this, [this](int perMille, double elapsed, double remaining) {
         progress_->setValue(perMille);
@@ -194,7 +197,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(controller_, &ScanController::partial, this, &MainWindow::onScanFinished);
     connect(controller_, &ScanController::finished, this, &MainWindow::onScanFinished);
     connect(controller_, &ScanController::failed, this, [this](const QString& message) {
-        summary_->setText(message);
+        summary_->setFullText(message);
     });
 
     QSettings settings;
@@ -205,7 +208,9 @@ MainWindow::MainWindow(QWidget* parent)
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) {
         resize(1400, 860); // the first start; afterwards the size the user left it at
     }
-    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    // The first start: the bottom panels take a quarter of the window when it is first shown (showEvent), at
+    // whatever size it opens; afterwards the layout the user left.
+    firstLayout_ = !restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     split->restoreState(settings.value(QStringLiteral("window/splitter")).toByteArray());
     rebuildRecentMenu();
 }
@@ -221,7 +226,7 @@ void MainWindow::wireControllers() {
     };
     diffs_ = new DiffController(diff_, this, [this] { return result_; });
     connect(diffs_, &DiffController::status, this, showStatus);
-    connect(diffs_, &DiffController::working, summary_, &QLabel::setText);
+    connect(diffs_, &DiffController::working, summary_, &ElidedLabel::setFullText);
     connect(diffs_, &DiffController::workDone, this, &MainWindow::showScanSummary);
     connect(diffs_, &DiffController::shown, this, [this] { tabs_->setCurrentWidget(diff_); });
     connect(diffs_, &DiffController::cacheCompared, this, &MainWindow::cacheCompared);
@@ -233,14 +238,14 @@ void MainWindow::wireControllers() {
 
     benches_ = new BenchController(bench_, this);
     connect(benches_, &BenchController::status, this, showStatus);
-    connect(benches_, &BenchController::working, summary_, &QLabel::setText);
+    connect(benches_, &BenchController::working, summary_, &ElidedLabel::setFullText);
     connect(benches_, &BenchController::workDone, this, &MainWindow::showScanSummary);
     connect(benches_, &BenchController::showBenchmarks, this, &MainWindow::showBenchmarks);
     connect(benches_, &BenchController::verifyFinished, this, &MainWindow::verifyFinished);
 
     transfers_ = new TransferController([this] { return jobs_->workerConfig(); }, this);
     connect(transfers_, &TransferController::status, this, showStatus);
-    connect(transfers_, &TransferController::working, summary_, &QLabel::setText);
+    connect(transfers_, &TransferController::working, summary_, &ElidedLabel::setFullText);
     connect(transfers_, &TransferController::exported, this, &MainWindow::exported);
     connect(transfers_, &TransferController::bundleUnpacked, this, &MainWindow::bundleUnpacked);
     connect(transfers_, &TransferController::bundleUnpacked, controller_, &ScanController::rescan);
@@ -397,7 +402,7 @@ void MainWindow::showScanSummary() {
     if (!result_ || !result_->snapshot.eagerDirExists) return;
     auto counts = countFindings(result_->findings);
     auto count = [](std::size_t n, const char* one, const char* many) { return QStringLiteral("%1 %2").arg(n).arg(QLatin1String(n == 1 ? one : many)); };
-    summary_->setText(tr("%1 — %2 ops, %3 entries · %4, %5 · scanned in %6 s")
+    summary_->setFullText(tr("%1 — %2 ops, %3 entries · %4, %5 · scanned in %6 s")
                           .arg(q(result_->snapshot.root))
                           .arg(result_->snapshot.opCount())
                           .arg(result_->snapshot.entryCount())
@@ -582,8 +587,9 @@ void MainWindow::showBenchmarks() {
     auto* dock = findChild<QDockWidget*>(QStringLiteral("benchDock"));
     if (!dock) return;
     dock->raise();
-    // Table, history and charts need room: at least half the window's height.
-    if (dock->height() < height() / 2) resizeDocks({dock}, {height() / 2}, Qt::Vertical);
+    // Table, history and charts need room: at least half the window's height, and never less than the panel needs.
+    int wanted = std::max(height() / 2, dock->minimumSizeHint().height());
+    if (dock->height() < wanted) resizeDocks({dock}, {wanted}, Qt::Vertical);
 }
 
 void MainWindow::applyPreferences(const Preferences& chosen) {
@@ -670,6 +676,18 @@ void MainWindow::closeEvent(QCloseEvent* event) {
         settings.setValue(QStringLiteral("window/splitter"), split->saveState());
     }
     event->accept();
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    if (!std::exchange(firstLayout_, false)) return;
+    // Once the window's layout has settled at its shown size (a resize before that is scaled away).
+    QTimer::singleShot(0, this, [this] {
+        if (auto* dock = findChild<QDockWidget*>(QStringLiteral("healthDock"))) {
+            resizeDocks({dock}, {std::max(160, height() / 4)}, Qt::Vertical);
+            spdlog::debug("bottom panels: {} px of {}", dock->height(), height());
+        }
+    });
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

@@ -36,6 +36,7 @@ class BenchPanel;
 class CacheFilterProxy;
 class CacheTreeModel;
 class DiffWidget;
+class ElidedLabel;
 class EntryDetailsWidget;
 class HealthPanel;
 class JobsPanel;
@@ -112,7 +113,7 @@ public:
     DiffWidget* diffView() const { return diff_; }
     HealthPanel* health() const { return health_; }
     QTabWidget* tabs() const { return tabs_; }
-    QLabel* summaryLabel() const { return summary_; }
+    ElidedLabel* summaryLabel() const { return summary_; }
     QLabel* torchLabel() const { return torch_; }
     QMenu* recentMenu() const { return recentMenu_; }
 
@@ -125,6 +126,7 @@ signals:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
@@ -161,7 +163,7 @@ private:
     JobsPanel* jobs_;
     BenchPanel* bench_;
     WorkloadPanel* workload_;
-    QLabel* summary_;
+    ElidedLabel* summary_;
     QLabel* torch_; // the torch the verdicts are for
     QProgressBar* progress_;
     QMenu* recentMenu_ = nullptr;
@@ -171,6 +173,7 @@ private:
     ScanResultPtr result_;
     QString keepSelection_;
     bool filtering_ = false;
+    bool firstLayout_ = false; // no saved layout: the docks get their first size when the window is shown
     TreeExpansion unfiltered_; // what was expanded before the filter got its first character
     // The window's work, each in a small controller that the window wires to its views (wireControllers).
     EditController* edits_;

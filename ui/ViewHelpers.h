@@ -3,6 +3,7 @@
 // cells separated by tabs, so any value can be pasted into a terminal or a bug report.
 #pragma once
 
+#include <QLabel>
 #include <QStyledItemDelegate>
 
 class QAbstractItemView;
@@ -20,6 +21,26 @@ public:
     bool isCut(const QStyleOptionViewItem& option, const QModelIndex& index) const;
     // The tooltip the cell shows: its whole text when cut, above the model's own tooltip; else the model's.
     QString toolTip(const QStyleOptionViewItem& option, const QModelIndex& index) const;
+};
+
+// A one-line label that never widens its window: text that does not fit ends in "…", and the whole of it is the
+// tooltip and can be selected and copied (paths of caches and history files are long).
+class ElidedLabel : public QLabel {
+    Q_OBJECT
+public:
+    explicit ElidedLabel(QWidget* parent = nullptr);
+    void setFullText(const QString& text);
+    QString fullText() const { return full_; }
+    bool isElided() const { return text() != full_; }
+    QSize minimumSizeHint() const override;
+    QSize sizeHint() const override;
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
+private:
+    void elide();
+    QString full_;
 };
 
 // The selected cells' text (the current cell when nothing is selected).
