@@ -29,7 +29,7 @@ std::vector<Finding> runOneOpFile(std::string_view data) {
     op.stat.size = data.size();
     static thread_local OpFileParser parser;
     parser.parseText(data, op);
-    dev.opFiles->push_back(std::move(op));
+    dev.opFiles.push_back(std::make_shared<const OpFile>(std::move(op)));
     ns.devices.push_back(std::move(dev));
     snap.namespaces.push_back(std::move(ns));
 

@@ -133,8 +133,10 @@ CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const std::vector<Findi
                 for (int ei = 0; ei < int(op.entries.size()); ++ei) {
                     const auto& e = op.entries[std::size_t(ei)];
                     TreeNode en(TreeNodeKind::Entry, opNode, ei, nsi, di, oi, ei);
-                    en.bytes = qint64(entryBytes(dev, e));
-                    if (e.library >= 0) en.mtime = dev.libFiles[std::size_t(e.library)].stat.mtime;
+                    if (const LibraryFile* lib = dev.libraryOf(e)) {
+                        en.bytes = qint64(lib->stat.size + lib->artifactBytes); // as entryBytes counts
+                        en.mtime = lib->stat.mtime;
+                    }
                     const auto& own = marks.entries[std::size_t(ei)];
                     en.status = std::max(own.status, marks.wide.status);
                     en.hostStatus = std::max(own.hostStatus, marks.wide.hostStatus);

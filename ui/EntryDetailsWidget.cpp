@@ -154,8 +154,8 @@ void EntryDetailsWidget::showEntry(const ScanResult& result, const NamespaceDir&
 
         auto row = [&](const QString& k, const QString& v) { library_->addTopLevelItem(new QTreeWidgetItem(QStringList{k, v})); };
         row(tr("kernel_path"), q(entry->kernelPath.value_or("(none)")));
-        if (entry->library >= 0) {
-            const LibraryFile& lib = device.libFiles[std::size_t(entry->library)];
+        if (const LibraryFile* found = device.libraryOf(*entry)) {
+            const LibraryFile& lib = *found;
             row(tr("path"), q(lib.path));
             row(tr("size"), formatBytes(qint64(lib.stat.size)) + tr(" (+ %1 sidecars)").arg(formatBytes(qint64(lib.artifactBytes))));
             row(tr("modified"), QDateTime::fromSecsSinceEpoch(lib.stat.mtime).toString(Qt::ISODate));

@@ -365,8 +365,8 @@ void MainWindow::createActions() {
     compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
     auto* copyPath = entryMenu_->addAction(tr("Copy &kernel path"), this, [this] {
         auto ref = currentRow();
-        if (ref.entry && ref.entry->library >= 0) {
-            QApplication::clipboard()->setText(q(ref.device->libFiles[std::size_t(ref.entry->library)].path));
+        if (const LibraryFile* lib = ref.entry ? ref.device->libraryOf(*ref.entry) : nullptr) {
+            QApplication::clipboard()->setText(q(lib->path));
         } else if (ref.op) {
             QApplication::clipboard()->setText(q(ref.op->path));
         }

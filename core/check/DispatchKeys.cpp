@@ -240,9 +240,8 @@ KeySetReading KeySetNaming::inferred(const TensorMeta& t) const {
 
 const std::string& writerTorchVersion(const DeviceDir& dev, const Entry& e) {
     static const std::string none;
-    if (e.library < 0 || std::size_t(e.library) >= dev.libFiles.size()) return none;
-    const auto& artifacts = dev.libFiles[std::size_t(e.library)].artifacts;
-    return artifacts ? artifacts->torchVersion : none;
+    const LibraryFile* lib = dev.libraryOf(e);
+    return lib && lib->artifacts ? lib->artifacts->torchVersion : none;
 }
 
 } // namespace aotiscope

@@ -145,7 +145,7 @@ private:
             return;
         }
         KernelPathResolution r;
-        const LibraryFile* known = e.library >= 0 ? &dev.libFiles[std::size_t(e.library)] : nullptr;
+        const LibraryFile* known = dev.libraryOf(e);
         if (known && !known->isSymlink) {
             // Found by the scan's walk of lib/, which follows no symlink: inside the root by construction.
             r.exists = known->stat.exists;

@@ -277,7 +277,7 @@ EditPlan planRepair(const CacheSnapshot& snap, const std::string& opName) {
                 std::map<std::string, int> firstWithGuard;
                 for (const auto& e : op.entries) {
                     bool missing = e.kernelPath && !e.kernelPath->starts_with('/') &&
-                                   (e.library < 0 || !dev.libFiles[std::size_t(e.library)].stat.exists);
+                                   (!dev.libraryOf(e) || !dev.libraryOf(e)->stat.exists);
                     if (missing) {
                         removals[{o, e.index}] = "its library is missing: PyTorch ignores the whole op";
                         continue;
@@ -312,9 +312,9 @@ EditPlan planEvict(const CacheSnapshot& snap, std::optional<std::chrono::seconds
             total += deviceSizes(dev).referenced;
             for (std::uint32_t o = 0; o < dev.ops().size(); ++o) {
                 for (const auto& e : dev.ops()[o].entries) {
-                    if (e.library < 0) continue;
-                    const auto& lib = dev.libFiles[std::size_t(e.library)];
-                    all.push_back({&n, &dev, o, e.index, lib.stat.mtime, entryBytes(dev, e)});
+                    const LibraryFile* lib = dev.libraryOf(e);
+                    if (!lib) continue;
+                    all.push_back({&n, &dev, o, e.index, lib->stat.mtime, entryBytes(dev, e)});
                 }
             }
         }

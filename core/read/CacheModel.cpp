@@ -1,5 +1,9 @@
 #include "core/read/CacheModel.h"
 
+#include "core/base/FileUtil.h"
+
+#include <algorithm>
+
 namespace aotiscope {
 
 const char* argKindName(ArgKind kind) {
@@ -44,6 +48,21 @@ std::set<std::string> entryKeysNamed(const OpFile& op, const std::vector<int>& p
         if (i >= 0 && std::size_t(i) < op.entries.size()) out.insert(op.entries[std::size_t(i)].key);
     }
     return out;
+}
+
+int DeviceDir::libraryIndexOf(const Entry& entry) const {
+    if (!entry.kernelPath || entry.kernelPath->starts_with('/')) return -1;
+    const std::string& kernelPath = *entry.kernelPath;
+    std::string normalised;
+    std::string_view rel = kernelPath;
+    if (kernelPath.find("./") != std::string::npos || kernelPath.find("//") != std::string::npos) {
+        normalised = absolutePath(path + "/" + kernelPath);
+        if (!normalised.starts_with(path + "/")) return -1;
+        rel = std::string_view(normalised).substr(path.size() + 1);
+    }
+    // libFiles is sorted by relPath.
+    auto it = std::lower_bound(libFiles.begin(), libFiles.end(), rel, [](const LibraryFile& f, std::string_view r) { return f.relPath < r; });
+    return it != libFiles.end() && it->relPath == rel ? int(it - libFiles.begin()) : -1;
 }
 
 std::size_t CacheSnapshot::opCount() const {

@@ -208,31 +208,13 @@ bool isSharedObject(std::string_view name) {
 // an unchanged folder may have been rewritten since, and its inspection then no longer holds.
 void linkEntries(const std::string& root, DeviceDir& dev, unsigned threads, const std::vector<char>& reparsed,
                  ScanWork& work) {
-    // libFiles is sorted by relPath: an entry's library is found by binary search on its normalised path.
-    auto findLibrary = [&](const std::string& kernelPath) -> int {
-        std::string normalised;
-        std::string_view rel = kernelPath;
-        if (kernelPath.find("./") != std::string::npos || kernelPath.find("//") != std::string::npos) {
-            normalised = absolutePath(dev.path + "/" + kernelPath);
-            if (!normalised.starts_with(dev.path + "/")) {
-                return -1;
-            }
-            rel = std::string_view(normalised).substr(dev.path.size() + 1);
-        }
-        auto it = std::lower_bound(dev.libFiles.begin(), dev.libFiles.end(), rel,
-                                   [](const LibraryFile& f, std::string_view r) { return f.relPath < r; });
-        return it != dev.libFiles.end() && it->relPath == rel ? int(it - dev.libFiles.begin()) : -1;
-    };
-    for (std::size_t o = 0; o < dev.opFiles->size(); ++o) {
-        for (auto& entry : (*dev.opFiles)[o].entries) {
-            if (!entry.kernelPath || entry.kernelPath->starts_with('/')) {
+    for (std::size_t o = 0; o < dev.opFiles.size(); ++o) {
+        for (const auto& entry : dev.opFiles[o]->entries) {
+            int library = dev.libraryIndexOf(entry);
+            if (library < 0) {
                 continue;
             }
-            entry.library = findLibrary(*entry.kernelPath);
-            if (entry.library < 0) {
-                continue;
-            }
-            auto& lib = dev.libFiles[std::size_t(entry.library)];
+            auto& lib = dev.libFiles[std::size_t(library)];
             lib.referencedBy.push_back({std::uint32_t(o), entry.index});
             if (o < reparsed.size() && reparsed[o] && !lib.isSymlink) {
                 ++work.librariesStatted;
@@ -442,7 +424,7 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
                                                : fmt::format("cache root {} does not exist", snap.root);
         return snap;
     }
-    std::vector<OpFile*> ops;
+    std::vector<std::shared_ptr<const OpFile>*> ops; // each device's slots, in scan order: filled in below
     std::vector<DeviceDir*> devices;
     for (const auto& nsEntry : sortedChildren(snap.eagerDir, snap.error)) {
         if (!isDir(nsEntry)) {
@@ -463,10 +445,10 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
                 auto name = f.path().filename().string();
                 std::error_code fec;
                 if (name.size() > 5 && name.ends_with(".json") && !f.is_directory(fec)) {
-                    OpFile op;
-                    op.name = name.substr(0, name.size() - 5);
-                    op.path = f.path().string();
-                    dev.opFiles->push_back(std::move(op));
+                    auto op = std::make_shared<OpFile>(); // name and path; read below
+                    op->name = name.substr(0, name.size() - 5);
+                    op->path = f.path().string();
+                    dev.opFiles.push_back(std::move(op));
                 }
             }
             ns.devices.push_back(std::move(dev));
@@ -479,7 +461,7 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
     for (auto& ns : snap.namespaces) {
         for (auto& dev : ns.devices) {
             devices.push_back(&dev);
-            for (auto& op : *dev.opFiles) {
+            for (auto& op : dev.opFiles) {
                 ops.push_back(&op);
             }
         }
@@ -488,7 +470,7 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
     // The last snapshot's devices and op files by name: what a rescan may carry over unread.
     const CacheSnapshot* previous = options.previous;
     std::vector<const DeviceDir*> previousDevices(devices.size(), nullptr);
-    std::vector<const OpFile*> previousOps(ops.size(), nullptr);
+    std::vector<const std::shared_ptr<const OpFile>*> previousOps(ops.size(), nullptr);
     if (previous) {
         std::unordered_map<std::string_view, const DeviceDir*> devByPath;
         for (const auto& ns : previous->namespaces) {
@@ -498,12 +480,12 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
         for (std::size_t d = 0; d < devices.size(); ++d) {
             auto it = devByPath.find(devices[d]->path);
             previousDevices[d] = it == devByPath.end() ? nullptr : it->second;
-            std::unordered_map<std::string_view, const OpFile*> opByName;
+            std::unordered_map<std::string_view, const std::shared_ptr<const OpFile>*> opByName;
             if (previousDevices[d]) {
-                for (const auto& op : previousDevices[d]->ops()) opByName.emplace(op.name, &op);
+                for (const auto& op : previousDevices[d]->opFiles) opByName.emplace(op->name, &op);
             }
-            for (const auto& op : *devices[d]->opFiles) {
-                auto found = opByName.find(op.name);
+            for (const auto& op : devices[d]->opFiles) {
+                auto found = opByName.find(op->name);
                 previousOps[o++] = found == opByName.end() ? nullptr : found->second;
             }
         }
@@ -515,17 +497,20 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
         if (options.cancelled && options.cancelled->load(std::memory_order_relaxed)) {
             return;
         }
-        OpFile& op = *ops[i];
-        op.stat = statFile(op.path);
-        // An op file with the identity the last snapshot saw holds what it held then.
-        if (const OpFile* before = previousOps[i];
-            before && before->readError.empty() && op.stat.exists && sameFile(op.stat, before->stat)) {
-            op = *before;
+        auto op = std::make_shared<OpFile>();
+        op->name = (*ops[i])->name;
+        op->path = (*ops[i])->path;
+        op->stat = statFile(op->path);
+        // An op file with the identity the last snapshot saw holds what it held then: the same object, shared.
+        if (const auto* before = previousOps[i];
+            before && (*before)->readError.empty() && op->stat.exists && sameFile(op->stat, (*before)->stat)) {
+            *ops[i] = *before;
         } else {
             if (!parsers[t]) {
                 parsers[t] = std::make_unique<OpFileParser>();
             }
-            parsers[t]->parseFile(op);
+            parsers[t]->parseFile(*op);
+            *ops[i] = std::move(op);
             reparsed[i] = 1;
         }
         auto n = done.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -551,9 +536,9 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
         std::vector<char> devReparsed;
         if (previousDevices[d]) {
             devReparsed.assign(reparsed.begin() + std::ptrdiff_t(firstOp),
-                               reparsed.begin() + std::ptrdiff_t(firstOp + dev->opFiles->size()));
+                               reparsed.begin() + std::ptrdiff_t(firstOp + dev->opFiles.size()));
         }
-        firstOp += dev->opFiles->size();
+        firstOp += dev->opFiles.size();
         linkEntries(snap.root, *dev, threads, devReparsed, work);
         inspectDevice(*dev, options.inspectLibraries, threads, inspections, work);
     }
@@ -561,8 +546,8 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
         // What differs from the last snapshot, for the log and for "nothing changed: no new result".
         std::unordered_set<std::string_view> present;
         for (std::size_t i = 0; i < ops.size(); ++i) {
-            present.insert(ops[i]->path);
-            if (reparsed[i]) work.changes.push_back(ops[i]->path);
+            present.insert((*ops[i])->path);
+            if (reparsed[i]) work.changes.push_back((*ops[i])->path);
         }
         forEachOp(*previous, [&](const NamespaceDir&, const DeviceDir&, const OpFile& op) {
             if (!present.contains(op.path)) work.changes.push_back(op.path + " (gone)");

@@ -5,9 +5,8 @@
 namespace aotiscope {
 
 std::uint64_t entryBytes(const DeviceDir& dev, const Entry& entry) {
-    if (entry.library < 0) return 0;
-    const auto& lib = dev.libFiles[std::size_t(entry.library)];
-    return lib.stat.size + lib.artifactBytes;
+    const LibraryFile* lib = dev.libraryOf(entry);
+    return lib ? lib->stat.size + lib->artifactBytes : 0;
 }
 
 DeviceSizes deviceSizes(const DeviceDir& dev) {

@@ -190,7 +190,7 @@ const std::string& entryKeyOfFinding(const CacheSnapshot& snap, const Finding& f
         for (const auto& dev : ns.devices) {
             if (dev.name != f.device) continue;
             auto it = std::ranges::lower_bound(dev.ops(), f.op, {}, &OpFile::name);
-            if (it != dev.ops().end() && it->name == f.op && std::size_t(f.entry) < it->entries.size()) {
+            if (it != dev.ops().end() && (*it).name == f.op && std::size_t(f.entry) < (*it).entries.size()) {
                 return it->entries[std::size_t(f.entry)].key;
             }
         }
@@ -297,7 +297,7 @@ json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findin
                                {"status", status},  {"args", args},        {"findings", fs}};
                     if (e.kernelPath) {
                         auto joined = absolutePath(e.kernelPath->starts_with('/') ? *e.kernelPath : dev.path + "/" + *e.kernelPath);
-                        entry["library"] = libraryToJson(e.library >= 0 ? &dev.libFiles[std::size_t(e.library)] : nullptr, joined);
+                        entry["library"] = libraryToJson(dev.libraryOf(e), joined);
                     }
                     putUnknown(entry, e.unknown);
                     entries.push_back(std::move(entry));

@@ -237,11 +237,12 @@ PackResult stageBundle(const CacheSnapshot& snap, const HostInfo& host, const Pa
                         r.skipped.push_back(place(int(i)) + ": written after the scan; pack again to include it");
                         continue;
                     }
-                    if (scanned->library < 0) {
+                    const LibraryFile* shipped = dev.libraryOf(*scanned);
+                    if (!shipped) {
                         r.skipped.push_back(place(scanned->index) + ": its library is missing; nothing to ship");
                         continue;
                     }
-                    const auto& lib = dev.libFiles[std::size_t(scanned->library)];
+                    const LibraryFile& lib = *shipped;
                     if (lib.isSymlink || lib.escapesRoot || !isSafeLibPath(lib.relPath) || raw[i].value("kernel_path", "") != lib.relPath) {
                         r.skipped.push_back(place(scanned->index) + ": its kernel_path (" + raw[i].value("kernel_path", "") +
                                             ") is not a plain file under lib/; a bundle ships only those");
