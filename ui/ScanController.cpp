@@ -85,17 +85,13 @@ void ScanController::rescanIfChanged() {
 void ScanController::refresh() {
     // One phase, from the last result: op files and lib/ folders whose identity is unchanged are carried over, only
     // what changed is read (ScanOptions::previous). Nothing changed: no new result, the window stays as it is.
-    auto generation = ++generation_;
-    cancel_ = std::make_shared<std::atomic<bool>>(false);
-    scanning_ = true;
+    auto run = beginRun();
     QPointer<ScanController> self(this);
     auto last = last_;
-    auto cancel = cancel_;
-    auto inspections = inspections_;
-    (void)QtConcurrent::run([self, last, generation, cancel, inspections] {
-        ScanOptions options;
-        options.cancelled = cancel.get();
-        options.inspectionCache = inspections.get();
+    (void)QtConcurrent::run([self, last, run] {
+        auto generation = run.generation;
+        auto cancel = run.cancel;
+        auto options = run.options();
         options.previous = &last->snapshot;
         auto snapshot = scanCache(last->snapshot.root, options);
         if (cancel->load()) return;
@@ -130,23 +126,20 @@ void ScanController::scan(const QString& root) {
         inspections_ = std::make_shared<InspectionCache>(InspectionCache::defaultFileFor(root.toStdString()));
     }
     root_ = root;
-    cancel_ = std::make_shared<std::atomic<bool>>(false);
-    auto generation = ++generation_;
-    scanning_ = true;
+    auto run = beginRun();
     lastPerMille_ = -1;
     clock_.start();
     emit started(root);
     spdlog::info("scanning {}", root.toStdString());
 
     QPointer<ScanController> self(this);
-    auto cancel = cancel_;
     auto host = host_;
     auto rootStd = root.toStdString();
-    auto inspections = inspections_;
-    (void)QtConcurrent::run([self, cancel, host, rootStd, generation, inspections]() {
-        ScanOptions options;
-        options.cancelled = cancel.get();
-        options.inspectionCache = inspections.get();
+    (void)QtConcurrent::run([self, host, rootStd, run]() {
+        auto generation = run.generation;
+        auto cancel = run.cancel;
+        auto inspections = run.inspections;
+        auto options = run.options();
         options.progress = [self, generation](std::size_t done, std::size_t total) {
             int perMille = total ? int(done * 1000 / total) : 1000;
             QMetaObject::invokeMethod(
@@ -195,6 +188,19 @@ void ScanController::scan(const QString& root) {
             },
             Qt::QueuedConnection);
     });
+}
+
+ScanController::Run ScanController::beginRun() {
+    cancel_ = std::make_shared<std::atomic<bool>>(false);
+    scanning_ = true;
+    return Run{++generation_, cancel_, inspections_};
+}
+
+ScanOptions ScanController::Run::options() const {
+    ScanOptions o;
+    o.cancelled = cancel.get();
+    o.inspectionCache = inspections.get();
+    return o;
 }
 
 void ScanController::deliver(quint64 generation, ScanResultPtr result) {

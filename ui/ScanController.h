@@ -55,6 +55,14 @@ signals:
     void failed(const QString& message);
 
 private:
+    // One scan or refresh: its generation (only the latest is delivered), its cancel flag, the inspection cache.
+    struct Run {
+        quint64 generation;
+        std::shared_ptr<std::atomic<bool>> cancel;
+        std::shared_ptr<InspectionCache> inspections;
+        ScanOptions options() const;
+    };
+    Run beginRun(); // a new generation: the one before it is not wanted any more
     void watch(const ScanResult& result);
     void rescanIfChanged();
     void refresh();
