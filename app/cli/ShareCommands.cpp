@@ -10,8 +10,8 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
-#include <cstdlib>
 #include <filesystem>
+#include <functional>
 
 namespace aotiscope::cli {
 
@@ -22,11 +22,6 @@ constexpr int kExitUsage = 2;
 constexpr int kExitUnreadable = 3;
 
 std::string rootOf(const CliOptions& o) { return absolutePath(o.root ? *o.root : locateCacheRoot().root); }
-
-std::string tempParent() {
-    const char* t = std::getenv("TMPDIR");
-    return t && *t ? t : "/tmp";
-}
 
 // Stages the selected entries of the cache as a bundle folder; prints what was skipped. nullopt: nothing to ship.
 std::optional<PackResult> stageFromCache(const CliOptions& o, const std::string& stageDir, std::ostream& err) {
@@ -46,6 +41,19 @@ std::optional<PackResult> stageFromCache(const CliOptions& o, const std::string&
         return std::nullopt;
     }
     return r;
+}
+
+// Stages the selection in a temporary folder under Python's temp folder, then hands it to `use`; the folder goes
+// afterwards whatever happens.
+int withStagedBundle(const CliOptions& o, const char* prefix, std::ostream& err,
+                     const std::function<int(const std::string&, const PackResult&)>& use) {
+    StageDir stage(pythonTempDir(), prefix);
+    if (stage.path().empty()) {
+        fmt::print(err, "aotiscope-cli: {}\n", stage.error());
+        return kExitUnreadable;
+    }
+    auto r = stageFromCache(o, stage.path(), err);
+    return r ? use(stage.path(), *r) : kExitUnreadable;
 }
 
 std::string packSummary(const PackResult& r) {
@@ -91,19 +99,14 @@ int cmdPack(const CliOptions& o, std::ostream& out, std::ostream& err) {
         fmt::print(err, "aotiscope-cli: pack needs -o FILE\n");
         return kExitUsage;
     }
-    StageDir stage(tempParent(), "aotiscope-pack");
-    if (stage.path().empty()) {
-        fmt::print(err, "aotiscope-cli: {}\n", stage.error());
-        return kExitUnreadable;
-    }
-    auto r = stageFromCache(o, stage.path(), err);
-    if (!r) return kExitUnreadable;
-    if (auto e = archiveBundleFolder(stage.path(), o.output); !e.empty()) {
-        fmt::print(err, "aotiscope-cli: {}\n", e);
-        return kExitUnreadable;
-    }
-    fmt::print(out, "packed {} into {}\n", packSummary(*r), o.output);
-    return 0;
+    return withStagedBundle(o, "aotiscope-pack", err, [&](const std::string& stage, const PackResult& r) {
+        if (auto e = archiveBundleFolder(stage, o.output); !e.empty()) {
+            fmt::print(err, "aotiscope-cli: {}\n", e);
+            return kExitUnreadable;
+        }
+        fmt::print(out, "packed {} into {}\n", packSummary(r), o.output);
+        return 0;
+    });
 }
 
 int cmdUnpack(const CliOptions& o, std::ostream& out, std::ostream& err) {
@@ -122,20 +125,15 @@ int cmdPush(const CliOptions& o, std::ostream& out, std::ostream& err) {
     auto ref = o.positional.front();
     auto selection = o;
     selection.positional.erase(selection.positional.begin());
-    StageDir stage(tempParent(), "aotiscope-push");
-    if (stage.path().empty()) {
-        fmt::print(err, "aotiscope-cli: {}\n", stage.error());
-        return kExitUnreadable;
-    }
-    auto r = stageFromCache(selection, stage.path(), err);
-    if (!r) return kExitUnreadable;
-    auto t = pushBundleFolder(stage.path(), ref, RegistryOptions{o.python, o.insecure});
-    if (!t.ok) {
-        fmt::print(err, "aotiscope-cli: {}; the cache was not changed, and the registry has no new tag unless a later push completes\n", t.error);
-        return kExitUnreadable;
-    }
-    fmt::print(out, "pushed {} to {}\n", packSummary(*r), ref);
-    return 0;
+    return withStagedBundle(selection, "aotiscope-push", err, [&](const std::string& stage, const PackResult& r) {
+        auto t = pushBundleFolder(stage, ref, RegistryOptions{o.python, o.insecure});
+        if (!t.ok) {
+            fmt::print(err, "aotiscope-cli: {}; the cache was not changed, and the registry has no new tag unless a later push completes\n", t.error);
+            return kExitUnreadable;
+        }
+        fmt::print(out, "pushed {} to {}\n", packSummary(r), ref);
+        return 0;
+    });
 }
 
 int cmdPull(const CliOptions& o, std::ostream& out, std::ostream& err) {

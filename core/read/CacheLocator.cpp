@@ -60,6 +60,42 @@ std::string absoluteFrom(const std::string& cwd, const std::string& path) {
 
 } // namespace
 
+std::string pythonTempDir(const LocateEnvironment& env, std::vector<LocateStep>* steps) {
+    // tempfile.gettempdir(): TMPDIR, TEMP, TMP, then /tmp, /var/tmp, /usr/tmp, then the cwd; the first
+    // folder where a file can be created wins.
+    auto say = [steps](LocateStep step) {
+        if (steps) steps->push_back(std::move(step));
+    };
+    std::string tempdir;
+    for (const char* var : {"TMPDIR", "TEMP", "TMP"}) {
+        auto v = env.getenv(var);
+        if (!v || v->empty()) {
+            say({var, "", false, "unset"});
+            continue;
+        }
+        auto dir = absoluteFrom(env.cwd(), *v);
+        bool ok = tempdir.empty() && env.isWritableDir(dir);
+        say({var, dir, ok, ok ? "writable folder" : (tempdir.empty() ? "not a writable folder" : "not reached")});
+        if (ok) {
+            tempdir = dir;
+        }
+    }
+    if (tempdir.empty()) {
+        for (const char* dir : {"/tmp", "/var/tmp", "/usr/tmp"}) {
+            if (env.isWritableDir(dir)) {
+                tempdir = dir;
+                say({"default temp folder", dir, true, "writable folder"});
+                break;
+            }
+        }
+    }
+    if (tempdir.empty()) {
+        tempdir = env.cwd();
+        say({"current folder", tempdir, true, "no writable temp folder"});
+    }
+    return tempdir;
+}
+
 LocateResult locateCacheRoot(const LocateEnvironment& env) {
     LocateResult r;
     if (auto v = env.getenv("TORCHINDUCTOR_CACHE_DIR")) {
@@ -70,35 +106,7 @@ LocateResult locateCacheRoot(const LocateEnvironment& env) {
     }
     r.steps.push_back({"TORCHINDUCTOR_CACHE_DIR", "", false, "unset"});
 
-    // tempfile.gettempdir(): TMPDIR, TEMP, TMP, then /tmp, /var/tmp, /usr/tmp, then the cwd; the first
-    // folder where a file can be created wins.
-    std::string tempdir;
-    for (const char* var : {"TMPDIR", "TEMP", "TMP"}) {
-        auto v = env.getenv(var);
-        if (!v || v->empty()) {
-            r.steps.push_back({var, "", false, "unset"});
-            continue;
-        }
-        auto dir = absoluteFrom(env.cwd(), *v);
-        bool ok = tempdir.empty() && env.isWritableDir(dir);
-        r.steps.push_back({var, dir, ok, ok ? "writable folder" : (tempdir.empty() ? "not a writable folder" : "not reached")});
-        if (ok) {
-            tempdir = dir;
-        }
-    }
-    if (tempdir.empty()) {
-        for (const char* dir : {"/tmp", "/var/tmp", "/usr/tmp"}) {
-            if (env.isWritableDir(dir)) {
-                tempdir = dir;
-                r.steps.push_back({"default temp folder", dir, true, "writable folder"});
-                break;
-            }
-        }
-    }
-    if (tempdir.empty()) {
-        tempdir = env.cwd();
-        r.steps.push_back({"current folder", tempdir, true, "no writable temp folder"});
-    }
+    auto tempdir = pythonTempDir(env, &r.steps);
 
     // getpass.getuser(): LOGNAME, USER, LNAME, USERNAME, then the passwd entry; torch falls back to uid_<n>.
     std::string user;

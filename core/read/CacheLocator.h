@@ -33,6 +33,9 @@ struct LocateEnvironment {
 };
 
 LocateResult locateCacheRoot(const LocateEnvironment& env = LocateEnvironment::system());
+// Python's tempfile.gettempdir(): where PyTorch's cache lives by default, and where AOTIScope stages bundles.
+// `steps`, when given, gets how it was found.
+std::string pythonTempDir(const LocateEnvironment& env = LocateEnvironment::system(), std::vector<LocateStep>* steps = nullptr);
 // `<user>` with each of \ / : * ? " < > | replaced by '_', as re.sub(r'[\\/:*?"<>|]', "_", name).
 std::string sanitiseUserName(std::string name);
 
