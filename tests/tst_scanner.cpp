@@ -5,8 +5,11 @@
 #include "core/read/InspectionCache.h"
 #include "core/report/JsonReport.h"
 #include "core/check/DispatchKeys.h"
+#include "core/check/Linter.h"
 
 #include <QtTest>
+
+#include <fmt/format.h>
 
 #include <filesystem>
 #include <sys/stat.h>
@@ -22,6 +25,7 @@ private slots:
     void argumentKindsFromPyTorch();
     void libraryInventory();
     void rescanCostsWhatChanged();
+    void lintOfARefreshIsAFullLint();
     void artifactsOfKernel();
     void orphanAfterEntryRemoved();
     void missingRootIsAnError();
@@ -140,6 +144,109 @@ void TestScanner::rescanCostsWhatChanged() {
     QCOMPARE(again.work.librariesChanged, std::vector<std::string>{absLib});
     QCOMPARE(again.work.librariesInspected, 1u);
     QCOMPARE(everything(again, host), everything(scanCache(root), host));
+}
+
+namespace {
+std::string findingsText(const std::vector<Finding>& findings) {
+    std::string out;
+    for (const auto& f : findings) {
+        out += fmt::format("{} {} {}/{}/{} #{} arg {} {} {}: {}\n", f.ruleId, int(f.severity), f.ns, f.device, f.op, f.entry, f.arg,
+                           f.path, f.hostBound, f.message);
+    }
+    return out;
+}
+} // namespace
+
+void TestScanner::lintOfARefreshIsAFullLint() {
+    // A refresh's lint takes over the findings of what did not change (LintPrevious) and says exactly what a lint of
+    // a full scan says: after PyTorch appends to an op with several entries, a library of another op is rewritten
+    // (and its op file with it), an orphan library appears, and then an op file is added.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto host = HostInfo::detect();
+    LintOptions options{true, true};
+    auto first = scanCache(root);
+    LintSpans firstSpans;
+    auto firstFindings = lintSnapshot(first, host, options, &firstSpans);
+    QCOMPARE(firstSpans.opsReused, 0u);
+    auto lintFrom = [&](const CacheSnapshot& before, const std::vector<Finding>& beforeFindings, const LintSpans& beforeSpans,
+                        const CacheSnapshot& now, LintSpans& spans) {
+        LintPrevious previous{&before, &beforeFindings, &beforeSpans};
+        return lintSnapshot(now, host, options, &spans, &previous);
+    };
+    {
+        // Nothing changed: everything is taken over, the same findings in the same order.
+        ScanOptions from;
+        from.previous = &first;
+        auto same = scanCache(root, from);
+        LintSpans spans;
+        QCOMPARE(findingsText(lintFrom(first, firstFindings, firstSpans, same, spans)), findingsText(firstFindings));
+        QCOMPARE(spans.opsReused, first.opCount());
+        QVERIFY(spans.librariesReused > 0);
+    }
+    auto dev = root + "/aoti_eager/aten/cpu";
+    const auto* abs = findOp(first, "abs");
+    std::filesystem::create_directory(dev + "/lib/zz");
+    auto newRel = std::string("lib/zz/czzappended.wrapper.so");
+    std::filesystem::copy_file(dev + "/" + *abs->entries[0].kernelPath, dev + "/" + newRel);
+    auto text = readText(dev + "/abs.json");
+    auto body = text.substr(text.find('{'), text.rfind('}') - text.find('{') + 1);
+    auto appended = body.substr(0, body.find("\n    },") + 6);
+    appended.replace(appended.find(*abs->entries[0].kernelPath), abs->entries[0].kernelPath->size(), newRel);
+    appended.replace(appended.find("4,"), 2, "5,");
+    QTest::qWait(20);
+    writeText(dev + "/abs.json", text.substr(0, text.rfind('}') + 1) + ",\n    " + appended + "\n]");
+    // add.Tensor's library now needs a glibc no machine has (AOTI021), and its op file is rewritten: both seen.
+    auto addLib = dev + "/" + *findOp(first, "add.Tensor")->entries[0].kernelPath;
+    patchBytes(addLib, "GLIBC_2.34", "GLIBC_2.99");
+    writeText(dev + "/add.Tensor.json", readText(dev + "/add.Tensor.json") + "\n");
+    std::filesystem::create_directory(dev + "/lib/yy");
+    std::filesystem::copy_file(addLib, dev + "/lib/yy/cyyorphan.wrapper.so"); // named by no entry
+    ScanOptions fromFirst;
+    fromFirst.previous = &first;
+    auto refreshed = scanCache(root, fromFirst);
+    LintSpans spans;
+    auto reused = lintFrom(first, firstFindings, firstSpans, refreshed, spans);
+    auto full = lintSnapshot(scanCache(root), host, options);
+    QCOMPARE(findingsText(reused), findingsText(full));
+    QVERIFY(findingsText(full).find("AOTI021") != std::string::npos);
+    QVERIFY(findingsText(full).find("cyyorphan") != std::string::npos);
+    QCOMPARE(spans.opsReused, first.opCount() - 2); // all but abs and add.Tensor
+    QVERIFY(spans.librariesReused > 0);
+
+    // Op files rewritten over unchanged libraries: div.Tensor_mode gets a cpu device_index PyTorch does not write
+    // (AOTI's own finding on the op), add.Tensor a second entry before the first naming the same library (whose
+    // AOTI021 then stands for both entries).
+    auto divText = readText(dev + "/div.Tensor_mode.json");
+    std::string cpuIndex = "\"device_index\": -1";
+    divText.replace(divText.find(cpuIndex), cpuIndex.size(), "\"device_index\": 3");
+    writeText(dev + "/div.Tensor_mode.json", divText);
+    auto addText = readText(dev + "/add.Tensor.json");
+    auto addEntry = addText.substr(addText.find('{'), addText.rfind('}') - addText.find('{') + 1);
+    auto moved = addEntry;
+    moved.replace(moved.find("16,"), 3, "17,");
+    writeText(dev + "/add.Tensor.json", "[\n    " + moved + ",\n    " + addEntry + "\n]");
+    ScanOptions fromRefreshed;
+    fromRefreshed.previous = &refreshed;
+    auto rewritten = scanCache(root, fromRefreshed);
+    QCOMPARE(rewritten.work.librariesInspected, 0u);
+    LintSpans rewrittenSpans;
+    auto rewrittenFindings = lintFrom(refreshed, reused, spans, rewritten, rewrittenSpans);
+    auto rewrittenFull = lintSnapshot(scanCache(root), host, options);
+    QCOMPARE(findingsText(rewrittenFindings), findingsText(rewrittenFull));
+    QVERIFY2(findingsText(rewrittenFull).find("cpu device_index is 3") != std::string::npos, findingsText(rewrittenFull).c_str());
+    QCOMPARE(std::ranges::count_if(rewrittenFull, [](const Finding& f) { return f.ruleId == "AOTI021" && f.op == "add.Tensor"; }), 2);
+    QCOMPARE(rewrittenSpans.opsReused, first.opCount() - 2);
+
+    // An op file added: positions of ops shift, so that folder is judged again whole; still the same findings.
+    writeText(dev + "/aaa_new_op.json", "[]");
+    ScanOptions fromRewritten;
+    fromRewritten.previous = &rewritten;
+    auto grown = scanCache(root, fromRewritten);
+    LintSpans grownSpans;
+    QCOMPARE(findingsText(lintFrom(rewritten, rewrittenFindings, rewrittenSpans, grown, grownSpans)),
+             findingsText(lintSnapshot(scanCache(root), host, options)));
+    QCOMPARE(grownSpans.opsReused, 0u);
 }
 
 void TestScanner::argumentKindsFromPyTorch() {

@@ -97,7 +97,7 @@ void ScanController::refresh() {
         if (cancel->load()) return;
         auto work = snapshot.work;
         bool changed = !work.changes.empty() || !snapshot.eagerDirExists; // a root that went is a change too
-        auto result = changed ? lintAndIndex(std::move(snapshot), last->host, true) : last;
+        auto result = changed ? lintAndIndex(std::move(snapshot), last->host, true, last.get()) : last;
         QMetaObject::invokeMethod(
             self.data(),
             [self, generation, result, changed, work = std::move(work)] {

@@ -21,13 +21,16 @@ struct ScanResult {
     bool librariesInspected = true; // false for the quick first result of a two-phase scan
     CacheTreeIndex tree; // the GUI's rows, built with the scan off the GUI thread
     FindingGroups groups; // the health panel's rows without a search, likewise
+    std::shared_ptr<const LintSpans> lintSpans; // where each op's and library's findings are: for the next refresh
 };
 
 using ScanResultPtr = std::shared_ptr<const ScanResult>;
 
 // Scans, lints and indexes `root` (on the calling thread: callers run it off the GUI thread).
 ScanResultPtr scanAndLint(const std::string& root, const HostInfo& host, const ScanOptions& options);
-// Lints and indexes a snapshot; library checks only when its libraries were inspected.
-ScanResultPtr lintAndIndex(CacheSnapshot snapshot, const HostInfo& host, bool librariesInspected);
+// Lints and indexes a snapshot; library checks only when its libraries were inspected. `previous`: the result the
+// snapshot was rescanned from (ScanOptions::previous), judged for the same host: what did not change is taken over.
+ScanResultPtr lintAndIndex(CacheSnapshot snapshot, const HostInfo& host, bool librariesInspected,
+                           const ScanResult* previous = nullptr);
 
 } // namespace aotiscope::ui

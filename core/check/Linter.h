@@ -31,10 +31,40 @@ const char* statusOfFindings(const std::vector<const Finding*>& findings);
 
 struct LintOptions {
     bool checkLibraries = true; // ELF, ISA, compute capability, torch install (needs an inspected scan)
+    // Errors first, then warnings, then infos, each in the order a single pass finds them (the window's order);
+    // false: that single-pass order.
+    bool mostSevereFirst = false;
+};
+
+// Where each op file's and each library's findings went in a lint's output: what a later lint of a refreshed
+// snapshot takes over for what did not change (LintPrevious).
+struct LintSpans {
+    struct Device {
+        std::string path;
+        std::size_t base = 0;              // emission index of the device's first finding
+        std::vector<std::uint32_t> opEnd;  // per op file: end of its findings, counted from base
+        std::vector<std::uint32_t> libEnd; // per library of libFiles: likewise, after all the ops'
+    };
+    std::vector<Device> devices;
+    std::vector<std::uint32_t> placed; // emission index -> index in the returned vector
+    std::size_t opsReused = 0, librariesReused = 0; // of this lint, taken over from the previous one
+};
+
+// The lint before, of the snapshot a rescan started from (ScanOptions::previous), for the same host and options.
+// An op file's findings are taken over when it is the same object (unchanged on disk) and each of its entries
+// names a library of lib/ whose record (identity, inspection, role, referencing entries) is unchanged; a library's
+// likewise. Entries with an absolute kernel_path, a missing library or a symlink are judged again. What lint asks the
+// host's own folders (its libraries, GPU kernel binaries) is asked again only at a full scan, as a rescan reads
+// again only what changed.
+struct LintPrevious {
+    const CacheSnapshot* snapshot = nullptr;
+    const std::vector<Finding>* findings = nullptr;
+    const LintSpans* spans = nullptr;
 };
 
 std::vector<Finding> lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host,
-                                  const LintOptions& options = {});
+                                  const LintOptions& options = {}, LintSpans* spans = nullptr,
+                                  const LintPrevious* previous = nullptr);
 
 struct FindingCounts {
     std::size_t info = 0, warning = 0, error = 0;
