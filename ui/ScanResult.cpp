@@ -5,9 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <chrono>
-#include <functional>
 
 namespace aotiscope::ui {
 
