@@ -82,6 +82,23 @@ nlohmann::json everything(const CacheSnapshot& snap, const HostInfo& host) {
 
 } // namespace
 
+namespace {
+// As PyTorch appends to abs (an op with several entries): a new library in a new lib/ folder (a copy of the first
+// entry's), the op file rewritten in place with one more entry of other sizes (the writer's indent=4 layout).
+void appendToAbsAsPyTorch(const std::string& dev, const OpFile& abs) {
+    std::filesystem::create_directory(dev + "/lib/zz");
+    auto newRel = std::string("lib/zz/czzappended.wrapper.so");
+    std::filesystem::copy_file(dev + "/" + *abs.entries[0].kernelPath, dev + "/" + newRel);
+    auto text = readText(dev + "/abs.json");
+    auto body = text.substr(text.find('{'), text.rfind('}') - text.find('{') + 1);
+    auto appended = body.substr(0, body.find("\n    },") + 6);
+    appended.replace(appended.find(*abs.entries[0].kernelPath), abs.entries[0].kernelPath->size(), newRel);
+    appended.replace(appended.find("4,"), 2, "5,"); // other sizes: a new meta_info
+    QTest::qWait(20); // a later mtime even on coarse clocks
+    writeText(dev + "/abs.json", text.substr(0, text.rfind('}') + 1) + ",\n    " + appended + "\n]");
+}
+} // namespace
+
 void TestScanner::rescanCostsWhatChanged() {
     // A rescan from the last snapshot reads only the op files and lib/ folders whose identity changed, and says
     // exactly what a full scan of the same disk says.
@@ -105,18 +122,7 @@ void TestScanner::rescanCostsWhatChanged() {
     auto dev = root + "/aoti_eager/aten/cpu";
     const auto* abs = findOp(first, "abs");
     QCOMPARE(abs->entries.size(), 2u);
-    auto oldLib = dev + "/" + *abs->entries[0].kernelPath;
-    std::filesystem::create_directory(dev + "/lib/zz");
-    auto newRel = std::string("lib/zz/czzappended.wrapper.so");
-    std::filesystem::copy_file(oldLib, dev + "/" + newRel);
-    auto text = readText(dev + "/abs.json");
-    auto body = text.substr(text.find('{'), text.rfind('}') - text.find('{') + 1);
-    auto firstEntry = body.substr(0, body.find("\n    },") + 6); // the writer's indent=4 layout
-    auto appended = firstEntry;
-    appended.replace(appended.find(*abs->entries[0].kernelPath), abs->entries[0].kernelPath->size(), newRel);
-    appended.replace(appended.find("4,"), 2, "5,"); // other sizes: a new meta_info
-    QTest::qWait(20); // a later mtime even on coarse clocks
-    writeText(dev + "/abs.json", text.substr(0, text.rfind('}') + 1) + ",\n    " + appended + "\n]");
+    appendToAbsAsPyTorch(dev, *abs);
     writeText(dev + "/new_op.json", "[]");
     std::filesystem::remove(dev + "/cat.json");
     std::filesystem::create_directory(root + "/aoti_eager/aten/cuda");
@@ -186,16 +192,7 @@ void TestScanner::lintOfARefreshIsAFullLint() {
     }
     auto dev = root + "/aoti_eager/aten/cpu";
     const auto* abs = findOp(first, "abs");
-    std::filesystem::create_directory(dev + "/lib/zz");
-    auto newRel = std::string("lib/zz/czzappended.wrapper.so");
-    std::filesystem::copy_file(dev + "/" + *abs->entries[0].kernelPath, dev + "/" + newRel);
-    auto text = readText(dev + "/abs.json");
-    auto body = text.substr(text.find('{'), text.rfind('}') - text.find('{') + 1);
-    auto appended = body.substr(0, body.find("\n    },") + 6);
-    appended.replace(appended.find(*abs->entries[0].kernelPath), abs->entries[0].kernelPath->size(), newRel);
-    appended.replace(appended.find("4,"), 2, "5,");
-    QTest::qWait(20);
-    writeText(dev + "/abs.json", text.substr(0, text.rfind('}') + 1) + ",\n    " + appended + "\n]");
+    appendToAbsAsPyTorch(dev, *abs);
     // add.Tensor's library now needs a glibc no machine has (AOTI021), and its op file is rewritten: both seen.
     auto addLib = dev + "/" + *findOp(first, "add.Tensor")->entries[0].kernelPath;
     patchBytes(addLib, "GLIBC_2.34", "GLIBC_2.99");

@@ -219,11 +219,6 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::wireControllers() {
     auto showStatus = [this](const QString& message, int ms) { statusBar()->showMessage(message, ms); };
-    auto raiseDock = [this](const char* name) {
-        return [this, name] {
-            if (auto* dock = findChild<QDockWidget*>(QLatin1String(name))) dock->raise();
-        };
-    };
     diffs_ = new DiffController(diff_, this, [this] { return result_; });
     connect(diffs_, &DiffController::status, this, showStatus);
     connect(diffs_, &DiffController::working, summary_, &ElidedLabel::setFullText);
@@ -234,7 +229,7 @@ void MainWindow::wireControllers() {
 
     compiles_ = new CompileController(jobs_, this);
     connect(compiles_, &CompileController::status, this, showStatus);
-    connect(compiles_, &CompileController::showJobs, this, raiseDock("jobsDock"));
+    connect(compiles_, &CompileController::showJobs, this, [this] { raiseDock("jobsDock"); });
 
     benches_ = new BenchController(bench_, this);
     connect(benches_, &BenchController::status, this, showStatus);
@@ -583,6 +578,10 @@ CallCheckDialog* MainWindow::checkCallOnSelected() {
     return dialog;
 }
 
+void MainWindow::raiseDock(const char* name) {
+    if (auto* dock = findChild<QDockWidget*>(QLatin1String(name))) dock->raise();
+}
+
 void MainWindow::showBenchmarks() {
     auto* dock = findChild<QDockWidget*>(QStringLiteral("benchDock"));
     if (!dock) return;
@@ -713,7 +712,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
 
 void MainWindow::openRecording(const QString& path) {
     workload_->open(path);
-    if (auto* dock = findChild<QDockWidget*>(QStringLiteral("workloadDock"))) dock->raise();
+    raiseDock("workloadDock");
 }
 
 } // namespace aotiscope::ui

@@ -140,6 +140,7 @@ private:
     void goToFinding(const Finding* finding);
     void chooseRoot();
     void showBenchmarks();
+    void raiseDock(const char* name); // a bottom panel by its object name, brought to the front
     void chooseCompareRoot();
     void rememberRecent(const QString& root);
     void rebuildRecentMenu();

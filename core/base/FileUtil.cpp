@@ -78,6 +78,11 @@ std::string readFileTail(const std::string& path, std::size_t limit) {
     return out;
 }
 
+bool sameFile(const FileStat& a, const FileStat& b) {
+    return a.exists == b.exists && a.size == b.size && a.mtime == b.mtime && a.mtimeNs == b.mtimeNs && a.inode == b.inode &&
+           a.device == b.device;
+}
+
 FileStat fileStatOf(const struct stat& st) {
     return FileStat{true, std::uint64_t(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_dev, st.st_ino};
 }

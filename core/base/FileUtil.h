@@ -18,6 +18,8 @@ std::string readFileTail(const std::string& path, std::size_t limit);
 FileStat statFile(const std::string& path);
 // The identity of what stat(2), lstat(2) or fstatat(2) filled in (the walks of lib/ stat each file once).
 FileStat fileStatOf(const struct stat& st);
+// The same file as when it was stat-ed before: existence, size, modification time to the nanosecond, inode, device.
+bool sameFile(const FileStat& a, const FileStat& b);
 // Lexical normalisation as Python's os.path.abspath: absolute, "." and ".." folded, no symlink resolved.
 std::string absolutePath(std::string_view path);
 // True when `path` (already normalised) is `root` or below it.

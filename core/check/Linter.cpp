@@ -31,15 +31,10 @@ constexpr const char* kRequiredRunnerSymbols[] = {
     "AOTInductorModelContainerRun", "AOTInductorModelContainerGetNumOutputs",
 };
 
-bool sameStat(const FileStat& a, const FileStat& b) {
-    return a.exists == b.exists && a.size == b.size && a.mtime == b.mtime && a.mtimeNs == b.mtimeNs && a.device == b.device &&
-           a.inode == b.inode;
-}
-
 // The same file as the lint before saw it, inspected the same (the inspection objects are shared between snapshots
 // while a library is unchanged, so their identity says it).
 bool sameLibrary(const LibraryFile& a, const LibraryFile& b) {
-    return a.relPath == b.relPath && sameStat(a.stat, b.stat) && a.role == b.role && a.isSymlink == b.isSymlink &&
+    return a.relPath == b.relPath && sameFile(a.stat, b.stat) && a.role == b.role && a.isSymlink == b.isSymlink &&
            a.escapesRoot == b.escapesRoot && a.resolvedPath == b.resolvedPath && a.elf == b.elf && a.artifacts == b.artifacts &&
            a.artifactBytes == b.artifactBytes;
 }

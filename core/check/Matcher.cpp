@@ -125,7 +125,8 @@ MatchResult matchCall(const OpFile& op, const DeviceDir& dev, const Entry& call)
     }
     for (const auto& e : op.entries) {
         if (!r.opState.empty()) break;
-        if (e.kernelPath && (!dev.libraryOf(e) || !dev.libraryOf(e)->stat.exists)) {
+        const LibraryFile* lib = dev.libraryOf(e);
+        if (e.kernelPath && (!lib || !lib->stat.exists)) {
             r.opState = fmt::format("the op is dropped: the library {} of entry #{} is missing, so PyTorch's loader returns "
                                     "no entry of {}", *e.kernelPath, e.index, op.name);
         } else if (std::ranges::any_of(e.args, [](const Arg& a) { return a.tensor.isDynamic.value_or(false); })) {

@@ -276,8 +276,8 @@ EditPlan planRepair(const CacheSnapshot& snap, const std::string& opName) {
                 if (!opName.empty() && op.name != opName) continue;
                 std::map<std::string, int> firstWithGuard;
                 for (const auto& e : op.entries) {
-                    bool missing = e.kernelPath && !e.kernelPath->starts_with('/') &&
-                                   (!dev.libraryOf(e) || !dev.libraryOf(e)->stat.exists);
+                    const LibraryFile* lib = dev.libraryOf(e);
+                    bool missing = e.kernelPath && !e.kernelPath->starts_with('/') && (!lib || !lib->stat.exists);
                     if (missing) {
                         removals[{o, e.index}] = "its library is missing: PyTorch ignores the whole op";
                         continue;

@@ -32,11 +32,6 @@ namespace aotiscope {
 
 namespace {
 
-bool sameFile(const FileStat& a, const FileStat& b) {
-    return a.exists == b.exists && a.size == b.size && a.mtime == b.mtime && a.mtimeNs == b.mtimeNs &&
-           a.inode == b.inode && a.device == b.device;
-}
-
 std::vector<fs::directory_entry> sortedChildren(const fs::path& dir, std::string& error) {
     std::vector<fs::directory_entry> out;
     std::error_code ec;
@@ -497,15 +492,16 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
         if (options.cancelled && options.cancelled->load(std::memory_order_relaxed)) {
             return;
         }
-        auto op = std::make_shared<OpFile>();
-        op->name = (*ops[i])->name;
-        op->path = (*ops[i])->path;
-        op->stat = statFile(op->path);
+        auto stat = statFile((*ops[i])->path);
         // An op file with the identity the last snapshot saw holds what it held then: the same object, shared.
         if (const auto* before = previousOps[i];
-            before && (*before)->readError.empty() && op->stat.exists && sameFile(op->stat, (*before)->stat)) {
+            before && (*before)->readError.empty() && stat.exists && sameFile(stat, (*before)->stat)) {
             *ops[i] = *before;
         } else {
+            auto op = std::make_shared<OpFile>();
+            op->name = (*ops[i])->name;
+            op->path = (*ops[i])->path;
+            op->stat = stat;
             if (!parsers[t]) {
                 parsers[t] = std::make_unique<OpFileParser>();
             }
