@@ -194,6 +194,21 @@ std::map<std::string, std::string> contentDigests(const std::string& root) {
     return out;
 }
 
+// As PyTorch appends to abs (an op with several entries): a new library in a new lib/ folder (a copy of the first
+// entry's), the op file rewritten in place with one more entry of other sizes (the writer's indent=4 layout).
+void appendToAbsAsPyTorch(const std::string& dev, const aotiscope::OpFile& abs) {
+    std::filesystem::create_directory(dev + "/lib/zz");
+    auto newRel = std::string("lib/zz/czzappended.wrapper.so");
+    std::filesystem::copy_file(dev + "/" + *abs.entries[0].kernelPath, dev + "/" + newRel);
+    auto text = readText(dev + "/abs.json");
+    auto body = text.substr(text.find('{'), text.rfind('}') - text.find('{') + 1);
+    auto appended = body.substr(0, body.find("\n    },") + 6);
+    appended.replace(appended.find(*abs.entries[0].kernelPath), abs.entries[0].kernelPath->size(), newRel);
+    appended.replace(appended.find("4,"), 2, "5,"); // other sizes: a new meta_info
+    QTest::qWait(20); // a later mtime even on coarse clocks
+    writeText(dev + "/abs.json", text.substr(0, text.rfind('}') + 1) + ",\n    " + appended + "\n]");
+}
+
 void patchBytes(const std::string& path, const std::string& from, const std::string& to) {
     QCOMPARE(from.size(), to.size());
     auto bytes = readText(path);

@@ -55,6 +55,9 @@ nlohmann::json pytorchLoads(const std::string& root, const QStringList& ops, con
 
 // Every file under <root>/aoti_eager with its SHA-256: "nothing changed" is this being equal.
 std::map<std::string, std::string> contentDigests(const std::string& root);
+// As PyTorch appends to abs (an op with several entries): a new library in a new lib/ folder (a copy of the first
+// entry's), the op file rewritten in place with one more entry of other sizes (the writer's indent=4 layout).
+void appendToAbsAsPyTorch(const std::string& dev, const aotiscope::OpFile& abs);
 // Replaces every occurrence of `from` by `to` (same length) in a file: a library that needs another version.
 void patchBytes(const std::string& path, const std::string& from, const std::string& to);
 // tests/fixtures/holder_calls.py MODE with TORCHINDUCTOR_CACHE_DIR=root, in a fresh process with the tests' torch:

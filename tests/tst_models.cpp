@@ -6,6 +6,7 @@
 #include "ui/CacheFilterProxy.h"
 #include "ui/CacheTreeModel.h"
 #include "ui/FindingsModel.h"
+#include "ui/ScanResult.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
@@ -47,6 +48,7 @@ private slots:
     void deviceFindingsMarkTheDevice();
     void entryKeysRoundTrip();
     void sizesCountedAsLsCountsThem();
+    void treeOfARefreshIsAFreshTree();
 };
 
 void TestModels::treeModelTester() {
@@ -242,7 +244,7 @@ void TestModels::sizesCountedAsLsCountsThem() {
     auto before = aotiscope::scanCache(root);
     const auto& kernel = *std::ranges::find(before.namespaces[0].devices[0].libFiles, aotiscope::LibraryRole::Kernel, &aotiscope::LibraryFile::role);
     std::filesystem::create_directories(lib / "corphan");
-    std::filesystem::copy_file(kernel.path, lib / "corphan/corphan.wrapper.so"); // a kernel no entry names
+    std::filesystem::copy_file(kernel.path.str(), lib / "corphan/corphan.wrapper.so"); // a kernel no entry names
     auto result = scan(root);
     CacheTreeModel model;
     model.setResult(result);
@@ -288,5 +290,53 @@ void TestModels::workloadModel() {
     QCOMPARE(model.index(0, 0, op).data(ui::WorkloadModel::EntryIdRole).toString(), created);
 }
 
+namespace {
+// Every field of every row, with its links: two indexes that say the same here show the same tree.
+QStringList rowsText(const CacheTreeIndex& t) {
+    QStringList out;
+    for (const auto& n : t.nodes) {
+        QStringList children;
+        for (int c : n.children) children << QString::number(c);
+        out << QStringLiteral("%1 p%2 r%3 [%4/%5/%6/%7] %8 e%9 b%10 m%11 s%12 h%13 {%14} {%15} {%16} -> %17")
+                   .arg(int(n.kind)).arg(n.parent).arg(n.row).arg(n.ns).arg(n.device).arg(n.op).arg(n.entry)
+                   .arg(n.name).arg(n.entries).arg(n.bytes).arg(n.mtime).arg(n.status).arg(n.hostStatus)
+                   .arg(n.rules.join(QLatin1Char(','))).arg(n.dtypes.join(QLatin1Char(','))).arg(n.kinds.join(QLatin1Char(',')))
+                   .arg(children.join(QLatin1Char(',')));
+    }
+    QStringList roots;
+    for (int r : t.roots) roots << QString::number(r);
+    out << QStringLiteral("roots ") + roots.join(QLatin1Char(','));
+    return out;
+}
+} // namespace
+
+void TestModels::treeOfARefreshIsAFreshTree() {
+    // A refresh's index takes over the rows of the ops lint found settled (TreeReuse): it must be the index a full
+    // build makes, after PyTorch appends to one op and another op's library starts needing a glibc no machine has
+    // (that op's rows change status: taking them over would show the old one).
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto host = HostInfo::detect();
+    auto first = scanAndLint(root, host, {});
+    auto dev = root + "/aoti_eager/aten/cpu";
+    appendToAbsAsPyTorch(dev, *findOp(first->snapshot, "abs"));
+    patchBytes(dev + "/" + *findOp(first->snapshot, "add.Tensor")->entries[0].kernelPath, "GLIBC_2.34", "GLIBC_2.99");
+    writeText(dev + "/add.Tensor.json", readText(dev + "/add.Tensor.json") + "\n"); // and its op file rewritten
+    ScanOptions options;
+    options.previous = &first->snapshot;
+    auto refreshed = lintAndIndex(scanCache(root, options), host, true, first.get());
+    std::size_t settled = 0;
+    for (const auto& d : refreshed->lintSpans->devices) settled += std::size_t(std::ranges::count(d.opSettled, 1));
+    // Every op but abs and add.Tensor, whose files were read again.
+    QVERIFY2(settled == first->snapshot.opCount() - 2,
+             qPrintable(QStringLiteral("%1 of %2 ops settled").arg(settled).arg(first->snapshot.opCount())));
+    auto fresh = buildTreeIndex(refreshed->snapshot, refreshed->findings);
+    QCOMPARE(rowsText(refreshed->tree), rowsText(fresh));
+    // And what a full scan of the disk as it is now shows.
+    auto full = scanAndLint(root, host, {});
+    QCOMPARE(rowsText(refreshed->tree), rowsText(full->tree));
+}
+
 QTEST_MAIN(TestModels)
 #include "tst_models.moc"
+

@@ -82,22 +82,6 @@ nlohmann::json everything(const CacheSnapshot& snap, const HostInfo& host) {
 
 } // namespace
 
-namespace {
-// As PyTorch appends to abs (an op with several entries): a new library in a new lib/ folder (a copy of the first
-// entry's), the op file rewritten in place with one more entry of other sizes (the writer's indent=4 layout).
-void appendToAbsAsPyTorch(const std::string& dev, const OpFile& abs) {
-    std::filesystem::create_directory(dev + "/lib/zz");
-    auto newRel = std::string("lib/zz/czzappended.wrapper.so");
-    std::filesystem::copy_file(dev + "/" + *abs.entries[0].kernelPath, dev + "/" + newRel);
-    auto text = readText(dev + "/abs.json");
-    auto body = text.substr(text.find('{'), text.rfind('}') - text.find('{') + 1);
-    auto appended = body.substr(0, body.find("\n    },") + 6);
-    appended.replace(appended.find(*abs.entries[0].kernelPath), abs.entries[0].kernelPath->size(), newRel);
-    appended.replace(appended.find("4,"), 2, "5,"); // other sizes: a new meta_info
-    QTest::qWait(20); // a later mtime even on coarse clocks
-    writeText(dev + "/abs.json", text.substr(0, text.rfind('}') + 1) + ",\n    " + appended + "\n]");
-}
-} // namespace
 
 void TestScanner::rescanCostsWhatChanged() {
     // A rescan from the last snapshot reads only the op files and lib/ folders whose identity changed, and says
@@ -391,7 +375,7 @@ void TestScanner::inspectionCacheReusesUnchanged() {
         if (f.role == LibraryRole::Kernel) kernel = &f;
     }
     QVERIFY(kernel);
-    auto kernelPath = kernel->path;
+    std::string kernelPath = kernel->path;
     auto bytes = readText(kernelPath);
     std::filesystem::remove(kernelPath);
     writeText(kernelPath, bytes.substr(0, 100)); // truncated: no longer a loadable ELF

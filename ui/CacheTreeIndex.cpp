@@ -61,143 +61,227 @@ std::string opKeyOf(std::string_view ns, std::string_view device, std::string_vi
     return key;
 }
 
-} // namespace
+// The index before's device row of `ns`/`dev` and, per op, whether its rows may be taken over; null: none may.
+struct DeviceReuse {
+    const TreeNode* before = nullptr;
+    const std::vector<char>* settled = nullptr;
+    bool op(std::size_t i) const { return before && (*settled)[i]; }
+};
 
-CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const std::vector<Finding>& findings) {
+DeviceReuse deviceReuse(const TreeReuse& reuse, const NamespaceDir& ns, const DeviceDir& dev) {
+    if (!reuse.tree || !reuse.spans) return {};
+    auto span = std::ranges::find(reuse.spans->devices, dev.path, &LintSpans::Device::path);
+    if (span == reuse.spans->devices.end() || span->opSettled.size() != dev.opFiles.size()) return {};
+    const auto& nodes = reuse.tree->nodes;
+    auto nameIs = [&](const std::string& name) {
+        return [&nodes, n = QString::fromStdString(name)](int i) { return nodes[std::size_t(i)].name == n; };
+    };
+    auto nsNode = std::ranges::find_if(reuse.tree->roots, nameIs(ns.name));
+    if (nsNode == reuse.tree->roots.end()) return {};
+    const auto& devices = nodes[std::size_t(*nsNode)].children;
+    auto devNode = std::ranges::find_if(devices, nameIs(dev.name));
+    // Settled ops are at the positions they had (lint takes over only while the folder holds the same ops).
+    if (devNode == devices.end() || nodes[std::size_t(*devNode)].children.size() != dev.opFiles.size()) return {};
+    return {&nodes[std::size_t(*devNode)], &span->opSettled};
+}
+
+// The index made row by row: namespaces, devices, ops (made, or taken over from the index before) and entries.
+class IndexBuilder {
+public:
+    IndexBuilder(const CacheSnapshot& snap, const std::vector<Finding>& findings, const TreeReuse& reuse)
+        : snap_(snap), reuse_(reuse) {
+        markFindings(findings);
+    }
+
+    CacheTreeIndex build() {
+        std::size_t nodes = snap_.namespaces.size() + opMarks_.size();
+        for (const auto& ns : snap_.namespaces) nodes += ns.devices.size();
+        for (const auto& m : opMarks_) nodes += m.entries.size();
+        t_.nodes.reserve(nodes);
+        for (int nsi = 0; nsi < int(snap_.namespaces.size()); ++nsi) {
+            const auto& ns = snap_.namespaces[std::size_t(nsi)];
+            int nsNode = add(TreeNode(TreeNodeKind::Namespace, -1, int(t_.roots.size()), nsi));
+            at(nsNode).name = QString::fromStdString(ns.name);
+            t_.roots.push_back(nsNode);
+            for (int di = 0; di < int(ns.devices.size()); ++di) {
+                int devNode = addDevice(ns, nsi, di, nsNode);
+                auto& d = at(devNode);
+                auto& n = at(nsNode);
+                n.entries += d.entries;
+                n.bytes += d.bytes;
+                n.status = std::max(n.status, d.status);
+                n.hostStatus = std::max(n.hostStatus, d.hostStatus);
+                n.mtime = std::max(n.mtime, d.mtime);
+            }
+        }
+        return std::move(t_);
+    }
+
+private:
     // Findings onto the ops they are about: an index of the snapshot's ops first, then each finding looked up
     // once (consecutive findings are mostly about the same op: the last lookup is reused).
-    std::vector<OpMarks> opMarks;
-    std::unordered_map<std::string, std::size_t> opIndex;
-    for (const auto& ns : snap.namespaces) {
-        for (const auto& dev : ns.devices) {
-            for (const auto& op : dev.ops()) {
-                opIndex.emplace(opKeyOf(ns.name, dev.name, op.name), opMarks.size());
-                opMarks.emplace_back().entries.resize(op.entries.size());
+    void markFindings(const std::vector<Finding>& findings) {
+        for (const auto& ns : snap_.namespaces) {
+            for (const auto& dev : ns.devices) {
+                for (const auto& op : dev.ops()) {
+                    opIndex_.emplace(opKeyOf(ns.name, dev.name, op.name), opMarks_.size());
+                    opMarks_.emplace_back().entries.resize(op.entries.size());
+                }
             }
         }
-    }
-    std::unordered_map<std::string, Marks> byDevice;
-    const Finding* last = nullptr;
-    OpMarks* lastMarks = nullptr;
-    for (const auto& f : findings) {
-        if (f.op.empty()) {
-            byDevice[opKeyOf(f.ns, f.device, {})].add(f); // about the device folder itself (orphans, symlinks out of the root)
-            continue;
-        }
-        if (!last || last->op != f.op || last->device != f.device || last->ns != f.ns) {
-            auto it = opIndex.find(opKeyOf(f.ns, f.device, f.op));
-            lastMarks = it == opIndex.end() ? nullptr : &opMarks[it->second];
-            last = &f;
-        }
-        if (!lastMarks) continue; // about an op this snapshot does not hold
-        lastMarks->op.add(f);
-        if (f.entry < 0) lastMarks->wide.add(f);
-        else if (std::size_t(f.entry) < lastMarks->entries.size()) lastMarks->entries[std::size_t(f.entry)].add(f);
-    }
-    CacheTreeIndex t;
-    std::size_t nodes = snap.namespaces.size() + opMarks.size();
-    for (const auto& ns : snap.namespaces) nodes += ns.devices.size();
-    for (const auto& m : opMarks) nodes += m.entries.size();
-    t.nodes.reserve(nodes);
-    Interner interner;
-    auto add = [&](TreeNode n) {
-        t.nodes.push_back(std::move(n));
-        return int(t.nodes.size() - 1);
-    };
-    auto at = [&](int i) -> TreeNode& { return t.nodes[std::size_t(i)]; };
-    for (int nsi = 0; nsi < int(snap.namespaces.size()); ++nsi) {
-        const auto& ns = snap.namespaces[std::size_t(nsi)];
-        int nsNode = add(TreeNode(TreeNodeKind::Namespace, -1, int(t.roots.size()), nsi));
-        at(nsNode).name = QString::fromStdString(ns.name);
-        t.roots.push_back(nsNode);
-        for (int di = 0; di < int(ns.devices.size()); ++di) {
-            const auto& dev = ns.devices[std::size_t(di)];
-            int devNode = add(TreeNode(TreeNodeKind::Device, nsNode, int(at(nsNode).children.size()), nsi, di));
-            at(devNode).name = QString::fromStdString(dev.name);
-            at(nsNode).children.push_back(devNode);
-            auto sizes = deviceSizes(dev); // counted as `ls` counts them (CacheSizes.h)
-            for (int oi = 0; oi < int(dev.ops().size()); ++oi) {
-                const auto& op = dev.ops()[std::size_t(oi)];
-                int opNode = add(TreeNode(TreeNodeKind::Op, devNode, int(at(devNode).children.size()), nsi, di, oi));
-                at(devNode).children.push_back(opNode);
-                const auto& marks = opMarks[opIndex.at(opKeyOf(ns.name, dev.name, op.name))];
-                {
-                    auto& o = at(opNode);
-                    o.name = QString::fromStdString(op.name);
-                    o.mtime = op.stat.mtime;
-                    o.entries = qint64(op.entries.size());
-                    o.status = marks.op.status;
-                    o.hostStatus = marks.op.hostStatus;
-                    if (!marks.op.rules.empty()) o.rules = interner.rules(marks.op.rules);
-                }
-                for (int ei = 0; ei < int(op.entries.size()); ++ei) {
-                    const auto& e = op.entries[std::size_t(ei)];
-                    TreeNode en(TreeNodeKind::Entry, opNode, ei, nsi, di, oi, ei);
-                    if (const LibraryFile* lib = dev.libraryOf(e)) {
-                        en.bytes = qint64(lib->stat.size + lib->artifactBytes); // as entryBytes counts
-                        en.mtime = lib->stat.mtime;
-                    }
-                    const auto& own = marks.entries[std::size_t(ei)];
-                    en.status = std::max(own.status, marks.wide.status);
-                    en.hostStatus = std::max(own.hostStatus, marks.wide.hostStatus);
-                    if (!own.rules.empty()) en.rules = interner.rules(own.rules);
-                    // The filter's dtype and kind lists, keyed by the raw text so that Qt strings are made once
-                    // per distinct list, not once per entry.
-                    std::string kindKey, dtypeKey;
-                    for (const auto& a : e.args) {
-                        (kindKey += argKindName(a.kind)) += '\n';
-                        if (a.kind == ArgKind::Tensor || a.kind == ArgKind::Scalar) (dtypeKey += a.tensor.dtype) += '\n';
-                        if (a.kind == ArgKind::Dtype) (dtypeKey += a.text) += '\n';
-                        for (const auto& item : a.list) (dtypeKey += item.dtype) += '\n';
-                    }
-                    en.dtypes = interner.intern("d\n" + dtypeKey, [&] {
-                        QStringList dtypes;
-                        auto addDtype = [&](const std::string& d) {
-                            auto c = QString::fromStdString(canonicalDtype(d));
-                            if (!d.empty() && !dtypes.contains(c)) dtypes << c;
-                        };
-                        for (const auto& a : e.args) {
-                            if (a.kind == ArgKind::Tensor || a.kind == ArgKind::Scalar) addDtype(a.tensor.dtype);
-                            if (a.kind == ArgKind::Dtype) addDtype(a.text);
-                            for (const auto& item : a.list) addDtype(item.dtype);
-                        }
-                        return dtypes;
-                    });
-                    en.kinds = interner.intern("k\n" + kindKey, [&] {
-                        QStringList kinds;
-                        for (const auto& a : e.args) {
-                            auto k = QLatin1String(argKindName(a.kind));
-                            if (!kinds.contains(k)) kinds << k;
-                        }
-                        return kinds;
-                    });
-                    int enNode = add(std::move(en));
-                    at(opNode).children.push_back(enNode);
-                }
-                auto& o = at(opNode);
-                o.bytes = qint64(sizes.opBytes[std::size_t(oi)]);
-                auto& d = at(devNode);
-                d.entries += o.entries;
-                d.status = std::max(d.status, o.status);
-                d.hostStatus = std::max(d.hostStatus, o.hostStatus);
-                d.mtime = std::max(d.mtime, o.mtime);
+        const Finding* last = nullptr;
+        OpMarks* lastMarks = nullptr;
+        for (const auto& f : findings) {
+            if (f.op.empty()) {
+                byDevice_[opKeyOf(f.ns, f.device, {})].add(f); // about the device folder itself (orphans, symlinks out of the root)
+                continue;
             }
+            if (!last || last->op != f.op || last->device != f.device || last->ns != f.ns) {
+                auto it = opIndex_.find(opKeyOf(f.ns, f.device, f.op));
+                lastMarks = it == opIndex_.end() ? nullptr : &opMarks_[it->second];
+                last = &f;
+            }
+            if (!lastMarks) continue; // about an op this snapshot does not hold
+            lastMarks->op.add(f);
+            if (f.entry < 0) lastMarks->wide.add(f);
+            else if (std::size_t(f.entry) < lastMarks->entries.size()) lastMarks->entries[std::size_t(f.entry)].add(f);
+        }
+    }
+
+    int addDevice(const NamespaceDir& ns, int nsi, int di, int nsNode) {
+        const auto& dev = ns.devices[std::size_t(di)];
+        int devNode = add(TreeNode(TreeNodeKind::Device, nsNode, int(at(nsNode).children.size()), nsi, di));
+        at(devNode).name = QString::fromStdString(dev.name);
+        at(nsNode).children.push_back(devNode);
+        auto sizes = deviceSizes(dev); // counted as `ls` counts them (CacheSizes.h)
+        auto taken = deviceReuse(reuse_, ns, dev);
+        for (int oi = 0; oi < int(dev.ops().size()); ++oi) {
+            int opNode = taken.op(std::size_t(oi)) ? addTakenOp(taken.before->children[std::size_t(oi)], nsi, di, devNode)
+                                                   : addOp(ns, dev, nsi, di, oi, devNode);
+            auto& o = at(opNode);
+            o.bytes = qint64(sizes.opBytes[std::size_t(oi)]);
             auto& d = at(devNode);
-            d.bytes = qint64(sizes.total);
-            if (auto it = byDevice.find(opKeyOf(ns.name, dev.name, {})); it != byDevice.end()) {
-                d.status = std::max(d.status, it->second.status);
-                d.hostStatus = std::max(d.hostStatus, it->second.hostStatus);
-                d.rules = interner.rules(it->second.rules);
-            }
-            auto& n = at(nsNode);
-            n.entries += d.entries;
-            n.bytes += d.bytes;
-            n.status = std::max(n.status, d.status);
-            n.hostStatus = std::max(n.hostStatus, d.hostStatus);
-            n.mtime = std::max(n.mtime, d.mtime);
+            d.entries += o.entries;
+            d.status = std::max(d.status, o.status);
+            d.hostStatus = std::max(d.hostStatus, o.hostStatus);
+            d.mtime = std::max(d.mtime, o.mtime);
         }
+        auto& d = at(devNode);
+        d.bytes = qint64(sizes.total);
+        if (auto it = byDevice_.find(opKeyOf(ns.name, dev.name, {})); it != byDevice_.end()) {
+            d.status = std::max(d.status, it->second.status);
+            d.hostStatus = std::max(d.hostStatus, it->second.hostStatus);
+            d.rules = interner_.rules(it->second.rules);
+        }
+        return devNode;
     }
-    return t;
+
+    // The op's rows as the index before had them, linked in at their new positions.
+    int addTakenOp(int before, int nsi, int di, int devNode) {
+        const auto& old = reuse_.tree->nodes[std::size_t(before)];
+        int opNode = add(old);
+        auto relink = [&](TreeNode& n, int parent) {
+            n.parent = parent;
+            n.ns = nsi;
+            n.device = di;
+        };
+        relink(at(opNode), devNode);
+        at(opNode).row = int(at(devNode).children.size());
+        at(opNode).children.clear();
+        at(devNode).children.push_back(opNode);
+        for (int child : old.children) {
+            int enNode = add(reuse_.tree->nodes[std::size_t(child)]);
+            relink(at(enNode), opNode);
+            at(opNode).children.push_back(enNode);
+        }
+        return opNode;
+    }
+
+    int addOp(const NamespaceDir& ns, const DeviceDir& dev, int nsi, int di, int oi, int devNode) {
+        const auto& op = dev.ops()[std::size_t(oi)];
+        int opNode = add(TreeNode(TreeNodeKind::Op, devNode, int(at(devNode).children.size()), nsi, di, oi));
+        at(devNode).children.push_back(opNode);
+        const auto& marks = opMarks_[opIndex_.at(opKeyOf(ns.name, dev.name, op.name))];
+        auto& o = at(opNode);
+        o.name = QString::fromStdString(op.name);
+        o.mtime = op.stat.mtime;
+        o.entries = qint64(op.entries.size());
+        o.status = marks.op.status;
+        o.hostStatus = marks.op.hostStatus;
+        if (!marks.op.rules.empty()) o.rules = interner_.rules(marks.op.rules);
+        for (int ei = 0; ei < int(op.entries.size()); ++ei) {
+            int enNode = add(entryNode(dev, op.entries[std::size_t(ei)], marks, {nsi, di, oi, ei}, opNode));
+            at(opNode).children.push_back(enNode);
+        }
+        return opNode;
+    }
+
+    struct Place {
+        int ns, device, op, entry;
+    };
+
+    TreeNode entryNode(const DeviceDir& dev, const Entry& e, const OpMarks& marks, Place at, int opNode) {
+        TreeNode en(TreeNodeKind::Entry, opNode, at.entry, at.ns, at.device, at.op, at.entry);
+        if (const LibraryFile* lib = dev.libraryOf(e)) {
+            en.bytes = qint64(lib->stat.size + lib->artifactBytes); // as entryBytes counts
+            en.mtime = lib->stat.mtime;
+        }
+        const auto& own = marks.entries[std::size_t(at.entry)];
+        en.status = std::max(own.status, marks.wide.status);
+        en.hostStatus = std::max(own.hostStatus, marks.wide.hostStatus);
+        if (!own.rules.empty()) en.rules = interner_.rules(own.rules);
+        // The filter's dtype and kind lists, keyed by the raw text so that Qt strings are made once
+        // per distinct list, not once per entry.
+        std::string kindKey, dtypeKey;
+        for (const auto& a : e.args) {
+            (kindKey += argKindName(a.kind)) += '\n';
+            if (a.kind == ArgKind::Tensor || a.kind == ArgKind::Scalar) (dtypeKey += a.tensor.dtype) += '\n';
+            if (a.kind == ArgKind::Dtype) (dtypeKey += a.text) += '\n';
+            for (const auto& item : a.list) (dtypeKey += item.dtype) += '\n';
+        }
+        en.dtypes = interner_.intern("d\n" + dtypeKey, [&] {
+            QStringList dtypes;
+            auto addDtype = [&](const std::string& d) {
+                auto c = QString::fromStdString(canonicalDtype(d));
+                if (!d.empty() && !dtypes.contains(c)) dtypes << c;
+            };
+            for (const auto& a : e.args) {
+                if (a.kind == ArgKind::Tensor || a.kind == ArgKind::Scalar) addDtype(a.tensor.dtype);
+                if (a.kind == ArgKind::Dtype) addDtype(a.text);
+                for (const auto& item : a.list) addDtype(item.dtype);
+            }
+            return dtypes;
+        });
+        en.kinds = interner_.intern("k\n" + kindKey, [&] {
+            QStringList kinds;
+            for (const auto& a : e.args) {
+                auto k = QLatin1String(argKindName(a.kind));
+                if (!kinds.contains(k)) kinds << k;
+            }
+            return kinds;
+        });
+        return en;
+    }
+
+    int add(TreeNode n) {
+        t_.nodes.push_back(std::move(n));
+        return int(t_.nodes.size() - 1);
+    }
+    TreeNode& at(int i) { return t_.nodes[std::size_t(i)]; }
+
+    const CacheSnapshot& snap_;
+    const TreeReuse& reuse_;
+    std::vector<OpMarks> opMarks_;
+    std::unordered_map<std::string, std::size_t> opIndex_;
+    std::unordered_map<std::string, Marks> byDevice_;
+    Interner interner_;
+    CacheTreeIndex t_;
+};
+
+} // namespace
+
+CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const std::vector<Finding>& findings, const TreeReuse& reuse) {
+    return IndexBuilder(snap, findings, reuse).build();
 }
 
 } // namespace aotiscope::ui

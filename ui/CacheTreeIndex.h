@@ -41,6 +41,15 @@ struct CacheTreeIndex {
     std::vector<int> roots;
 };
 
-CacheTreeIndex buildTreeIndex(const CacheSnapshot& snapshot, const std::vector<Finding>& findings);
+// What a refresh's index takes over from the index before: the rows of every op whose findings, and those of the
+// libraries it names, lint took over (LintSpans::Device::opSettled). Such an op is the same object with the same
+// libraries, so its rows are what they were; only their positions are made again.
+struct TreeReuse {
+    const CacheTreeIndex* tree = nullptr; // the index before
+    const LintSpans* spans = nullptr;     // this snapshot's lint
+};
+
+CacheTreeIndex buildTreeIndex(const CacheSnapshot& snapshot, const std::vector<Finding>& findings,
+                              const TreeReuse& reuse = {});
 
 } // namespace aotiscope::ui

@@ -29,7 +29,8 @@ ScanResultPtr lintAndIndex(CacheSnapshot snapshot, const HostInfo& host, bool li
     r->lintSpans = std::move(spans);
     auto linted = std::chrono::steady_clock::now();
     r->lintSeconds = std::chrono::duration<double>(linted - started).count();
-    r->tree = buildTreeIndex(r->snapshot, r->findings);
+    // The rows of the ops lint found settled come from the result before's index.
+    r->tree = buildTreeIndex(r->snapshot, r->findings, TreeReuse{previous ? &previous->tree : nullptr, r->lintSpans.get()});
     auto indexed = std::chrono::steady_clock::now();
     r->groups = groupFindings(r->findings, {});
     spdlog::debug("lint {:.3f}s, tree index {:.3f}s, health groups {:.3f}s", r->lintSeconds,

@@ -99,7 +99,15 @@ public:
             auto withPath = std::size_t(std::ranges::count_if(op.entries, [](const Entry& e) { return e.kernelPath.has_value(); }));
             if (dev.opFiles[o] != before_->opFiles[o] || withPath != named[o]) opFrom_[o] = 0;
         }
+        settled_ = opFrom_;
+        for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
+            if (libFrom_[i] >= 0) continue;
+            for (const auto& ref : dev.libFiles[i].referencedBy) settled_[ref.op] = 0;
+        }
     }
+
+    // Op i's findings and those of the libraries naming it, all taken over (LintSpans::Device::opSettled).
+    std::vector<char> settled(std::size_t ops) const { return findings_ ? settled_ : std::vector<char>(ops, 0); }
 
     bool op(std::size_t i) const { return findings_ && opFrom_[i]; }
     bool library(std::size_t i) const { return findings_ && libFrom_[i] >= 0; }
@@ -125,7 +133,7 @@ private:
     const LintSpans::Device* span_ = nullptr;
     const std::vector<Finding>* findings_ = nullptr;
     const std::vector<std::uint32_t>* placed_ = nullptr;
-    std::vector<char> opFrom_;
+    std::vector<char> opFrom_, settled_;
     std::vector<int> libFrom_;
     // Counted by the workers that copy: atomics, as several copy at once.
     std::atomic<std::size_t> opsReused_{0}, librariesReused_{0};
@@ -142,7 +150,7 @@ public:
         for (const auto& ns : snap_.namespaces) {
             for (const auto& dev : ns.devices) {
                 Reuse reuse(dev, previous);
-                LintSpans::Device span{dev.path, out_.size(), {}, {}};
+                LintSpans::Device span{dev.path, out_.size(), {}, {}, {}};
                 const auto& ops = dev.ops();
                 span.opEnd.resize(ops.size());
                 span.libEnd.resize(dev.libFiles.size());
@@ -162,6 +170,7 @@ public:
                 std::uint32_t end = 0;
                 for (auto& n : span.opEnd) n = end += n;
                 for (auto& n : span.libEnd) n = end += n;
+                span.opSettled = reuse.settled(ops.size());
                 made.opsReused += reuse.opsReused();
                 made.librariesReused += reuse.librariesReused();
                 made.devices.push_back(std::move(span));
@@ -186,11 +195,11 @@ public:
 
 private:
     void add(std::string_view rule, std::string message, const NamespaceDir& ns, const DeviceDir& dev,
-             const std::string& op, int entry, int arg, std::string path, std::optional<Severity> severity = {}) {
+             const SharedText& op, int entry, int arg, const SharedText& path, std::optional<Severity> severity = {}) {
         static const std::set<std::string_view> hostRules{rules::CpuIsaMissing, rules::ComputeCapability,
                                                           rules::SymbolVersionMissing, rules::HostFactUnknown};
         out_.push_back(Finding{std::string(rule), severity.value_or(ruleById(rule).severity), std::move(message),
-                               ns.name, dev.name, op, entry, arg, std::move(path), hostRules.contains(rule)});
+                               ns.name, dev.name, op, entry, arg, path, hostRules.contains(rule)});
     }
 
     // GPU runtimes a CPU-only machine or torch lacks: a library needing them is not runnable here, not broken.
@@ -202,8 +211,10 @@ private:
     }
 
     void lintOp(const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op) {
+        opName_ = op.name; // one copy for all of the op's findings
+        opPath_ = op.path;
         auto here = [&](std::string_view rule, std::string msg, int entry = -1, int arg = -1,
-                        std::optional<Severity> sev = {}) { add(rule, std::move(msg), ns, dev, op.name, entry, arg, op.path, sev); };
+                        std::optional<Severity> sev = {}) { add(rule, std::move(msg), ns, dev, opName_, entry, arg, opPath_, sev); };
         if (!op.readError.empty()) {
             here(rules::UnreadableFile, op.readError);
             return;
@@ -281,21 +292,21 @@ private:
         if (r.escapesRoot) {
             add(rules::KernelPathEscapes,
                 fmt::format("entry #{}: kernel_path \"{}\" is refused: {}", e.index, *e.kernelPath, r.escapeReason), ns,
-                dev, op.name, e.index, -1, r.joined);
+                dev, opName_, e.index, -1, r.joined);
         }
         std::error_code ec;
         if (r.exists && !known && fs::is_directory(r.joined, ec)) {
             add(rules::RegistrationFails,
                 fmt::format("entry #{}: kernel_path \"{}\" names a folder: the loader finds it, the holder's dlopen fails "
                             "(\"Is a directory\"), so {} is not registered for AOTI", e.index, *e.kernelPath, op.name),
-                ns, dev, op.name, e.index, -1, r.joined);
+                ns, dev, opName_, e.index, -1, r.joined);
         }
         if (!r.exists) {
             add(rules::MissingLibrary,
                 fmt::format("entry #{}: kernel library {} does not exist: PyTorch ignores all {} entr{} of {} and "
                             "recompiles it in every process",
                             e.index, r.joined, op.entries.size(), op.entries.size() == 1 ? "y" : "ies", op.name),
-                ns, dev, op.name, e.index, -1, r.joined);
+                ns, dev, opName_, e.index, -1, r.joined);
         }
     }
 
@@ -303,11 +314,11 @@ private:
                     const TensorMeta& t, const std::string& what, bool isTensor) {
         if (t.isDynamic.value_or(false)) {
             add(rules::DynamicEntry, fmt::format("entry #{} {}: is_dynamic is set: PyTorch drops all of {}", e.index, what, op.name),
-                ns, dev, op.name, e.index, arg, op.path);
+                ns, dev, opName_, e.index, arg, opPath_);
         }
         if (t.deviceType == "cpu" && t.deviceIndex && *t.deviceIndex != -1) {
             add(rules::CpuDeviceIndex, fmt::format("entry #{} {}: cpu device_index is {}, PyTorch reads -1", e.index, what, *t.deviceIndex),
-                ns, dev, op.name, e.index, arg, op.path);
+                ns, dev, opName_, e.index, arg, opPath_);
         }
         const auto* active = naming_.active();
         if (!isTensor || !active || !t.dispatchKeySet || t.deviceType.empty() || t.dtype.empty()) {
@@ -339,8 +350,8 @@ private:
         if (it->second.empty()) {
             return;
         }
-        add(rules::DispatchKeyMismatch, fmt::format("entry #{} {}: {}", e.index, what, it->second), ns, dev, op.name,
-            e.index, arg, op.path);
+        add(rules::DispatchKeyMismatch, fmt::format("entry #{} {}: {}", e.index, what, it->second), ns, dev, opName_,
+            e.index, arg, opPath_);
     }
 
     std::optional<std::uint64_t> expectedKeys(const DispatchKeyTable& active, const std::string& device, const std::string& dtype) {
@@ -492,10 +503,11 @@ private:
     }
 
     void lintLibrary(const NamespaceDir& ns, const DeviceDir& dev, const LibraryFile& f) {
-        auto owner = f.referencedBy.empty() ? std::string() : dev.ops()[f.referencedBy.front().op].name;
+        SharedText owner = f.referencedBy.empty() ? std::string() : dev.ops()[f.referencedBy.front().op].name;
+        SharedText path = f.path;
         int entry = f.referencedBy.empty() ? -1 : f.referencedBy.front().entry;
         auto here = [&](std::string_view rule, std::string msg, std::optional<Severity> sev = {}) {
-            add(rule, std::move(msg), ns, dev, owner, entry, -1, f.path, sev);
+            add(rule, std::move(msg), ns, dev, owner, entry, -1, path, sev);
         };
         if (f.escapesRoot) {
             here(rules::SymlinkOutOfRoot, fmt::format("{} is a symlink to {}, outside the cache root", f.relPath, f.resolvedPath));
@@ -667,6 +679,7 @@ private:
     std::vector<Finding> out_;
     std::unordered_map<std::string, std::optional<std::uint64_t>> expectedCache_;
     std::unordered_map<std::string, bool> resolveCache_;
+    SharedText opName_, opPath_; // of the op lintOp is judging, shared by its findings
     std::unordered_map<std::string, std::string> keySetVerdicts_; // set, writer, device, dtype -> finding text or ""
     std::unordered_map<std::string, std::pair<std::optional<std::vector<std::string>>, std::string>> providedCache_;
 };

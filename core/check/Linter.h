@@ -5,6 +5,7 @@
 #include "core/check/DispatchKeys.h"
 #include "core/check/HostInfo.h"
 #include "core/check/Rules.h"
+#include "core/base/SharedText.h"
 
 #include <string>
 #include <vector>
@@ -14,11 +15,14 @@ namespace aotiscope {
 struct Finding {
     std::string ruleId;
     Severity severity = Severity::Info;
-    std::string message;
-    std::string ns, device, op; // empty when not about one op
+    // Shared, not owned: a refresh takes most findings over from the lint before, and the findings of one op share
+    // its name and path.
+    SharedText message;
+    std::string ns, device;     // short: held in place
+    SharedText op;              // empty when not about one op
     int entry = -1;             // entry index in the op file
     int arg = -1;
-    std::string path;           // the file the finding is about
+    SharedText path;            // the file the finding is about
     // About this host, not the entry: the entry may be sound and run elsewhere (an ISA, a GPU, a glibc or a
     // CUDA runtime this machine lacks). An entry whose worst findings are all host-bound is "not runnable
     // here", a status of its own, not "broken".
@@ -44,6 +48,9 @@ struct LintSpans {
         std::size_t base = 0;              // emission index of the device's first finding
         std::vector<std::uint32_t> opEnd;  // per op file: end of its findings, counted from base
         std::vector<std::uint32_t> libEnd; // per library of libFiles: likewise, after all the ops'
+        // Per op file: its findings and those of every library its entries name were taken over from the lint before,
+        // so that whatever is made from them alone (the window's rows of the op) may be taken over too.
+        std::vector<char> opSettled;
     };
     std::vector<Device> devices;
     std::vector<std::uint32_t> placed; // emission index -> index in the returned vector

@@ -32,7 +32,7 @@ const LibraryArtifacts* artifactsOf(const DeviceDir& dev, const std::string& lib
     auto prefix = dev.path + "/";
     if (!libraryPath.starts_with(prefix)) return nullptr;
     auto rel = libraryPath.substr(prefix.size());
-    auto it = std::ranges::lower_bound(dev.libFiles, rel, {}, &LibraryFile::relPath);
+    auto it = std::ranges::lower_bound(dev.libFiles, rel, {}, relPathOf);
     return it != dev.libFiles.end() && it->relPath == rel ? it->artifacts.get() : nullptr;
 }
 

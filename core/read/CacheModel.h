@@ -2,6 +2,8 @@
 // the CLI, the GUI and the workers all read the same snapshot.
 #pragma once
 
+#include "core/base/SharedText.h"
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -162,8 +164,10 @@ struct LibraryRef {
 };
 
 struct LibraryFile {
-    std::string relPath; // relative to the device folder, e.g. "lib/ab/cab....so"
-    std::string path;    // absolute
+    // Shared, not owned: a rescan carries 100,000 records over from the snapshot before, and copying their paths was
+    // most of it.
+    SharedText relPath; // relative to the device folder, e.g. "lib/ab/cab....so"
+    SharedText path;    // absolute
     FileStat stat;
     LibraryRole role = LibraryRole::CompilerArtifact;
     std::vector<LibraryRef> referencedBy;
@@ -178,6 +182,9 @@ struct LibraryFile {
     // carries the library over from the last snapshot counts them without reading the folder again.
     std::shared_ptr<const std::vector<std::string>> sidecars;
 };
+
+// A projection for ranges algorithms over lib/'s listing (sorted by relPath).
+inline const std::string& relPathOf(const LibraryFile& f) { return f.relPath; }
 
 // A folder under lib/ as the last walk saw it: while its identity (modification time to the nanosecond, inode)
 // is unchanged, no file was added, removed or renamed in it, and a rescan carries its files over unlisted.

@@ -87,6 +87,7 @@ public:
             return subdirs;
         }
         int dfd = ::dirfd(d);
+        auto firstFile = files.size();
         while (dirent* e = ::readdir(d)) {
             std::string_view name = e->d_name;
             if (name == "." || name == "..") {
@@ -109,6 +110,10 @@ public:
             files.push_back(std::move(f));
         }
         ::closedir(d);
+        // In name order, as carried-over folders come: the listing is then sorted as it is put together.
+        std::sort(files.begin() + std::ptrdiff_t(firstFile), files.end(),
+                  [](const LibraryFile& a, const LibraryFile& b) { return a.relPath < b.relPath; });
+        std::ranges::sort(subdirs, {}, &Folder::path);
         return subdirs;
     }
 
@@ -136,11 +141,10 @@ private:
             return path.starts_with(prefix) && path.find('/', prefix.size()) == std::string::npos;
         };
         const auto& before = previous_->libFiles;
-        for (auto it = std::ranges::lower_bound(before, prefix, {}, &LibraryFile::relPath);
+        for (auto it = std::ranges::lower_bound(before, prefix, {}, relPathOf);
              it != before.end() && it->relPath.starts_with(prefix); ++it) {
             if (!directChild(it->relPath)) continue;
-            auto& f = files.emplace_back(*it);
-            f.referencedBy.clear();
+            auto& f = files.emplace_back(carriedOver(*it));
             if (f.isSymlink) f.stat = statFile(f.path);
         }
         std::vector<Folder> subdirs;
@@ -153,6 +157,24 @@ private:
             if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) subdirs.push_back({path, fileStatOf(st)});
         }
         return subdirs;
+    }
+
+    // The record without the entries that referenced it then (the join finds them again): copying that list only to
+    // clear it cost an allocation per library.
+    static LibraryFile carriedOver(const LibraryFile& before) {
+        LibraryFile f;
+        f.relPath = before.relPath;
+        f.path = before.path;
+        f.stat = before.stat;
+        f.role = before.role;
+        f.isSymlink = before.isSymlink;
+        f.resolvedPath = before.resolvedPath;
+        f.escapesRoot = before.escapesRoot;
+        f.artifacts = before.artifacts;
+        f.elf = before.elf;
+        f.artifactBytes = before.artifactBytes;
+        f.sidecars = before.sidecars;
+        return f;
     }
 
     const std::string& devPath_;
@@ -190,7 +212,8 @@ void walkLib(DeviceDir& dev, unsigned threads, const DeviceDir* previous, ScanWo
         work.libFoldersReused += p.reused;
         if (!p.error.empty()) dev.error = p.error;
     }
-    std::ranges::sort(dev.libFiles, {}, &LibraryFile::relPath);
+    // Carried-over folders come out in order: most rescans need no sort.
+    if (!std::ranges::is_sorted(dev.libFiles, {}, relPathOf)) std::ranges::sort(dev.libFiles, {}, relPathOf);
     std::ranges::sort(dev.libFolders, {}, &LibFolder::relPath);
 }
 
@@ -227,7 +250,7 @@ void linkEntries(const std::string& root, DeviceDir& dev, unsigned threads, cons
         auto& f = dev.libFiles[i];
         if (f.isSymlink) {
             std::error_code ec;
-            auto target = fs::canonical(f.path, ec);
+            auto target = fs::canonical(f.path.str(), ec);
             f.resolvedPath = ec ? std::string() : target.string();
             f.escapesRoot = !ec && !isWithin(f.resolvedPath, root);
         }

@@ -189,7 +189,7 @@ const std::string& entryKeyOfFinding(const CacheSnapshot& snap, const Finding& f
         if (ns.name != f.ns) continue;
         for (const auto& dev : ns.devices) {
             if (dev.name != f.device) continue;
-            auto it = std::ranges::lower_bound(dev.ops(), f.op, {}, &OpFile::name);
+            auto it = std::ranges::lower_bound(dev.ops(), f.op.str(), {}, &OpFile::name);
             if (it != dev.ops().end() && (*it).name == f.op && std::size_t(f.entry) < (*it).entries.size()) {
                 return it->entries[std::size_t(f.entry)].key;
             }
