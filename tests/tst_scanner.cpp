@@ -72,8 +72,10 @@ nlohmann::json everything(const CacheSnapshot& snap, const HostInfo& host) {
     for (const auto& ns : snap.namespaces) {
         for (const auto& dev : ns.devices) {
             for (const auto& f : dev.libFiles) {
+                nlohmann::json refs = nlohmann::json::array(); // the entries naming it, by op and position, in order
+                for (const auto& r : f.referencedBy) refs.push_back(dev.ops()[r.op].name + " #" + std::to_string(r.entry));
                 j["lib"].push_back({f.path, libraryRoleName(f.role), f.stat.size, f.stat.mtimeNs, f.artifactBytes,
-                                    f.referencedBy.size(), bool(f.elf), bool(f.artifacts), f.sidecars ? f.sidecars->size() : 0});
+                                    refs, bool(f.elf), bool(f.artifacts), f.sidecars ? f.sidecars->size() : 0});
             }
         }
     }

@@ -440,9 +440,10 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
     // A rescan keeps what was open: namespaces, devices and ops by name, not by row.
     auto expanded = sameRoot ? TreeExpansion::capture(*tree_, treeRowKey) : TreeExpansion{};
     // The complete result of a two-phase scan replaces the quick one: keep the user's place and focus.
-    result_ = result;
+    auto shownBefore = std::exchange(result_, result);
     model_->setResult(result_);
     health_->setResult(result_);
+    releaseOffGuiThread(std::move(shownBefore));
     if (filtering_) proxy_->setFilterText(filter_->text()); // judged again on the new rows, counted afresh
     // While libraries are inspected the bar turns busy: that phase reports no fraction.
     progress_->setRange(0, result_->librariesInspected ? 1000 : 0);

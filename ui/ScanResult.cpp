@@ -3,6 +3,7 @@
 #include "core/read/CacheScanner.h"
 #include "core/check/DispatchKeys.h"
 
+#include <QtConcurrent/QtConcurrentRun>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -41,6 +42,11 @@ ScanResultPtr lintAndIndex(CacheSnapshot snapshot, const HostInfo& host, bool li
 
 ScanResultPtr scanAndLint(const std::string& root, const HostInfo& host, const ScanOptions& options) {
     return lintAndIndex(scanCache(root, options), host, options.inspectLibraries);
+}
+
+void releaseOffGuiThread(ScanResultPtr result) {
+    if (!result) return;
+    (void)QtConcurrent::run([result = std::move(result)]() mutable { result.reset(); });
 }
 
 } // namespace aotiscope::ui

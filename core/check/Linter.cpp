@@ -492,6 +492,7 @@ private:
             for (std::size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) fn(*worker, i);
             parts[c] = std::move(worker->out_);
             worker->out_.clear();
+            worker->out_.reserve(parts[c].size()); // the next chunk is much like this one: no growth by doubling
         });
         std::size_t total = 0;
         for (const auto& part : parts) total += part.size();

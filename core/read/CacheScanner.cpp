@@ -221,19 +221,58 @@ bool isSharedObject(std::string_view name) {
     return name.ends_with(".so") || name.find(".so.") != std::string::npos;
 }
 
-// Joins entries to the files of lib/ and resolves symlinks; no file is opened. The libraries of op files parsed
+// Which op files' entries must be looked up in lib/ (1) and which may keep the libraries they named in `previous`
+// (0): those carried over unread whose every kernel_path named a library then, while the folder holds the same op
+// files at the same positions (a reference names its op by position).
+std::vector<char> opsToLookUp(const DeviceDir& dev, const DeviceDir* previous, const std::vector<char>& reparsed) {
+    std::vector<char> lookUp(dev.opFiles.size(), 1);
+    if (!previous || previous->opFiles.size() != dev.opFiles.size() || reparsed.size() != dev.opFiles.size()) return lookUp;
+    for (std::size_t o = 0; o < dev.opFiles.size(); ++o) {
+        if (dev.opFiles[o]->name != previous->opFiles[o]->name) return lookUp;
+    }
+    std::vector<std::size_t> named(dev.opFiles.size(), 0);
+    for (const auto& lib : previous->libFiles) {
+        for (const auto& ref : lib.referencedBy) ++named[ref.op];
+    }
+    for (std::size_t o = 0; o < dev.opFiles.size(); ++o) {
+        auto withPath = std::size_t(std::ranges::count_if(dev.opFiles[o]->entries, [](const Entry& e) { return e.kernelPath.has_value(); }));
+        lookUp[o] = reparsed[o] || named[o] != withPath;
+    }
+    return lookUp;
+}
+
+// Joins entries to the files of lib/ and resolves symlinks; no file is opened. In a rescan, the entries of op files
+// that did not change keep the libraries they named (paired with their records before by path: one merge of two
+// sorted listings instead of a binary search per entry); the others are looked up. The libraries of op files parsed
 // again (`reparsed`, by op index; empty: none) are stat-ed again: a file carried over from the last snapshot under
 // an unchanged folder may have been rewritten since, and its inspection then no longer holds.
-void linkEntries(const std::string& root, DeviceDir& dev, unsigned threads, const std::vector<char>& reparsed,
-                 ScanWork& work) {
+void linkEntries(const std::string& root, DeviceDir& dev, unsigned threads, const DeviceDir* previous,
+                 const std::vector<char>& reparsed, ScanWork& work) {
+    auto lookUp = opsToLookUp(dev, previous, reparsed);
+    if (std::ranges::find(lookUp, 0) != lookUp.end()) {
+        const auto& before = previous->libFiles;
+        for (std::size_t i = 0, k = 0; i < dev.libFiles.size() && k < before.size();) {
+            if (dev.libFiles[i].relPath < before[k].relPath) {
+                ++i;
+            } else if (before[k].relPath < dev.libFiles[i].relPath) {
+                ++k;
+            } else {
+                for (const auto& ref : before[k].referencedBy) {
+                    if (!lookUp[ref.op]) dev.libFiles[i].referencedBy.push_back(ref);
+                }
+                ++i, ++k;
+            }
+        }
+    }
+    std::vector<std::size_t> joined; // libraries given references by lookup: put in (op, entry) order below
     for (std::size_t o = 0; o < dev.opFiles.size(); ++o) {
+        if (!lookUp[o]) continue;
         for (const auto& entry : dev.opFiles[o]->entries) {
             int library = dev.libraryIndexOf(entry);
-            if (library < 0) {
-                continue;
-            }
+            if (library < 0) continue;
             auto& lib = dev.libFiles[std::size_t(library)];
             lib.referencedBy.push_back({std::uint32_t(o), entry.index});
+            joined.push_back(std::size_t(library));
             if (o < reparsed.size() && reparsed[o] && !lib.isSymlink) {
                 ++work.librariesStatted;
                 if (auto now = statFile(lib.path); !sameFile(now, lib.stat)) {
@@ -245,6 +284,11 @@ void linkEntries(const std::string& root, DeviceDir& dev, unsigned threads, cons
                 }
             }
         }
+    }
+    std::ranges::sort(joined);
+    joined.erase(std::ranges::unique(joined).begin(), joined.end());
+    for (auto i : joined) {
+        std::ranges::sort(dev.libFiles[i].referencedBy, {}, [](const LibraryRef& r) { return std::pair(r.op, r.entry); });
     }
     parallelFor(dev.libFiles.size(), threads, [&](std::size_t i, unsigned) {
         auto& f = dev.libFiles[i];
@@ -558,7 +602,7 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
                                reparsed.begin() + std::ptrdiff_t(firstOp + dev->opFiles.size()));
         }
         firstOp += dev->opFiles.size();
-        linkEntries(snap.root, *dev, threads, devReparsed, work);
+        linkEntries(snap.root, *dev, threads, previousDevices[d], devReparsed, work);
         inspectDevice(*dev, options.inspectLibraries, threads, inspections, work);
     }
     if (previous) {
