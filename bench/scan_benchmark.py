@@ -5,7 +5,8 @@ Generates (once) 10,000 op files of 10 entries each, every entry pointing at its
 ELF shared object exporting the AOTI runner's entry points, so both PyTorch's loader (which checks that each
 library exists) and AOTIScope's lint (which reads each ELF header) do their full work. Then, in one run:
   - PyTorch: torch._inductor.aoti_eager.load_aoti_eager_cache looped over every op (torch import excluded),
-  - AOTIScope: `aotiscope-cli ls --json` and `aotiscope-cli lint --json` (whole processes, output discarded),
+  - AOTIScope: `aotiscope-cli ls --json` (made, and remembered for an unchanged cache) and
+    `aotiscope-cli lint --json` (whole processes, output discarded),
 each repeated, median reported, with the peak resident memory of each process.
 
 With --upgraded, the cache is what a torch upgrade leaves (issue: scale): every library needs a libtorch that
@@ -168,31 +169,46 @@ def main():
         # The inspection cache (ELF summaries of unchanged libraries) lives in its own folder for this run:
         # "cold" reads every library, "warm" is the second lint of an unchanged cache.
         cli_env = dict(os.environ, AOTISCOPE_CACHE_DIR=store)
-        for name, args in [("ls --json", ["ls", "--json"]),
-                           ("lint --json (cold)", ["lint", "--json", "--no-inspection-cache"]),
-                           ("lint --json (warm)", ["lint", "--json"])]:
+        # `ls` remembers its listing there too (core/report/ListingIndex.h): "made" is a listing made by a scan and
+        # a lint (the index removed before each run, the inspections warm), "remembered" an unchanged cache's.
+        def forget_listings():
+            for f in os.listdir(store):
+                if f.startswith("listing-"):
+                    os.remove(os.path.join(store, f))
+        for name, args in [("lint --json (cold)", ["lint", "--json", "--no-inspection-cache"]),
+                           ("lint --json (warm)", ["lint", "--json"]),
+                           ("ls --json (made)", ["ls", "--json"]),
+                           ("ls --json (remembered)", ["ls", "--json"])]:
             if name.endswith("(warm)"):
                 run_child([CLI, *args, "--root", opts.root], env=cli_env)  # fills the inspection cache
-            runs = [run_child([CLI, *args, "--root", opts.root], env=cli_env) for _ in range(opts.repeat)]
+            if name.endswith("(remembered)"):
+                run_child([CLI, *args, "--root", opts.root], env=cli_env)  # remembers the listing
+            runs = []
+            for _ in range(opts.repeat):
+                if name.endswith("(made)"):
+                    forget_listings()
+                runs.append(run_child([CLI, *args, "--root", opts.root], env=cli_env))
             results[name] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[0][2])
 
     print(f"\nPyTorch load_aoti_eager_cache over {torch_runs[0]['ops']} ops ({expected} entries): "
           f"{torch_s:.3f} s median of {opts.repeat} (torch import excluded; process peak RSS "
           f"{max(r['rss_mib'] for r in torch_runs):.0f} MiB)")
     for name, (secs, rss, code) in results.items():
-        print(f"aotiscope-cli {name:<19} {secs:.3f} s median of {opts.repeat} (whole process), peak RSS {rss:.0f} MiB, "
+        print(f"aotiscope-cli {name:<22} {secs:.3f} s median of {opts.repeat} (whole process), peak RSS {rss:.0f} MiB, "
               f"exit {code}, {torch_s / secs:.1f}x faster than PyTorch's loader")
     floor = floor_seconds(opts.root, opts.repeat)
     print(f"floor (readdir and stat of every file under lib/, and reading every op file, {os.cpu_count()} processes): "
           f"{floor:.3f} s median of {opts.repeat}")
-    ls_s = results["ls --json"][0]
+    ls_s = results["ls --json (remembered)"][0]
+    made_s = results["ls --json (made)"][0]
     print("\ntargets (ls --json within 1.3x of the floor; lint --json within 1.5x of ls --json and under 600 MB):")
-    print(f"  ls --json            {ls_s / floor:.2f}x the floor: {'met' if ls_s <= 1.3 * floor else 'NOT met'}")
+    print(f"  ls --json (remembered)  {ls_s / floor:.2f}x the floor: {'met' if ls_s <= 1.3 * floor else 'NOT met'}")
+    print(f"  ls --json (made)        {made_s / floor:.2f}x the floor: {'met' if made_s <= 1.3 * floor else 'NOT met'}")
     for name, (secs, rss, _) in results.items():
         if name.startswith("lint"):
-            print(f"  {name:<19}  {secs / ls_s:.2f}x ls --json, {rss:.0f} MiB: "
-                  f"{'met' if secs <= 1.5 * ls_s and rss < 600 else 'NOT met'}")
-
+            # Against the listing that does the same work (scan, lint, write); a remembered listing does none of it.
+            print(f"  {name:<22}  {secs / made_s:.2f}x ls --json (made), {rss:.0f} MiB: "
+                  f"{'met' if secs <= 1.5 * made_s and rss < 600 else 'NOT met'}; {secs / ls_s:.1f}x ls --json (remembered)")
 
 if __name__ == "__main__":
     main()

@@ -39,6 +39,7 @@ class TestCli : public QObject {
 private slots:
     void lsJson();
     void lsText();
+    void lsRemembersOnlyWhatHoldsStill();
     void showDecodesArguments();
     void showUnknownOp();
     void lintExitCodes();
@@ -69,6 +70,82 @@ void TestCli::lsText() {
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.contains("missing"));
     QVERIFY(r.out.contains("error ("));
+}
+
+// ls remembers its listing (core/report/ListingIndex.h): what it prints from memory must be what a fresh scan and
+// lint print, after a change in the cache, outside it where a verdict rests (an absolute kernel_path), of the
+// host, and when the index is damaged; and a cache that changed within the last second is not remembered.
+void TestCli::lsRemembersOnlyWhatHoldsStill() {
+    QTemporaryDir tmp, cacheDir, outside;
+    auto root = copyTree(realCache(), tmp);
+    auto dev = root + "/aoti_eager/aten/cpu";
+    QStringList env{"AOTISCOPE_CACHE_DIR=" + cacheDir.path()};
+    auto lsSays = [&](const char* said, const QStringList& extra = {}) {
+        auto r = runCli({"ls", "--json", "-v", "--root", QString::fromStdString(root)}, env + extra);
+        auto fresh = runCli({"ls", "--json", "--no-inspection-cache", "--root", QString::fromStdString(root)}, env + extra);
+        [&] {
+            QCOMPARE(r.code, 0);
+            QVERIFY2(r.err.contains(said), qPrintable(QString("expected \"%1\" in:\n%2").arg(said, r.err)));
+            QCOMPARE(r.out, fresh.out);
+        }();
+        return nlohmann::json::parse(r.out.toStdString(), nullptr, false);
+    };
+    auto statusOf = [](const nlohmann::json& tree, const std::string& op) {
+        for (const auto& o : tree["namespaces"][0]["devices"][0]["ops"]) {
+            if (o["name"] == op) return o["status"].get<std::string>();
+        }
+        return std::string("no such op");
+    };
+    auto settle = [] { QTest::qWait(1100); };
+
+    lsSays("not remembered: a file it rests on changed less than a second ago"); // just copied
+    settle();
+    lsSays("listing made again (none remembered)");
+    auto before = lsSays("the listing remembered");
+    QCOMPARE(statusOf(before, "abs"), std::string("ok"));
+
+    // An entry of abs (an op with several) names a library outside the cache that is not there.
+    auto abs = nlohmann::json::parse(readText(dev + "/abs.json"));
+    auto library = dev + "/" + abs[0]["kernel_path"].get<std::string>();
+    auto away = outside.path().toStdString() + "/abs-kernel.so";
+    abs[1]["kernel_path"] = away;
+    writeText(dev + "/abs.json", abs.dump(4));
+    settle();
+    lsSays("listing made again (the cache folder changed)");
+    auto missing = lsSays("the listing remembered");
+    QVERIFY(statusOf(missing, "abs") != "ok");
+
+    // It appears there: nothing in the cache changed, the verdict did.
+    std::filesystem::copy_file(library, away);
+    auto found = lsSays(qPrintable(QString::fromStdString("listing made again (" + away + " changed)")));
+    QVERIFY(found != missing);
+    settle();
+    lsSays("listing made again");
+    lsSays("the listing remembered");
+
+    // A library of another op goes.
+    auto add = nlohmann::json::parse(readText(dev + "/add.Tensor.json"));
+    std::filesystem::remove(dev + "/" + add[0]["kernel_path"].get<std::string>());
+    auto gone = lsSays("listing made again (the cache folder changed)");
+    QVERIFY(statusOf(gone, "add.Tensor") != "ok");
+    settle();
+    lsSays("listing made again");
+    lsSays("the listing remembered");
+
+    // Another torch is active: the host changed.
+    lsSays("listing made again (the host or AOTIScope changed)", {"AOTISCOPE_TORCH_DIR=" + outside.path()});
+    QTest::qWait(100);
+    lsSays("listing made again (the host or AOTIScope changed)");
+    lsSays("the listing remembered");
+
+    // A damaged index is not believed.
+    auto index = std::filesystem::directory_iterator(cacheDir.path().toStdString());
+    auto file = std::ranges::find_if(index, [](const auto& e) { return e.path().filename().string().starts_with("listing-"); });
+    QVERIFY(file != std::filesystem::end(index));
+    auto text = readText(file->path().string());
+    text[text.size() - 10] = text[text.size() - 10] == '1' ? '2' : '1';
+    writeText(file->path().string(), text);
+    lsSays("is damaged: its listing does not have the digest its header gives");
 }
 
 void TestCli::showDecodesArguments() {

@@ -17,6 +17,9 @@
 #include "core/report/Recording.h"
 #include "core/read/CacheScanner.h"
 #include "core/base/FileUtil.h"
+#include "core/base/Parallel.h"
+#include "core/base/PathState.h"
+#include "core/report/ListingIndex.h"
 #include "core/check/HostInfo.h"
 #include "core/read/InspectionCache.h"
 #include "core/report/JsonReport.h"
@@ -48,8 +51,10 @@ struct Loaded {
     HostInfo host; // detected when libraries were inspected
 };
 
-// Scans and lints; library inspection only where the command needs it.
-std::optional<Loaded> load(const CliOptions& o, bool inspectLibraries, std::ostream& err) {
+// Scans and lints; library inspection only where the command needs it. `host`: already detected; `probes`: where
+// lint notes the paths outside the cache its verdicts rest on.
+std::optional<Loaded> load(const CliOptions& o, bool inspectLibraries, std::ostream& err, const HostInfo* host = nullptr,
+                           PathProbes* probes = nullptr) {
     Loaded l;
     ScanOptions so;
     so.threads = o.threads;
@@ -72,9 +77,11 @@ std::optional<Loaded> load(const CliOptions& o, bool inspectLibraries, std::ostr
         return std::nullopt;
     }
     if (inspectLibraries) {
-        l.host = HostInfo::detect();
+        l.host = host ? *host : HostInfo::detect();
     }
-    l.findings = lintSnapshot(l.snap, l.host, LintOptions{inspectLibraries});
+    LintOptions lo{inspectLibraries};
+    lo.probes = probes;
+    l.findings = lintSnapshot(l.snap, l.host, lo);
     return l;
 }
 
@@ -105,20 +112,62 @@ int cmdLocate(const CliOptions& o, std::ostream& out) {
     return 0;
 }
 
+// ls's tree (aotiscope.ls/1, as printed) from the listing index when nothing it rests on changed, else made by a
+// scan and a lint, and remembered when the cache held still meanwhile (core/report/ListingIndex.h).
+std::optional<std::string> rememberedOrMadeListing(const CliOptions& o, std::ostream& err) {
+    constexpr std::int64_t kSettledNs = 1'000'000'000;
+    auto started = realtimeNs();
+    auto root = absolutePath(rootOf(o));
+    auto threads = o.threads ? o.threads : defaultThreadCount();
+    auto before = folderState(root + "/aoti_eager", threads);
+    auto host = HostInfo::detect();
+    ListingKey key{root, before.digest, hostDigest(host)};
+    auto file = listingIndexFileFor(root);
+    if (!before.digest.empty()) {
+        std::string why;
+        if (auto remembered = rememberedListing(file, key, why)) {
+            spdlog::debug("ls: the listing remembered in {}: {} files under {}/aoti_eager and the host unchanged", file,
+                          before.entries, root);
+            return remembered;
+        }
+        spdlog::debug("ls: listing made again ({})", why);
+    }
+    PathProbes probes;
+    auto l = load(o, true, err, &host, &probes);
+    if (!l) return std::nullopt;
+    auto listing = treeToJson(l->snap, l->findings).dump(2);
+    auto after = folderState(root + "/aoti_eager", threads);
+    if (after.digest != before.digest || !after.complete) {
+        spdlog::debug("ls: listing not remembered: {}", after.complete ? "the cache changed while it was listed"
+                                                                       : "a symlink under it leads to a folder");
+    } else if (std::max(after.newestChangeNs, probes.newestChangeNs()) > started - kSettledNs) {
+        spdlog::debug("ls: listing not remembered: a file it rests on changed less than a second ago");
+    } else if (auto error = rememberListing(file, key, probes.probes(), listing); !error.empty()) {
+        spdlog::warn("{}", error); // only the next ls is slower
+    }
+    return listing;
+}
+
 int cmdLs(const CliOptions& o, std::ostream& out, std::ostream& err) {
     // The statuses are lint's verdicts, library checks included: an op whose libraries cannot load here is not
-    // "ok" (--fast leaves them out, and says nothing of loading).
-    auto l = load(o, !o.fast, err);
-    if (!l) {
-        return kExitUnreadable;
+    // "ok" (--fast leaves them out, and says nothing of loading; it and --no-inspection-cache remember nothing).
+    std::string listing;
+    if (!o.fast && o.inspectionCache) {
+        auto made = rememberedOrMadeListing(o, err);
+        if (!made) return kExitUnreadable;
+        listing = std::move(*made);
+    } else {
+        auto l = load(o, !o.fast, err);
+        if (!l) return kExitUnreadable;
+        listing = treeToJson(l->snap, l->findings).dump(2);
     }
-    auto tree = treeToJson(l->snap, l->findings);
     if (o.json) {
-        printJson(out, tree);
+        out << listing << "\n";
         return 0;
     }
+    auto tree = json::parse(listing);
     const auto& t = tree["totals"];
-    fmt::print(out, "{}  ({} ops, {} entries, {} in lib/ folders)\n", l->snap.root, t["ops"].get<std::size_t>(),
+    fmt::print(out, "{}  ({} ops, {} entries, {} in lib/ folders)\n", tree["root"].get<std::string>(), t["ops"].get<std::size_t>(),
                t["entries"].get<std::size_t>(), humanBytes(t["lib_bytes"].get<std::uint64_t>()));
     for (const auto& ns : tree["namespaces"]) {
         fmt::print(out, "{}\n", ns["name"].get<std::string>());

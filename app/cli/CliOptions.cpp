@@ -77,7 +77,8 @@ options:
                       statuses then say nothing of whether the libraries load here
   --no-inspection-cache
                       read every library's ELF header again instead of reusing what an earlier run
-                      found for the unchanged file (kept in ~/.cache/aotiscope)
+                      found for the unchanged file (kept in ~/.cache/aotiscope); ls: make the listing
+                      again even when nothing it rests on changed, and remember none
   --format json|csv   export format; lint --format csv: the findings as CSV
   -o, --output FILE   export: write to FILE instead of stdout; record: the recording (run.jsonl)
   --insecure          push, pull: the registry speaks plain HTTP (one on loopback)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 namespace aotiscope {
 
@@ -24,6 +25,27 @@ struct Fd {
 };
 
 } // namespace
+
+std::string replaceFile(const std::string& path, std::string_view content) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    auto tmp = path + ".tmp" + std::to_string(::getpid());
+    {
+        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+        f.write(content.data(), std::streamsize(content.size()));
+        if (!f) {
+            auto why = std::strerror(errno);
+            std::filesystem::remove(tmp, ec);
+            return fmt::format("cannot write {}: {}", tmp, why);
+        }
+    }
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+        std::filesystem::remove(tmp, ec);
+        return fmt::format("cannot replace {}: {}", path, ec.message());
+    }
+    return {};
+}
 
 std::string readWholeFile(const std::string& path, std::string& out, std::size_t padding) {
     // O_NONBLOCK: a FIFO planted under an op's name must not hang the scan; it is refused below.

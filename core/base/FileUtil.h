@@ -15,6 +15,9 @@ namespace aotiscope {
 std::string readWholeFile(const std::string& path, std::string& out, std::size_t padding = 0);
 // Reads at most `limit` bytes from the end of a file (for the compile command at the end of a source).
 std::string readFileTail(const std::string& path, std::size_t limit);
+// Writes `content` to `path` through a temporary file beside it and a rename, making the folder first: a reader
+// sees the old file or the new one, never a part. Returns an empty string, else what failed and where.
+std::string replaceFile(const std::string& path, std::string_view content);
 FileStat statFile(const std::string& path);
 // The identity of what stat(2), lstat(2) or fstatat(2) filled in (the walks of lib/ stat each file once).
 FileStat fileStatOf(const struct stat& st);

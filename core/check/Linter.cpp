@@ -288,6 +288,7 @@ private:
             r.exists = known->stat.exists;
         } else {
             r = resolveKernelPath(snap_.root, dev.path, *e.kernelPath);
+            probe(r.joined);
         }
         if (r.escapesRoot) {
             add(rules::KernelPathEscapes,
@@ -392,12 +393,17 @@ private:
         return dirs;
     }
 
+    void probe(const std::string& path) const {
+        if (options_.probes) options_.probes->note(path);
+    }
+
     static bool torchsOwn(const std::string& soname) {
         return soname.starts_with("libtorch") || soname.starts_with("libc10") || soname.starts_with("libshm");
     }
 
     bool dependencyResolves(const std::string& needed, const std::vector<std::string>& runPaths, const std::string& origin) {
         if (needed.find('/') != std::string::npos) {
+            probe(needed);
             return fs::exists(needed);
         }
         // Without a torch, whether torch's own libraries resolve is not known: the host-fact finding says so.
@@ -413,6 +419,7 @@ private:
         auto dirs = searchDirs(runPaths, origin);
         bool found = std::ranges::any_of(dirs, [&](const std::string& d) {
             std::error_code ec;
+            probe(d + "/" + needed);
             return fs::exists(d + "/" + needed, ec);
         });
         resolveCache_.emplace(cacheKey, found);
@@ -428,6 +435,10 @@ private:
         if (auto it = providedCache_.find(key); it != providedCache_.end()) return it->second;
         std::string foundAt;
         auto offered = providedVersions(soname, dirs, &foundAt);
+        for (const auto& d : dirs) {
+            probe(d + "/" + soname);
+            if (d + "/" + soname == foundAt) break;
+        }
         return providedCache_.emplace(std::move(key), std::pair{std::move(offered), std::move(foundAt)}).first->second;
     }
 
@@ -543,11 +554,13 @@ private:
         std::vector<std::string> missing, outside;
         std::string movedFrom, foundAt;
         for (const auto& p : a.kernelBinaries) {
+            probe(p);
             if (!fs::exists(p, ec)) {
                 missing.push_back(p);
                 // Compiled in another cache folder: the same file under this cache says the cache moved.
                 if (auto at = p.find("/aoti_eager/"); at != std::string::npos && foundAt.empty()) {
                     auto inCache = snap_.eagerDir + p.substr(at + std::string_view("/aoti_eager").size());
+                    probe(inCache);
                     if (fs::exists(inCache, ec)) {
                         foundAt = inCache;
                         movedFrom = p.substr(0, at);
@@ -661,6 +674,8 @@ private:
             }
         }
         if (!a.torchDir.empty() && host_.torch) {
+            probe(a.torchDir);
+            probe(host_.torch->dir);
             std::error_code ec1, ec2;
             auto built = fs::weakly_canonical(a.torchDir, ec1).string();
             auto active = fs::weakly_canonical(host_.torch->dir, ec2).string();

@@ -1,6 +1,8 @@
 // Health checks over a snapshot: each finding names its rule, where it is, and what exactly is wrong.
 #pragma once
 
+#include "core/base/PathState.h"
+
 #include "core/read/CacheModel.h"
 #include "core/check/DispatchKeys.h"
 #include "core/check/HostInfo.h"
@@ -38,6 +40,9 @@ struct LintOptions {
     // Errors first, then warnings, then infos, each in the order a single pass finds them (the window's order);
     // false: that single-pass order.
     bool mostSevereFirst = false;
+    // When set, every path outside the scanned folders that a verdict rests on is noted there (with what was there):
+    // the dependencies a remembered verdict must check (ListingIndex).
+    PathProbes* probes = nullptr;
 };
 
 // Where each op file's and each library's findings went in a lint's output: what a later lint of a refreshed

@@ -180,20 +180,8 @@ std::string InspectionCache::save() {
             putU64(out, v);
         }
     }
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(file_).parent_path(), ec);
-    auto tmp = file_ + ".tmp" + std::to_string(::getpid());
-    {
-        std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        f.write(out.data(), std::streamsize(out.size()));
-        if (!f) {
-            std::filesystem::remove(tmp, ec);
-            return fmt::format("cannot write inspection cache {}: {}", tmp, std::strerror(errno));
-        }
-    }
-    std::filesystem::rename(tmp, file_, ec);
-    if (ec) {
-        return fmt::format("cannot replace inspection cache {}: {}", file_, ec.message());
+    if (auto error = replaceFile(file_, out); !error.empty()) {
+        return "inspection cache: " + error;
     }
     dirty_ = false;
     return {};
