@@ -107,14 +107,18 @@ int main(int argc, char** argv) {
     probing = true;
     clock.restart();
     w.health()->searchEdit()->setText(search);
-    if (!shown.wait(30000)) {
-        std::fprintf(stderr, "the health search did not finish\n");
-        return 1;
-    }
+    // The groups of the full lint may still arrive first: the search's are those made for a query.
+    do {
+        if (!shown.wait(30000)) {
+            std::fprintf(stderr, "the health search did not finish\n");
+            return 1;
+        }
+    } while (w.health()->model()->groups().query.empty());
     auto searchMs = clock.elapsed();
     probing = false;
     auto searchStallMs = worstStallMs;
-    const auto& groups = w.health()->model()->groups();
+    // Copied now: the panel regroups at each refresh below.
+    auto matched = w.health()->model()->groups().matched, total = w.health()->model()->groups().total;
     auto entries = w.treeModel()->result()->snapshot.entryCount();
 
     // Incremental refresh: PyTorch appends one entry to one op (a new library in a new lib/ folder, then the op
@@ -221,9 +225,10 @@ int main(int argc, char** argv) {
     std::printf("worst GUI-thread stall during both phases: %lld ms  target < 100 ms\n", (long long)scanStallMs);
     std::printf("health search \"%s\": %zu of %zu findings in %lld ms (150 ms of it the typing pause), "
                 "worst GUI-thread stall %lld ms  target < 100 ms\n",
-                qPrintable(search), groups.matched, groups.total, (long long)searchMs, (long long)searchStallMs);
+                qPrintable(search), matched, total, (long long)searchMs, (long long)searchStallMs);
     std::printf("health panel rows without a search: %zu rules over %zu findings\n",
-                w.treeModel()->result()->groups.rules.size(), groups.total);
+                w.treeModel()->result()->groups.rules.size(), total);
+
     std::printf("refresh after PyTorch appends one entry (%d rounds): shown %lld ms (median; worst %lld) after the writes "
                 "settled (%d ms quiet, %lld ms after the last write)  target < 150 ms; worst GUI-thread stall %lld ms; "
                 "the last read %zu op file(s) and %zu lib/ folder(s), stat-ed %zu libraries again\n",
