@@ -1,6 +1,7 @@
 // Scanning a cache that PyTorch really wrote: every op, every argument kind, the library inventory.
 #include "TestSupport.h"
 #include "core/read/CacheScanner.h"
+#include "core/read/CacheSizes.h"
 #include "core/check/HostInfo.h"
 #include "core/read/InspectionCache.h"
 #include "core/report/JsonReport.h"
@@ -27,6 +28,7 @@ private slots:
     void rescanCostsWhatChanged();
     void lintOfARefreshIsAFullLint();
     void artifactsOfKernel();
+    void weightsFolderIsItsLibrarys();
     void orphanAfterEntryRemoved();
     void missingRootIsAnError();
     void fifoDoesNotHang();
@@ -305,6 +307,38 @@ void TestScanner::artifactsOfKernel() {
     QVERIFY2(a.torchDir.ends_with("/torch"), a.torchDir.c_str());
     QCOMPARE(a.kernelSources.size(), 1u); // found through the link command, though its stem differs
     QVERIFY(lib->artifactBytes > 0);
+}
+
+// torch 2.13 keeps what a "<stem>.wrapper.so" loads (its weights) in a folder "<stem>/" beside it: those files are
+// that library's bytes in every size the tools show; a file in a folder no library is named after is the
+// compiler's own.
+void TestScanner::weightsFolderIsItsLibrarys() {
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto before = scanCache(root);
+    const auto& dev = before.namespaces[0].devices[0];
+    const LibraryFile* wrapper = nullptr;
+    std::uint64_t written = 0;
+    for (const auto& f : dev.libFiles) {
+        auto folder = dev.path + "/" + f.relPath.str().substr(0, f.relPath.rfind('/') + 1) +
+                      f.relPath.str().substr(f.relPath.rfind('/') + 1, f.relPath.find(".wrapper.so") - f.relPath.rfind('/') - 1);
+        if (f.role == LibraryRole::Kernel && f.relPath.ends_with(".wrapper.so") && std::filesystem::is_directory(folder)) {
+            wrapper = &f;
+            writeText(folder + "/weights.bin", std::string(1000, 'w'));
+            written += 1000;
+        }
+    }
+    QVERIFY2(wrapper, "PyTorch wrote no wrapper library with a folder beside it");
+    std::filesystem::create_directories(dev.path + "/lib/zz/nolibrary");
+    writeText(dev.path + "/lib/zz/nolibrary/stray.bin", std::string(300, 's'));
+    auto after = scanCache(root);
+    const auto& now = after.namespaces[0].devices[0];
+    auto same = std::ranges::find(now.libFiles, wrapper->relPath, &LibraryFile::relPath);
+    QVERIFY(same != now.libFiles.end());
+    QCOMPARE(same->artifactBytes, wrapper->artifactBytes + 1000);
+    auto sizesBefore = deviceSizes(dev), sizesAfter = deviceSizes(now);
+    QCOMPARE(sizesAfter.referenced, sizesBefore.referenced + written);
+    QCOMPARE(sizesAfter.other, sizesBefore.other + 300);
 }
 
 void TestScanner::orphanAfterEntryRemoved() {

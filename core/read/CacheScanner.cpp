@@ -408,19 +408,23 @@ void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCac
             unowned.push_back(i);
         }
     }
-    if (unowned.empty()) {
-        return;
-    }
-    std::unordered_map<std::string, std::size_t> libByStemDir;
-    for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
-        const auto& f = dev.libFiles[i];
-        if (f.role == LibraryRole::Kernel || f.role == LibraryRole::OrphanKernel) {
-            libByStemDir.emplace(std::string(dirOf(f.path)) + "/" + fileStem(std::string(nameOf(f.path))), i);
+    // The library whose stem names the folder a file is in: "<dir>/<stem>.<anything>" beside the folder
+    // "<dir>/<stem>/", found in lib/'s sorted listing (a lookup per such file, not a map of every library).
+    auto libraryNamingFolder = [&](std::string_view folder) -> LibraryFile* {
+        auto slash = folder.rfind('/');
+        if (slash == std::string_view::npos || folder.substr(slash + 1).find('.') != std::string_view::npos) return nullptr;
+        auto prefix = std::string(folder) + '.';
+        auto it = std::ranges::lower_bound(dev.libFiles, std::string_view(prefix), {}, [](const LibraryFile& f) { return f.relPath.view(); });
+        for (; it != dev.libFiles.end() && it->relPath.starts_with(prefix); ++it) {
+            bool inFolder = it->relPath.view().find('/', prefix.size()) == std::string_view::npos;
+            if (inFolder && (it->role == LibraryRole::Kernel || it->role == LibraryRole::OrphanKernel)) return &*it;
         }
-    }
+        return nullptr;
+    };
     for (auto i : unowned) {
-        if (auto it = libByStemDir.find(std::string(dirOf(dev.libFiles[i].path))); it != libByStemDir.end()) {
-            dev.libFiles[it->second].artifactBytes += dev.libFiles[i].stat.size;
+        const auto& f = dev.libFiles[i];
+        if (auto* owner = libraryNamingFolder(dirOf(f.relPath))) {
+            owner->artifactBytes += f.stat.size;
         }
     }
 }
