@@ -7,7 +7,10 @@
 #include <QProcess>
 #include <QtTest>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 using namespace testsupport;
 
@@ -137,6 +140,32 @@ void TestCli::lsRemembersOnlyWhatHoldsStill() {
     QTest::qWait(100);
     lsSays("listing made again (the host or AOTIScope changed)");
     lsSays("the listing remembered");
+
+    // A writer at work (as PyTorch rewrites an op file in place): the listing is made each time, never remembered.
+    {
+        auto text = readText(dev + "/div.Tensor_mode.json");
+        std::atomic<bool> stop{false};
+        std::jthread writer([&] {
+            while (!stop) {
+                writeText(dev + "/div.Tensor_mode.json", text);
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+        });
+        for (int i = 0; i < 2; ++i) {
+            auto r = runCli({"ls", "--json", "-v", "--root", QString::fromStdString(root)}, env);
+            QCOMPARE(r.code, 0);
+            QVERIFY2(r.err.contains("listing made again") && r.err.contains("listing not remembered"), r.err.constData());
+        }
+        stop = true;
+    }
+    settle();
+    lsSays("listing made again");
+    lsSays("the listing remembered");
+
+    // Nowhere to remember it: said, and the listing is the same.
+    auto blocked = cacheDir.path() + "/a-file";
+    writeText(blocked.toStdString(), "");
+    lsSays("listing index: cannot write", {"AOTISCOPE_CACHE_DIR=" + blocked + "/below"});
 
     // A damaged index is not believed.
     auto index = std::filesystem::directory_iterator(cacheDir.path().toStdString());
