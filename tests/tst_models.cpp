@@ -12,6 +12,8 @@
 #include <QApplication>
 #include <QtTest>
 
+#include <set>
+
 #include <filesystem>
 
 using namespace aotiscope;
@@ -210,6 +212,26 @@ void TestModels::findingSearch() {
     QCOMPARE(groupFindings(result->findings, "aoti001 no-such-word").matched, std::size_t(0));
     // Most severe rule first, as the scan ordered the findings.
     for (std::size_t i = 1; i < all.rules.size(); ++i) QVERIFY(all.rules[i - 1].severity >= all.rules[i].severity);
+    // Each matched finding once, under its own rule and place, one row per place (runs of findings about one
+    // place are grouped without a lookup: a run broken by another rule or by an unmatched finding still is).
+    for (const auto* groups : {&all, &missing, &byName}) {
+        std::size_t seen = 0;
+        for (const auto& rule : groups->rules) {
+            std::set<std::string> places;
+            std::size_t count = 0;
+            for (const auto& place : rule.places) {
+                QVERIFY(places.insert(place.where).second);
+                for (auto i : place.findings) {
+                    QCOMPARE(result->findings[i].ruleId, rule.ruleId);
+                    QCOMPARE(placeOf(result->findings[i]), place.where);
+                    ++count;
+                }
+            }
+            QCOMPARE(count, rule.count);
+            seen += count;
+        }
+        QCOMPARE(seen, groups->matched);
+    }
 }
 
 void TestModels::deviceFindingsMarkTheDevice() {

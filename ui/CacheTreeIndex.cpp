@@ -96,7 +96,7 @@ public:
     CacheTreeIndex build() {
         std::size_t nodes = snap_.namespaces.size() + opMarks_.size();
         for (const auto& ns : snap_.namespaces) nodes += ns.devices.size();
-        for (const auto& m : opMarks_) nodes += m.entries.size();
+        forEachOp(snap_, [&](const auto&, const auto&, const OpFile& op) { nodes += op.entries.size(); });
         t_.nodes.reserve(nodes);
         for (int nsi = 0; nsi < int(snap_.namespaces.size()); ++nsi) {
             const auto& ns = snap_.namespaces[std::size_t(nsi)];
@@ -120,12 +120,17 @@ public:
 private:
     // Findings onto the ops they are about: an index of the snapshot's ops first, then each finding looked up
     // once (consecutive findings are mostly about the same op: the last lookup is reused).
+    // The findings of ops whose rows are taken over are not marked again: those rows carry their marks.
     void markFindings(const std::vector<Finding>& findings) {
+        std::vector<char> taken;
         for (const auto& ns : snap_.namespaces) {
             for (const auto& dev : ns.devices) {
-                for (const auto& op : dev.ops()) {
+                auto reuse = deviceReuse(reuse_, ns, dev);
+                for (std::size_t i = 0; i < dev.ops().size(); ++i) {
+                    const auto& op = dev.ops()[i];
                     opIndex_.emplace(opKeyOf(ns.name, dev.name, op.name), opMarks_.size());
-                    opMarks_.emplace_back().entries.resize(op.entries.size());
+                    taken.push_back(reuse.op(i));
+                    opMarks_.emplace_back().entries.resize(taken.back() ? 0 : op.entries.size());
                 }
             }
         }
@@ -138,10 +143,10 @@ private:
             }
             if (!last || last->op != f.op || last->device != f.device || last->ns != f.ns) {
                 auto it = opIndex_.find(opKeyOf(f.ns, f.device, f.op));
-                lastMarks = it == opIndex_.end() ? nullptr : &opMarks_[it->second];
+                lastMarks = it == opIndex_.end() || taken[it->second] ? nullptr : &opMarks_[it->second];
                 last = &f;
             }
-            if (!lastMarks) continue; // about an op this snapshot does not hold
+            if (!lastMarks) continue; // about an op this snapshot does not hold, or one taken over
             lastMarks->op.add(f);
             if (f.entry < 0) lastMarks->wide.add(f);
             else if (std::size_t(f.entry) < lastMarks->entries.size()) lastMarks->entries[std::size_t(f.entry)].add(f);

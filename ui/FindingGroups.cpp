@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <sstream>
 #include <unordered_map>
 
@@ -43,29 +44,45 @@ FindingGroups groupFindings(const std::vector<Finding>& findings, const std::str
     }
     std::unordered_map<std::string, std::size_t> ruleIndex;
     std::vector<std::unordered_map<std::string, std::size_t>> placeIndex;
+    // Consecutive findings are mostly about the same place, often under the same rule (lint's order): the place's
+    // text is made once per run of them, and the group of the finding before is taken again without a lookup.
+    const Finding* previous = nullptr;
+    std::string place;
+    std::size_t previousRule = 0, previousPlace = 0;
     for (std::size_t i = 0; i < findings.size(); ++i) {
         const auto& f = findings[i];
-        auto place = placeOf(f);
+        bool samePlace = previous && previous->op == f.op && previous->device == f.device && previous->ns == f.ns;
+        if (!samePlace) place = placeOf(f);
         if (!words.empty()) {
             const auto& rule = ruleById(f.ruleId);
             bool all = std::ranges::all_of(words, [&](const std::string& w) {
                 return containsLowered(f.ruleId, w) || containsLowered(rule.name, w) || containsLowered(place, w) ||
                        containsLowered(f.message, w);
             });
-            if (!all) continue;
+            if (!all) {
+                previous = &f;
+                previousRule = SIZE_MAX; // its group, if any, is not this one's
+                continue;
+            }
         }
-        auto [r, newRule] = ruleIndex.try_emplace(f.ruleId, g.rules.size());
-        if (newRule) {
-            g.rules.push_back({f.ruleId, f.severity, {}, 0});
-            placeIndex.emplace_back();
+        if (!(samePlace && previousRule != SIZE_MAX && previous->ruleId == f.ruleId)) {
+            auto [r, newRule] = ruleIndex.try_emplace(f.ruleId, g.rules.size());
+            if (newRule) {
+                g.rules.push_back({f.ruleId, f.severity, {}, 0});
+                placeIndex.emplace_back();
+            }
+            auto& rule = g.rules[r->second];
+            auto [p, newPlace] = placeIndex[r->second].try_emplace(place, rule.places.size());
+            if (newPlace) rule.places.push_back({place, {}});
+            previousRule = r->second;
+            previousPlace = p->second;
         }
-        auto& rule = g.rules[r->second];
+        auto& rule = g.rules[previousRule];
         rule.severity = std::max(rule.severity, f.severity);
         ++rule.count;
-        auto [p, newPlace] = placeIndex[r->second].try_emplace(place, rule.places.size());
-        if (newPlace) rule.places.push_back({std::move(place), {}});
-        rule.places[p->second].findings.push_back(std::uint32_t(i));
+        rule.places[previousPlace].findings.push_back(std::uint32_t(i));
         ++g.matched;
+        previous = &f;
     }
     // Most severe rules first; among equals the one met first (the scan's order) stays first.
     std::ranges::stable_sort(g.rules, std::greater{}, &FindingGroups::Rule::severity);
