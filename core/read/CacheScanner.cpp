@@ -251,16 +251,18 @@ void linkEntries(const std::string& root, DeviceDir& dev, unsigned threads, cons
     auto lookUp = opsToLookUp(dev, previous, reparsed);
     if (std::ranges::find(lookUp, 0) != lookUp.end()) {
         const auto& before = previous->libFiles;
+        // Equality first: a record carried over shares its path's text with the one before, so most pairs are
+        // told equal by a pointer, without reading either string.
         for (std::size_t i = 0, k = 0; i < dev.libFiles.size() && k < before.size();) {
-            if (dev.libFiles[i].relPath < before[k].relPath) {
-                ++i;
-            } else if (before[k].relPath < dev.libFiles[i].relPath) {
-                ++k;
-            } else {
+            if (dev.libFiles[i].relPath == before[k].relPath) {
                 for (const auto& ref : before[k].referencedBy) {
                     if (!lookUp[ref.op]) dev.libFiles[i].referencedBy.push_back(ref);
                 }
                 ++i, ++k;
+            } else if (dev.libFiles[i].relPath < before[k].relPath) {
+                ++i;
+            } else {
+                ++k;
             }
         }
     }
@@ -321,6 +323,12 @@ void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCac
         auto& f = dev.libFiles[i];
         f.artifactBytes = 0;
         auto before = f.role;
+        // A kernel carried over with its inspection and still referenced stays one: its name (a shared object, not
+        // a lock: the path is what it was) need not be read again. Most of a refresh's 100,000 records.
+        if (before == LibraryRole::Kernel && !f.referencedBy.empty() && !f.escapesRoot && (!inspect || f.elf)) {
+            if (inspect) ++work.inspectionsReused;
+            continue;
+        }
         std::string_view name = nameOf(f.path);
         if (f.relPath.starts_with("lib/locks/") || name.ends_with(".lock")) {
             f.role = LibraryRole::Lock;
@@ -345,9 +353,15 @@ void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCac
     std::unordered_map<std::string_view, SiblingIndex> siblings;
     if (!toInspect.empty()) {
         std::unordered_map<std::string_view, std::vector<std::string>> names;
-        for (auto i : toInspect) names.try_emplace(dirOf(dev.libFiles[i].path));
-        for (const auto& f : dev.libFiles) {
-            if (auto it = names.find(dirOf(f.path)); it != names.end()) it->second.emplace_back(nameOf(f.path));
+        for (auto i : toInspect) {
+            auto [it, added] = names.try_emplace(dirOf(dev.libFiles[i].path));
+            if (!added) continue;
+            // The folder's files: a range of lib/'s listing (sorted by relPath), less those in folders below it.
+            auto prefix = std::string(dirOf(dev.libFiles[i].relPath)) + '/';
+            auto f = std::ranges::lower_bound(dev.libFiles, std::string_view(prefix), {}, [](const LibraryFile& l) { return l.relPath.view(); });
+            for (; f != dev.libFiles.end() && f->relPath.starts_with(prefix); ++f) {
+                if (f->relPath.view().find('/', prefix.size()) == std::string_view::npos) it->second.emplace_back(nameOf(f->path));
+            }
         }
         for (auto& [dir, list] : names) {
             siblings.emplace(dir, indexSiblings(list));
