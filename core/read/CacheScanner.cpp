@@ -56,6 +56,17 @@ bool isDir(const fs::directory_entry& e) {
     return e.is_directory(ec) && !e.is_symlink(ec);
 }
 
+// Calls fn on each record of lib/'s listing (sorted by relPath) whose relPath is `prefix` followed by a name with
+// no '/': a folder's own files when prefix ends in '/', "<stem>.*" beside a folder when it ends in '.'. fn returns
+// true to stop.
+template <typename Libs, typename Fn>
+void forEachRightAfter(Libs& libs, std::string_view prefix, Fn&& fn) {
+    for (auto it = std::ranges::lower_bound(libs, prefix, {}, [](const LibraryFile& f) { return f.relPath.view(); });
+         it != libs.end() && it->relPath.starts_with(prefix); ++it) {
+        if (it->relPath.view().find('/', prefix.size()) == std::string_view::npos && fn(*it)) return;
+    }
+}
+
 // The files and folders of one device's lib/, listed or carried over from the last snapshot's.
 class LibWalk {
 public:
@@ -140,13 +151,11 @@ private:
         auto directChild = [&](const std::string& path) {
             return path.starts_with(prefix) && path.find('/', prefix.size()) == std::string::npos;
         };
-        const auto& before = previous_->libFiles;
-        for (auto it = std::ranges::lower_bound(before, prefix, {}, relPathOf);
-             it != before.end() && it->relPath.starts_with(prefix); ++it) {
-            if (!directChild(it->relPath)) continue;
-            auto& f = files.emplace_back(carriedOver(*it));
+        forEachRightAfter(previous_->libFiles, prefix, [&](const LibraryFile& before) {
+            auto& f = files.emplace_back(carriedOver(before));
             if (f.isSymlink) f.stat = statFile(f.path);
-        }
+            return false;
+        });
         std::vector<Folder> subdirs;
         const auto& folders = previous_->libFolders;
         for (auto it = std::ranges::upper_bound(folders, rel, {}, &LibFolder::relPath);
@@ -357,11 +366,10 @@ void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCac
             auto [it, added] = names.try_emplace(dirOf(dev.libFiles[i].path));
             if (!added) continue;
             // The folder's files: a range of lib/'s listing (sorted by relPath), less those in folders below it.
-            auto prefix = std::string(dirOf(dev.libFiles[i].relPath)) + '/';
-            auto f = std::ranges::lower_bound(dev.libFiles, std::string_view(prefix), {}, [](const LibraryFile& l) { return l.relPath.view(); });
-            for (; f != dev.libFiles.end() && f->relPath.starts_with(prefix); ++f) {
-                if (f->relPath.view().find('/', prefix.size()) == std::string_view::npos) it->second.emplace_back(nameOf(f->path));
-            }
+            forEachRightAfter(dev.libFiles, std::string(dirOf(dev.libFiles[i].relPath)) + '/', [&](const LibraryFile& f) {
+                it->second.emplace_back(nameOf(f.path));
+                return false;
+            });
         }
         for (auto& [dir, list] : names) {
             siblings.emplace(dir, indexSiblings(list));
@@ -427,13 +435,12 @@ void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCac
     auto libraryNamingFolder = [&](std::string_view folder) -> LibraryFile* {
         auto slash = folder.rfind('/');
         if (slash == std::string_view::npos || folder.substr(slash + 1).find('.') != std::string_view::npos) return nullptr;
-        auto prefix = std::string(folder) + '.';
-        auto it = std::ranges::lower_bound(dev.libFiles, std::string_view(prefix), {}, [](const LibraryFile& f) { return f.relPath.view(); });
-        for (; it != dev.libFiles.end() && it->relPath.starts_with(prefix); ++it) {
-            bool inFolder = it->relPath.view().find('/', prefix.size()) == std::string_view::npos;
-            if (inFolder && (it->role == LibraryRole::Kernel || it->role == LibraryRole::OrphanKernel)) return &*it;
-        }
-        return nullptr;
+        LibraryFile* found = nullptr;
+        forEachRightAfter(dev.libFiles, std::string(folder) + '.', [&](LibraryFile& f) {
+            if (f.role == LibraryRole::Kernel || f.role == LibraryRole::OrphanKernel) found = &f;
+            return found != nullptr;
+        });
+        return found;
     };
     for (auto i : unowned) {
         const auto& f = dev.libFiles[i];
