@@ -1,8 +1,11 @@
 #include "core/base/FileUtil.h"
 
+#include "core/base/Fnv.h"
+
 #include <fmt/format.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -25,6 +28,19 @@ struct Fd {
 };
 
 } // namespace
+
+std::string aotiscopeCacheDir() {
+    if (const char* d = std::getenv("AOTISCOPE_CACHE_DIR"); d && *d) return d;
+    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/aotiscope";
+    if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/aotiscope";
+    return {};
+}
+
+std::string perRootCacheFile(const std::string& root, std::string_view kind, std::string_view ext) {
+    auto dir = aotiscopeCacheDir();
+    if (dir.empty()) return {};
+    return fmt::format("{}/{}-{:016x}.{}", dir, kind, fnv1a(absolutePath(root)), ext);
+}
 
 std::string replaceFile(const std::string& path, std::string_view content) {
     std::error_code ec;

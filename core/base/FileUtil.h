@@ -18,6 +18,12 @@ std::string readFileTail(const std::string& path, std::size_t limit);
 // Writes `content` to `path` through a temporary file beside it and a rename, making the folder first: a reader
 // sees the old file or the new one, never a part. Returns an empty string, else what failed and where.
 std::string replaceFile(const std::string& path, std::string_view content);
+// AOTIScope's own cache folder: $AOTISCOPE_CACHE_DIR, else $XDG_CACHE_HOME/aotiscope, else ~/.cache/aotiscope;
+// empty when none of them is set.
+std::string aotiscopeCacheDir();
+// A file of that folder kept for one cache root: "<dir>/<kind>-<hash of the root's absolute path>.<ext>"; empty
+// when there is no folder.
+std::string perRootCacheFile(const std::string& root, std::string_view kind, std::string_view ext);
 FileStat statFile(const std::string& path);
 // The identity of what stat(2), lstat(2) or fstatat(2) filled in (the walks of lib/ stat each file once).
 FileStat fileStatOf(const struct stat& st);

@@ -516,10 +516,9 @@ private:
 
     void lintLibrary(const NamespaceDir& ns, const DeviceDir& dev, const LibraryFile& f) {
         SharedText owner = f.referencedBy.empty() ? std::string() : dev.ops()[f.referencedBy.front().op].name;
-        SharedText path = f.path;
         int entry = f.referencedBy.empty() ? -1 : f.referencedBy.front().entry;
         auto here = [&](std::string_view rule, std::string msg, std::optional<Severity> sev = {}) {
-            add(rule, std::move(msg), ns, dev, owner, entry, -1, path, sev);
+            add(rule, std::move(msg), ns, dev, owner, entry, -1, f.path, sev);
         };
         if (f.escapesRoot) {
             here(rules::SymlinkOutOfRoot, fmt::format("{} is a symlink to {}, outside the cache root", f.relPath, f.resolvedPath));

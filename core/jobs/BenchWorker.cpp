@@ -3,7 +3,6 @@
 #include "core/jobs/BenchJobs.h"
 #include "core/jobs/CompileWorker.h"
 #include "core/base/FileUtil.h"
-#include "core/read/InspectionCache.h"
 #include "core/base/Subprocess.h"
 
 #include <fmt/format.h>
@@ -82,13 +81,13 @@ BenchWorkerCommand chooseBenchWorker(const std::string& explicitWorker, const st
     if (!torch || torch->version.empty() || (c.builtFor == torch->version && fs::exists(c.path, ec))) return c;
 
     // Another torch than the one this worker was built for: its own worker, from the cache folder or built now.
-    auto cacheFile = InspectionCache::defaultFileFor("");
-    if (cacheFile.empty()) {
+    auto cacheDir = aotiscopeCacheDir();
+    if (cacheDir.empty()) {
         c.error = fmt::format("the benchmark worker {} is built for torch {}, not the configured {}, and there is no cache "
                               "folder to build one in (set AOTISCOPE_CACHE_DIR or HOME)", c.path, c.builtFor, torch->version);
         return c;
     }
-    auto dir = fs::path(cacheFile).parent_path() / "bench-worker" / folderFor(torch->version);
+    auto dir = fs::path(cacheDir) / "bench-worker" / folderFor(torch->version);
     auto built = (dir / "aotiscope-bench-worker").string();
     if (!fs::exists(built, ec) || benchWorkerTorch(built) != torch->version) {
         if (progress) {

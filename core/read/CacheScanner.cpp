@@ -61,7 +61,7 @@ bool isDir(const fs::directory_entry& e) {
 // true to stop.
 template <typename Libs, typename Fn>
 void forEachRightAfter(Libs& libs, std::string_view prefix, Fn&& fn) {
-    for (auto it = std::ranges::lower_bound(libs, prefix, {}, [](const LibraryFile& f) { return f.relPath.view(); });
+    for (auto it = std::ranges::lower_bound(libs, prefix, {}, relPathOf);
          it != libs.end() && it->relPath.starts_with(prefix); ++it) {
         if (it->relPath.view().find('/', prefix.size()) == std::string_view::npos && fn(*it)) return;
     }
@@ -122,8 +122,7 @@ public:
         }
         ::closedir(d);
         // In name order, as carried-over folders come: the listing is then sorted as it is put together.
-        std::sort(files.begin() + std::ptrdiff_t(firstFile), files.end(),
-                  [](const LibraryFile& a, const LibraryFile& b) { return a.relPath < b.relPath; });
+        std::ranges::sort(files.begin() + std::ptrdiff_t(firstFile), files.end(), {}, relPathOf);
         std::ranges::sort(subdirs, {}, &Folder::path);
         return subdirs;
     }

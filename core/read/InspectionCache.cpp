@@ -1,16 +1,10 @@
 #include "core/read/InspectionCache.h"
 
 #include "core/base/FileUtil.h"
-#include "core/base/Fnv.h"
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <unistd.h>
 
 namespace aotiscope {
 
@@ -90,17 +84,7 @@ ElfSummary deserialise(Reader& r) {
 } // namespace
 
 std::string InspectionCache::defaultFileFor(const std::string& root) {
-    std::string dir;
-    if (const char* d = std::getenv("AOTISCOPE_CACHE_DIR"); d && *d) {
-        dir = d;
-    } else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) {
-        dir = std::string(x) + "/aotiscope";
-    } else if (const char* home = std::getenv("HOME"); home && *home) {
-        dir = std::string(home) + "/.cache/aotiscope";
-    } else {
-        return {};
-    }
-    return fmt::format("{}/inspections-{:016x}.bin", dir, fnv1a(absolutePath(root)));
+    return perRootCacheFile(root, "inspections", "bin");
 }
 
 InspectionCache::InspectionCache(std::string file) : file_(std::move(file)) {

@@ -2,7 +2,6 @@
 
 #include "core/base/FileUtil.h"
 #include "core/base/Sha256.h"
-#include "core/read/InspectionCache.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -42,13 +41,7 @@ std::string hostDigest(const HostInfo& host) {
     return h.hexDigest();
 }
 
-std::string listingIndexFileFor(const std::string& root) {
-    auto inspections = InspectionCache::defaultFileFor(root);
-    if (inspections.empty()) return {};
-    auto slash = inspections.rfind('/');
-    auto name = inspections.substr(slash + 1); // inspections-<hash>.bin
-    return inspections.substr(0, slash + 1) + "listing-" + name.substr(name.find('-') + 1, name.rfind('.') - name.find('-') - 1) + ".idx";
-}
+std::string listingIndexFileFor(const std::string& root) { return perRootCacheFile(root, "listing", "idx"); }
 
 std::optional<std::string> rememberedListing(const std::string& file, const ListingKey& key, std::string& why) {
     std::string data;

@@ -26,7 +26,7 @@ struct ListingKey {
 // AOTIScope binary (another build may judge otherwise).
 std::string hostDigest(const HostInfo& host);
 
-// Where a root's listing is remembered: next to its inspection cache (InspectionCache::defaultFileFor).
+// Where a root's listing is remembered: AOTIScope's cache folder, beside its inspection cache (perRootCacheFile).
 std::string listingIndexFileFor(const std::string& root);
 
 // The remembered listing (aotiscope.ls/1 JSON text) when `file` holds one made for `key` and every path it
