@@ -363,11 +363,13 @@ void TestGui::autoRefreshKeepsSelection() {
     auto text = readText(path);
     auto body = text.substr(text.find('{'), text.rfind('}') - text.find('{') + 1);
     QSignalSpy rescanned(w.controller(), &ScanController::finished);
+    QSignalSpy unchanged(w.controller(), &ScanController::unchangedOnDisk);
     writeText(path, "[\n    " + body + ",\n    " + body + "\n]");
     QVERIFY(rescanned.wait(10000));
-    // The refresh read the op file that changed, and nothing else.
+    // The refresh read the op file the watcher named, and nothing else: not even a stat of the other op files.
     const auto& work = w.treeModel()->result()->snapshot.work;
     QCOMPARE(work.changes, std::vector<std::string>{path});
+    QCOMPARE(work.opFilesStatted, 1u);
     QCOMPARE(work.opFilesParsed, 1u);
     QVERIFY(work.libFoldersListed.empty());
     QCOMPARE(currentKey(w), named(realCache(), QStringLiteral("aten/cpu/abs#1")));
@@ -377,6 +379,9 @@ void TestGui::autoRefreshKeepsSelection() {
     QVERIFY(!w.treeView()->isExpanded(opRow("aten/cpu/add.Tensor#0")));
     QCOMPARE(w.filterProxy()->rowCount(opRow("aten/cpu/cat#0")), 2);
     QVERIFY(w.summaryLabel()->fullText().contains(QStringLiteral("1 warning ·")));
+    // The whole cache is checked once it has been quiet a while, and found as the named refresh left it.
+    QTRY_VERIFY_WITH_TIMEOUT(unchanged.count() == 1, ScanController::kFullCheckMs + 5000);
+    QCOMPARE(rescanned.count(), 1);
 }
 
 void TestGui::ownRescanIsNotRepeated() {

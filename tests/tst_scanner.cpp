@@ -26,6 +26,7 @@ private slots:
     void argumentKindsFromPyTorch();
     void libraryInventory();
     void rescanCostsWhatChanged();
+    void namedRescanReadsOnlyWhatWasNamed();
     void lintOfARefreshIsAFullLint();
     void artifactsOfKernel();
     void weightsFolderIsItsLibrarys();
@@ -138,6 +139,60 @@ void TestScanner::rescanCostsWhatChanged() {
     QCOMPARE(again.work.librariesChanged, std::vector<std::string>{absLib});
     QCOMPARE(again.work.librariesInspected, 1u);
     QCOMPARE(everything(again, host), everything(scanCache(root), host));
+}
+
+void TestScanner::namedRescanReadsOnlyWhatWasNamed() {
+    // The watcher names abs.json after PyTorch appended to it (a new library in a new lib/ folder): only that file is
+    // read, only abs's libraries are stat-ed, only the new folder is listed, and the snapshot says what a full scan
+    // says. The full check after it finds nothing new: lib/ is listed again (its identity moved) but holds what the
+    // named rescan recorded.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto host = HostInfo::detect();
+    auto first = scanCache(root);
+    auto dev = root + "/aoti_eager/aten/cpu";
+    appendToAbsAsPyTorch(dev, *findOp(first, "abs"));
+    std::vector<std::string> named{dev + "/abs.json"};
+    ScanOptions fromFirst;
+    fromFirst.previous = &first;
+    fromFirst.onlyOpFiles = &named;
+    auto refreshed = scanCache(root, fromFirst);
+    QCOMPARE(refreshed.work.opFilesStatted, 1u);
+    QCOMPARE(refreshed.work.opFilesParsed, 1u);
+    QCOMPARE(refreshed.work.opFilesReused, 4u);
+    QCOMPARE(refreshed.work.libFoldersListed, std::vector<std::string>{dev + "/lib/zz"});
+    QCOMPARE(refreshed.work.librariesStatted, 3u); // abs's libraries, no other
+    QCOMPARE(refreshed.work.librariesInspected, 1u);
+    QCOMPARE(refreshed.work.changes, (std::vector<std::string>{dev + "/abs.json", dev + "/lib/zz"}));
+    QCOMPARE(findOp(refreshed, "abs")->entries.size(), 3u);
+    QCOMPARE(everything(refreshed, host), everything(scanCache(root), host));
+
+    ScanOptions fromNamed;
+    fromNamed.previous = &refreshed;
+    auto check = scanCache(root, fromNamed);
+    QCOMPARE(check.work.opFilesStatted, 5u);
+    QCOMPARE(check.work.libFoldersListed, std::vector<std::string>{dev + "/lib"});
+    QCOMPARE(check.work.summary(), std::string("nothing"));
+
+    // What a named rescan cannot tell from the named files alone makes it a full one: a named file that is gone, or
+    // an entry that names a library added to a folder walked before (what else came with it only a listing says).
+    std::filesystem::remove(dev + "/cat.json");
+    std::vector<std::string> gone{dev + "/cat.json"};
+    fromFirst.onlyOpFiles = &gone;
+    auto afterRemoval = scanCache(root, fromFirst);
+    QVERIFY(std::ranges::count(afterRemoval.work.changes, dev + "/cat.json (gone)") == 1);
+    QCOMPARE(afterRemoval.work.opFilesParsed, 1u); // abs, found rewritten by the full rescan
+    auto absNow = *findOp(refreshed, "abs");
+    auto knownFolder = dev + "/" + absNow.entries[0].kernelPath->substr(0, absNow.entries[0].kernelPath->rfind('/'));
+    std::filesystem::copy_file(dev + "/lib/zz/czzappended.wrapper.so", knownFolder + "/cadded.wrapper.so");
+    auto text = readText(dev + "/abs.json");
+    text.replace(text.find("lib/zz/czzappended.wrapper.so"), 29, knownFolder.substr(dev.size() + 1) + "/cadded.wrapper.so");
+    QTest::qWait(20);
+    writeText(dev + "/abs.json", text);
+    fromNamed.onlyOpFiles = &named;
+    auto intoKnown = scanCache(root, fromNamed);
+    QVERIFY(std::ranges::count(intoKnown.work.libFoldersListed, knownFolder) == 1);
+    QCOMPARE(everything(intoKnown, host), everything(scanCache(root), host));
 }
 
 namespace {

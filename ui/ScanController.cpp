@@ -33,7 +33,8 @@ int maxWatchedFiles() {
 } // namespace
 
 ScanController::ScanController(QObject* parent)
-    : QObject(parent), watcherThread_(new QThread(this)), watcher_(new QFileSystemWatcher), debounce_(new QTimer(this)) {
+    : QObject(parent), watcherThread_(new QThread(this)), watcher_(new QFileSystemWatcher), debounce_(new QTimer(this)),
+      fullCheck_(new QTimer(this)) {
     // Adding 10,000 watches stalled the GUI thread 0.7 s: the watcher lives in a thread of its own.
     watcherThread_->setObjectName(QStringLiteral("cache watcher"));
     watcher_->moveToThread(watcherThread_);
@@ -42,14 +43,24 @@ ScanController::ScanController(QObject* parent)
     debounce_->setSingleShot(true);
     debounce_->setInterval(kSettleMs);
     connect(debounce_, &QTimer::timeout, this, &ScanController::rescanIfChanged);
-    auto poke = [this](const QString& path) {
-        if (autoRefresh_) {
-            spdlog::debug("cache changed: {}", path.toStdString());
-            debounce_->start();
-        }
+    fullCheck_->setSingleShot(true);
+    fullCheck_->setInterval(kFullCheckMs);
+    connect(fullCheck_, &QTimer::timeout, this, [this] {
+        if (scanning_) fullCheck_->start(); // after the scan under way
+        else if (autoRefresh_ && last_) refresh(false);
+    });
+    // Only watched op files are files: a rewrite of one names it, and the refresh reads it alone; a folder's event
+    // (an op file added, removed or renamed) makes it a refresh of everything.
+    auto poke = [this](const QString& path, bool folder) {
+        if (!autoRefresh_) return;
+        spdlog::debug("cache changed: {}", path.toStdString());
+        if (folder) folderChanged_ = true;
+        else if (auto p = path.toStdString(); std::ranges::find(rewrittenOpFiles_, p) == rewrittenOpFiles_.end())
+            rewrittenOpFiles_.push_back(std::move(p));
+        debounce_->start();
     };
-    connect(watcher_, &QFileSystemWatcher::directoryChanged, this, poke);
-    connect(watcher_, &QFileSystemWatcher::fileChanged, this, poke);
+    connect(watcher_, &QFileSystemWatcher::directoryChanged, this, [poke](const QString& path) { poke(path, true); });
+    connect(watcher_, &QFileSystemWatcher::fileChanged, this, [poke](const QString& path) { poke(path, false); });
 }
 
 ScanController::~ScanController() {
@@ -79,20 +90,25 @@ void ScanController::rescanIfChanged() {
         rescan();
         return;
     }
-    refresh();
+    refresh(true);
 }
 
-void ScanController::refresh() {
+void ScanController::refresh(bool onlyNamed) {
     // One phase, from the last result: op files and lib/ folders whose identity is unchanged are carried over, only
     // what changed is read (ScanOptions::previous). Nothing changed: no new result, the window stays as it is.
+    auto named = std::make_shared<std::vector<std::string>>(std::exchange(rewrittenOpFiles_, {}));
+    onlyNamed = onlyNamed && !std::exchange(folderChanged_, false) && !named->empty();
+    if (onlyNamed) fullCheck_->start();
+    else fullCheck_->stop(); // this refresh is one
     auto run = beginRun();
     QPointer<ScanController> self(this);
     auto last = last_;
-    (void)QtConcurrent::run([self, last, run] {
+    (void)QtConcurrent::run([self, last, run, named, onlyNamed] {
         auto generation = run.generation;
         auto cancel = run.cancel;
         auto options = run.options();
         options.previous = &last->snapshot;
+        if (onlyNamed) options.onlyOpFiles = named.get();
         auto snapshot = scanCache(last->snapshot.root, options);
         if (cancel->load()) return;
         auto work = snapshot.work;
@@ -122,6 +138,10 @@ void ScanController::scan(const QString& root) {
     if (cancel_) {
         cancel_->store(true); // the older scan's result is not wanted any more
     }
+    // This scan reads everything: what the watcher named so far is in it.
+    rewrittenOpFiles_.clear();
+    folderChanged_ = false;
+    fullCheck_->stop();
     if (root != root_ || !inspections_) {
         inspections_ = std::make_shared<InspectionCache>(InspectionCache::defaultFileFor(root.toStdString()));
     }

@@ -13,6 +13,8 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 class QFileSystemWatcher;
 class QThread;
@@ -30,6 +32,9 @@ public:
     // A write has settled when the watched files have been quiet this long (PyTorch rewrites an op file in place, in
     // several writes).
     static constexpr int kSettleMs = 200;
+    // After a refresh of only the op files the watcher named, the whole cache is checked again once it has been quiet
+    // this long: for what no watch reports (files added to lib/ beside the kernels, events the kernel dropped).
+    static constexpr int kFullCheckMs = 2000;
 
     explicit ScanController(QObject* parent = nullptr);
     ~ScanController() override;
@@ -65,7 +70,8 @@ private:
     Run beginRun(); // a new generation: the one before it is not wanted any more
     void watch(const ScanResult& result);
     void rescanIfChanged();
-    void refresh();
+    // From the last result: only the op files the watcher named when it named nothing else, else the whole cache.
+    void refresh(bool onlyNamed);
     void deliver(quint64 generation, ScanResultPtr result);
     void post(quint64 generation, ScanResultPtr result);
 
@@ -81,6 +87,10 @@ private:
     QThread* watcherThread_;
     QFileSystemWatcher* watcher_; // lives in watcherThread_
     QTimer* debounce_;
+    QTimer* fullCheck_; // kFullCheckMs after a named refresh
+    // Since the last refresh began: the op files the watcher saw rewritten, and whether it saw a folder change.
+    std::vector<std::string> rewrittenOpFiles_;
+    bool folderChanged_ = false;
     int lastPerMille_ = -1;
     ScanResultPtr last_;       // the last result delivered: what a watcher event is checked against
     bool warnedUnwatched_ = false;

@@ -50,16 +50,19 @@ std::set<std::string> entryKeysNamed(const OpFile& op, const std::vector<int>& p
     return out;
 }
 
-int DeviceDir::libraryIndexOf(const Entry& entry) const {
-    if (!entry.kernelPath || entry.kernelPath->starts_with('/')) return -1;
+std::string_view DeviceDir::kernelRelPath(const Entry& entry, std::string& storage) const {
+    if (!entry.kernelPath || entry.kernelPath->starts_with('/')) return {};
     const std::string& kernelPath = *entry.kernelPath;
-    std::string normalised;
-    std::string_view rel = kernelPath;
-    if (kernelPath.find("./") != std::string::npos || kernelPath.find("//") != std::string::npos) {
-        normalised = absolutePath(path + "/" + kernelPath);
-        if (!normalised.starts_with(path + "/")) return -1;
-        rel = std::string_view(normalised).substr(path.size() + 1);
-    }
+    if (kernelPath.find("./") == std::string::npos && kernelPath.find("//") == std::string::npos) return kernelPath;
+    storage = absolutePath(path + "/" + kernelPath);
+    if (!storage.starts_with(path + "/")) return {};
+    return std::string_view(storage).substr(path.size() + 1);
+}
+
+int DeviceDir::libraryIndexOf(const Entry& entry) const {
+    std::string storage;
+    auto rel = kernelRelPath(entry, storage);
+    if (rel.empty()) return -1;
     // libFiles is sorted by relPath.
     auto it = std::lower_bound(libFiles.begin(), libFiles.end(), rel, [](const LibraryFile& f, std::string_view r) { return f.relPath < r; });
     return it != libFiles.end() && it->relPath == rel ? int(it - libFiles.begin()) : -1;

@@ -252,6 +252,9 @@ struct DeviceDir {
     // The file of lib/ an entry's kernel_path names (joined to this folder as PyTorch joins it), -1 / null when
     // there is none (an absolute path, a path outside this folder, a file that is not there).
     int libraryIndexOf(const Entry& entry) const;
+    // Where the entry's kernel_path leads, relative to this folder, as PyTorch joins it ("lib/ab/c….so"); empty when
+    // it is absolute or leads out of the folder. `storage` holds the text when the path had to be normalised.
+    std::string_view kernelRelPath(const Entry& entry, std::string& storage) const;
     const LibraryFile* libraryOf(const Entry& entry) const {
         int i = libraryIndexOf(entry);
         return i < 0 ? nullptr : &libFiles[std::size_t(i)];
@@ -269,14 +272,16 @@ struct NamespaceDir {
 // What a scan read and what it carried over from the snapshot before it (ScanOptions::previous): a rescan's cost
 // is what changed.
 struct ScanWork {
+    std::size_t opFilesStatted = 0; // every op file, but in a rescan of the ones the watcher named
     std::size_t opFilesParsed = 0, opFilesReused = 0;
     std::size_t libFoldersReused = 0;
     std::vector<std::string> libFoldersListed; // absolute paths
+    std::vector<std::string> libFoldersChanged; // of those, the ones that hold other files or folders than before
     std::size_t librariesStatted = 0; // beyond the walk: libraries of reparsed op files, checked again
     std::vector<std::string> librariesChanged; // of those, the ones whose identity had changed
     std::size_t librariesInspected = 0, inspectionsReused = 0;
-    // With a previous snapshot: the paths that differ from it (op files reparsed or gone, lib/ folders listed
-    // again, libraries changed, device folders new or gone). Empty: the disk is as that snapshot saw it.
+    // With a previous snapshot: the paths that differ from it (op files reparsed or gone, lib/ folders that hold
+    // other files or folders, libraries changed, device folders new or gone). Empty: the disk is as that snapshot saw it.
     std::vector<std::string> changes;
     std::string summary() const; // "2 changes: /…/abs.json, /…/lib/ab", or "nothing"
 };

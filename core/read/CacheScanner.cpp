@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -67,6 +68,24 @@ void forEachRightAfter(Libs& libs, std::string_view prefix, Fn&& fn) {
     }
 }
 
+// A record of the snapshot before, for a rescan, without the entries that referenced it then (the join finds them
+// again): copying that list only to clear it cost an allocation per library.
+LibraryFile carriedOver(const LibraryFile& before) {
+    LibraryFile f;
+    f.relPath = before.relPath;
+    f.path = before.path;
+    f.stat = before.stat;
+    f.role = before.role;
+    f.isSymlink = before.isSymlink;
+    f.resolvedPath = before.resolvedPath;
+    f.escapesRoot = before.escapesRoot;
+    f.artifacts = before.artifacts;
+    f.elf = before.elf;
+    f.artifactBytes = before.artifactBytes;
+    f.sidecars = before.sidecars;
+    return f;
+}
+
 // The files and folders of one device's lib/, listed or carried over from the last snapshot's.
 class LibWalk {
 public:
@@ -77,24 +96,36 @@ public:
         FileStat stat;
     };
 
+    // What a walk found, and what it read to find it.
+    struct Out {
+        std::vector<LibraryFile> files;
+        std::vector<LibFolder> folders;
+        std::string error;
+        std::vector<std::string> listed;  // folders listed (absolute paths)
+        std::vector<std::string> changed; // of those, the ones whose files or subfolders differ from the walk before's
+        std::size_t reused = 0;           // folders carried over unlisted
+    };
+
     // One folder: its files into `files`, its subfolders returned (the caller walks them, perhaps in parallel).
     // Listed with readdir and fstatat (std::filesystem costs several times more per file), or, when the folder's
     // identity is what the last snapshot saw, its files copied from that snapshot. Symlinks are recorded, never
     // followed: a symlink loop cannot trap the walk.
-    std::vector<Folder> walkOne(const Folder& dir, std::vector<LibraryFile>& files, std::vector<LibFolder>& folders,
-                                std::string& error, std::vector<std::string>& listed, std::size_t& reused) const {
+    std::vector<Folder> walkOne(const Folder& dir, Out& out) const {
+        auto& files = out.files;
         auto rel = dir.path.substr(devPath_.size() + 1);
-        folders.push_back({rel, dir.stat});
-        if (const auto* before = previousFolder(rel); before && sameFile(before->stat, dir.stat)) {
-            ++reused;
+        out.folders.push_back({rel, dir.stat});
+        const auto* before = previousFolder(rel);
+        if (before && sameFile(before->stat, dir.stat)) {
+            ++out.reused;
             return carryOver(rel, files);
         }
-        listed.push_back(dir.path);
+        out.listed.push_back(dir.path);
         std::vector<Folder> subdirs;
         DIR* d = ::opendir(dir.path.c_str());
         if (!d) {
-            error = fmt::format("cannot list {}: {}", dir.path, std::strerror(errno));
-            folders.back().stat = FileStat{}; // listed again next time
+            out.error = fmt::format("cannot list {}: {}", dir.path, std::strerror(errno));
+            out.folders.back().stat = FileStat{}; // listed again next time
+            out.changed.push_back(dir.path);
             return subdirs;
         }
         int dfd = ::dirfd(d);
@@ -124,18 +155,48 @@ public:
         // In name order, as carried-over folders come: the listing is then sorted as it is put together.
         std::ranges::sort(files.begin() + std::ptrdiff_t(firstFile), files.end(), {}, relPathOf);
         std::ranges::sort(subdirs, {}, &Folder::path);
+        if (!before || !listedAsBefore(rel, files, firstFile, subdirs)) out.changed.push_back(dir.path);
         return subdirs;
     }
 
     // A folder and everything under it, on the calling thread.
-    void walkAll(const Folder& dir, std::vector<LibraryFile>& files, std::vector<LibFolder>& folders, std::string& error,
-                 std::vector<std::string>& listed, std::size_t& reused) const {
-        for (const auto& sub : walkOne(dir, files, folders, error, listed, reused)) {
-            walkAll(sub, files, folders, error, listed, reused);
-        }
+    void walkAll(const Folder& dir, Out& out) const {
+        for (const auto& sub : walkOne(dir, out)) walkAll(sub, out);
     }
 
 private:
+    // A folder listed again (its identity changed) that holds the files, with the identities, and the subfolders the
+    // walk before saw: its identity moved with no change to what it holds (a file added and removed, a subfolder's
+    // own change, PyTorch's rewrite seen before a named rescan). Its records are then the walk before's, with their
+    // inspections.
+    bool listedAsBefore(const std::string& rel, std::vector<LibraryFile>& files, std::size_t firstFile,
+                        const std::vector<Folder>& subdirs) const {
+        auto prefix = rel + "/";
+        auto k = firstFile;
+        bool same = true;
+        forEachRightAfter(previous_->libFiles, prefix, [&](const LibraryFile& before) {
+            same = k < files.size() && files[k].relPath == before.relPath && sameFile(files[k].stat, before.stat);
+            ++k;
+            return !same;
+        });
+        if (!same || k != files.size()) return false;
+        auto sub = subdirs.begin();
+        const auto& folders = previous_->libFolders;
+        for (auto it = std::ranges::upper_bound(folders, rel, {}, &LibFolder::relPath);
+             it != folders.end() && it->relPath.starts_with(prefix); ++it) {
+            if (it->relPath.find('/', prefix.size()) != std::string::npos) continue; // deeper down
+            if (sub == subdirs.end() || std::string_view(sub->path).substr(devPath_.size() + 1) != it->relPath) return false;
+            ++sub;
+        }
+        if (sub != subdirs.end()) return false;
+        k = firstFile;
+        forEachRightAfter(previous_->libFiles, prefix, [&](const LibraryFile& before) {
+            files[k++] = carriedOver(before);
+            return false;
+        });
+        return true;
+    }
+
     const LibFolder* previousFolder(const std::string& rel) const {
         if (!previous_) return nullptr;
         const auto& list = previous_->libFolders;
@@ -167,27 +228,19 @@ private:
         return subdirs;
     }
 
-    // The record without the entries that referenced it then (the join finds them again): copying that list only to
-    // clear it cost an allocation per library.
-    static LibraryFile carriedOver(const LibraryFile& before) {
-        LibraryFile f;
-        f.relPath = before.relPath;
-        f.path = before.path;
-        f.stat = before.stat;
-        f.role = before.role;
-        f.isSymlink = before.isSymlink;
-        f.resolvedPath = before.resolvedPath;
-        f.escapesRoot = before.escapesRoot;
-        f.artifacts = before.artifacts;
-        f.elf = before.elf;
-        f.artifactBytes = before.artifactBytes;
-        f.sidecars = before.sidecars;
-        return f;
-    }
-
     const std::string& devPath_;
     const DeviceDir* previous_;
 };
+
+// A walk's records appended to the device's (sorted by the caller), and what it read to the work done.
+void addWalked(DeviceDir& dev, LibWalk::Out&& walked, ScanWork& work) {
+    std::ranges::move(walked.files, std::back_inserter(dev.libFiles));
+    std::ranges::move(walked.folders, std::back_inserter(dev.libFolders));
+    std::ranges::move(walked.listed, std::back_inserter(work.libFoldersListed));
+    std::ranges::move(walked.changed, std::back_inserter(work.libFoldersChanged));
+    work.libFoldersReused += walked.reused;
+    if (!walked.error.empty()) dev.error = walked.error;
+}
 
 // Every file under lib/, its top-level folders walked in parallel; folders unchanged since `previous` carried over.
 void walkLib(DeviceDir& dev, unsigned threads, const DeviceDir* previous, ScanWork& work) {
@@ -197,29 +250,11 @@ void walkLib(DeviceDir& dev, unsigned threads, const DeviceDir* previous, ScanWo
         return;
     }
     LibWalk walk(dev.path, previous);
-    std::string topError;
-    auto top = walk.walkOne({lib, fileStatOf(st)}, dev.libFiles, dev.libFolders, topError, work.libFoldersListed,
-                            work.libFoldersReused); // lib/'s own files, and its folders
-    struct Part {
-        std::vector<LibraryFile> files;
-        std::vector<LibFolder> folders;
-        std::string error;
-        std::vector<std::string> listed;
-        std::size_t reused = 0;
-    };
-    std::vector<Part> parts(top.size());
-    parallelFor(top.size(), threads, [&](std::size_t i, unsigned) {
-        auto& p = parts[i];
-        walk.walkAll(top[i], p.files, p.folders, p.error, p.listed, p.reused);
-    });
-    if (!topError.empty()) dev.error = topError;
-    for (auto& p : parts) {
-        std::move(p.files.begin(), p.files.end(), std::back_inserter(dev.libFiles));
-        std::move(p.folders.begin(), p.folders.end(), std::back_inserter(dev.libFolders));
-        std::move(p.listed.begin(), p.listed.end(), std::back_inserter(work.libFoldersListed));
-        work.libFoldersReused += p.reused;
-        if (!p.error.empty()) dev.error = p.error;
-    }
+    std::vector<LibWalk::Out> parts(1);
+    auto top = walk.walkOne({lib, fileStatOf(st)}, parts[0]); // lib/'s own files, and its folders
+    parts.resize(top.size() + 1);
+    parallelFor(top.size(), threads, [&](std::size_t i, unsigned) { walk.walkAll(top[i], parts[i + 1]); });
+    for (auto& p : parts) addWalked(dev, std::move(p), work);
     // Carried-over folders come out in order: most rescans need no sort.
     if (!std::ranges::is_sorted(dev.libFiles, {}, relPathOf)) std::ranges::sort(dev.libFiles, {}, relPathOf);
     std::ranges::sort(dev.libFolders, {}, &LibFolder::relPath);
@@ -449,6 +484,130 @@ void inspectDevice(DeviceDir& dev, bool inspect, unsigned threads, InspectionCac
     }
 }
 
+// Folders under lib/ that the entries of the reparsed op files lead into and the last walk did not see, listed now
+// with everything under them (PyTorch 2.11 and later puts each new kernel in a folder of its own, beside the
+// others), and merged into lib/'s sorted listing. False when an entry names a file that is on disk but not in the
+// listing of a folder walked before: a file added to a known folder, of which only a new listing of that folder says
+// what else came with it; the caller then rescans in full.
+bool listNewFolders(DeviceDir& dev, const DeviceDir& before, const std::vector<char>& reparsed, ScanWork& work) {
+    auto walkedBefore = [&](std::string_view rel) {
+        auto it = std::ranges::lower_bound(dev.libFolders, rel, {}, &LibFolder::relPath);
+        return it != dev.libFolders.end() && it->relPath == rel;
+    };
+    std::vector<std::string> fresh; // the top-most unwalked folder of each such entry's path
+    std::string storage;
+    for (std::size_t o = 0; o < reparsed.size(); ++o) {
+        if (!reparsed[o]) continue;
+        for (const auto& entry : dev.opFiles[o]->entries) {
+            auto rel = dev.kernelRelPath(entry, storage);
+            if (!rel.starts_with("lib/") || dev.libraryIndexOf(entry) >= 0) continue; // known: linkEntries stats it
+            std::string_view top;
+            for (auto folder = rel.substr(0, rel.rfind('/')); !walkedBefore(folder);) {
+                top = folder;
+                auto slash = folder.rfind('/');
+                if (slash == std::string_view::npos) break;
+                folder = folder.substr(0, slash);
+            }
+            if (top.empty()) {
+                struct stat st {};
+                if (::lstat((dev.path + "/" + std::string(rel)).c_str(), &st) == 0) return false;
+                continue; // not there: lint says the library is missing
+            }
+            if (std::ranges::find(fresh, top) == fresh.end()) fresh.emplace_back(top);
+        }
+    }
+    if (fresh.empty()) return true;
+    LibWalk walk(dev.path, &before);
+    LibWalk::Out walked;
+    for (const auto& rel : fresh) {
+        auto path = dev.path + "/" + rel;
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue; // not there: lint says so
+        walk.walkAll({path, fileStatOf(st)}, walked);
+    }
+    // Two sorted runs merged: a sort of 100,000 records would cost more than the rest of the refresh.
+    auto firstFile = std::ptrdiff_t(dev.libFiles.size()), firstFolder = std::ptrdiff_t(dev.libFolders.size());
+    addWalked(dev, std::move(walked), work);
+    std::ranges::sort(dev.libFiles.begin() + firstFile, dev.libFiles.end(), {}, relPathOf);
+    std::ranges::sort(dev.libFolders.begin() + firstFolder, dev.libFolders.end(), {}, &LibFolder::relPath);
+    std::ranges::inplace_merge(dev.libFiles, dev.libFiles.begin() + firstFile, {}, relPathOf);
+    std::ranges::inplace_merge(dev.libFolders, dev.libFolders.begin() + firstFolder, {}, &LibFolder::relPath);
+    return true;
+}
+
+// A rescan of only the op files the watcher named (ScanOptions::onlyOpFiles): nothing is listed but the lib/ folders
+// their new entries lead into; every other op file, folder and library is the last snapshot's. nullopt when a named
+// file is not an op file of that snapshot or is gone (its folder changed: a full rescan finds out how), or when an
+// entry names a file added to a folder walked before.
+std::optional<CacheSnapshot> rescanNamedOpFiles(const CacheSnapshot& previous, const ScanOptions& options) {
+    auto started = std::chrono::steady_clock::now();
+    if (!previous.eagerDirExists) return std::nullopt;
+    std::unordered_set<std::string_view> named(options.onlyOpFiles->begin(), options.onlyOpFiles->end());
+    CacheSnapshot snap;
+    snap.root = previous.root;
+    snap.eagerDir = previous.eagerDir;
+    snap.eagerDirExists = true;
+    snap.error = previous.error;
+    auto& work = snap.work;
+    unsigned threads = options.threads ? options.threads : defaultThreadCount();
+    InspectionCache transient("");
+    InspectionCache& inspections = options.inspectionCache ? *options.inspectionCache : transient;
+    OpFileParser parser;
+    std::size_t found = 0;
+    for (const auto& nsBefore : previous.namespaces) {
+        auto& ns = snap.namespaces.emplace_back();
+        ns.name = nsBefore.name;
+        ns.path = nsBefore.path;
+        for (const auto& before : nsBefore.devices) {
+            auto& dev = ns.devices.emplace_back();
+            dev.name = before.name;
+            dev.path = before.path;
+            dev.error = before.error;
+            dev.opFiles = before.opFiles;
+            std::vector<char> reparsed(dev.opFiles.size(), 0);
+            for (std::size_t o = 0; o < dev.opFiles.size(); ++o) {
+                const auto& op = *dev.opFiles[o];
+                if (!named.contains(op.path)) {
+                    ++work.opFilesReused;
+                    continue;
+                }
+                ++found;
+                ++work.opFilesStatted;
+                auto stat = statFile(op.path);
+                if (!stat.exists) return std::nullopt;
+                if (op.readError.empty() && sameFile(stat, op.stat)) {
+                    ++work.opFilesReused;
+                    continue;
+                }
+                auto fresh = std::make_shared<OpFile>();
+                fresh->name = op.name;
+                fresh->path = op.path;
+                fresh->stat = stat;
+                parser.parseFile(*fresh);
+                work.changes.push_back(op.path);
+                dev.opFiles[o] = std::move(fresh);
+                reparsed[o] = 1;
+                ++work.opFilesParsed;
+            }
+            dev.libFolders = before.libFolders;
+            dev.libFiles.reserve(before.libFiles.size());
+            for (const auto& f : before.libFiles) dev.libFiles.push_back(carriedOver(f));
+            if (std::ranges::find(reparsed, 1) != reparsed.end() && !listNewFolders(dev, before, reparsed, work)) {
+                return std::nullopt;
+            }
+            linkEntries(snap.root, dev, threads, &before, reparsed, work);
+            inspectDevice(dev, options.inspectLibraries, threads, inspections, work);
+        }
+    }
+    if (found != named.size()) return std::nullopt;
+    for (const auto& folder : work.libFoldersChanged) work.changes.push_back(folder);
+    for (const auto& lib : work.librariesChanged) work.changes.push_back(lib);
+    snap.scanSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    spdlog::debug("rescanned {} named op file(s) of {} in {:.3f}s: {}", named.size(), snap.root, snap.scanSeconds,
+                  work.summary());
+    return snap;
+}
+
 } // namespace
 
 CacheSnapshot inspectSnapshot(const CacheSnapshot& fast, const ScanOptions& options) {
@@ -499,6 +658,10 @@ std::string ScanWork::summary() const {
 }
 
 CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) {
+    if (options.previous && options.onlyOpFiles && absolutePath(rootArg) == options.previous->root) {
+        if (auto snap = rescanNamedOpFiles(*options.previous, options); snap) return std::move(*snap);
+        spdlog::debug("a named op file is gone or new, or a known lib/ folder gained a library: rescanning in full");
+    }
     auto started = std::chrono::steady_clock::now();
     CacheSnapshot snap;
     snap.root = absolutePath(rootArg);
@@ -606,6 +769,7 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
         }
     });
     auto& work = snap.work;
+    work.opFilesStatted = ops.size();
     for (std::size_t i = 0; i < ops.size(); ++i) {
         (reparsed[i] ? work.opFilesParsed : work.opFilesReused) += 1;
     }
@@ -639,7 +803,7 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
         forEachOp(*previous, [&](const NamespaceDir&, const DeviceDir&, const OpFile& op) {
             if (!present.contains(op.path)) work.changes.push_back(op.path + " (gone)");
         });
-        for (const auto& folder : work.libFoldersListed) work.changes.push_back(folder);
+        for (const auto& folder : work.libFoldersChanged) work.changes.push_back(folder);
         for (const auto& lib : work.librariesChanged) work.changes.push_back(lib);
         std::unordered_set<std::string_view> devicesNow;
         for (std::size_t d = 0; d < devices.size(); ++d) {

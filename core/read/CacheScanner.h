@@ -8,6 +8,7 @@
 #include <memory>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace aotiscope {
 
@@ -27,6 +28,12 @@ struct ScanOptions {
     // libraries of reparsed op files are stat-ed again (a library rewritten in place under an unchanged folder and
     // named by no changed op is seen by the next full scan). Null: everything is read.
     const CacheSnapshot* previous = nullptr;
+    // With `previous`: the op files (absolute paths) that the watcher saw rewritten, the only change it saw. Only
+    // these are stat-ed and, changed, parsed; only the libraries of their entries are stat-ed, and only the lib/
+    // folders those lead into that `previous` did not have are listed. A named file that is gone or not in
+    // `previous`, or a library added to a folder walked before, makes it a full rescan. What no watched file
+    // reports (a file added to lib/ beside the kernels) is seen by the next full rescan.
+    const std::vector<std::string>* onlyOpFiles = nullptr;
 };
 
 CacheSnapshot scanCache(const std::string& root, const ScanOptions& options = {});
