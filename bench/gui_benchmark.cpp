@@ -3,6 +3,7 @@
 // probe: a 5 ms timer that records how late it fires), a search in the health panel (grouped off the GUI
 // thread) and the stall it causes, an incremental refresh after PyTorch appends one entry, and peak memory.
 //   usage: aotiscope-gui-bench ROOT [--cold] [--search TEXT]   (TEXT defaults to one op of scan_benchmark.py's cache)
+#include "core/base/MemoryTuning.h"
 #include "ui/CacheFilterProxy.h"
 #include "ui/CacheTreeModel.h"
 #include "ui/FindingsModel.h"
@@ -33,10 +34,13 @@
 #include <vector>
 
 int main(int argc, char** argv) {
+    aotiscope::keepFreedMemoryForReuse(); // as the window does: refreshes reuse the memory of the one before
     qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? "offscreen" : qgetenv("QT_QPA_PLATFORM"));
     QApplication app(argc, argv);
     QStandardPaths::setTestModeEnabled(true);
-    spdlog::set_level(spdlog::level::warn);
+    // AOTISCOPE_BENCH_LOG=debug: each refresh's stages in the log, to see where its time goes.
+    auto logLevel = qgetenv("AOTISCOPE_BENCH_LOG");
+    spdlog::set_level(logLevel.isEmpty() ? spdlog::level::warn : spdlog::level::from_str(logLevel.toStdString()));
     if (argc < 2) {
         std::fprintf(stderr, "usage: %s ROOT [--cold]\n", argv[0]);
         return 2;

@@ -3,6 +3,7 @@
 #include "core/read/CacheSizes.h"
 
 #include "core/read/TorchNames.h"
+#include "ui/FindingPlace.h"
 
 
 #include <algorithm>
@@ -53,13 +54,6 @@ public:
 private:
     std::unordered_map<std::string, QStringList> lists_;
 };
-
-std::string opKeyOf(std::string_view ns, std::string_view device, std::string_view op) {
-    std::string key;
-    key.reserve(ns.size() + device.size() + op.size() + 2);
-    ((((key += ns) += '\0') += device) += '\0') += op;
-    return key;
-}
 
 // The index before's device row of `ns`/`dev` and, per op, whether its rows may be taken over; null: none may.
 struct DeviceReuse {
@@ -128,7 +122,7 @@ private:
                 auto reuse = deviceReuse(reuse_, ns, dev);
                 for (std::size_t i = 0; i < dev.ops().size(); ++i) {
                     const auto& op = dev.ops()[i];
-                    opIndex_.emplace(opKeyOf(ns.name, dev.name, op.name), opMarks_.size());
+                    opIndex_.emplace(FindingPlace{ns.name, dev.name, op.name}, opMarks_.size());
                     taken.push_back(reuse.op(i));
                     opMarks_.emplace_back().entries.resize(taken.back() ? 0 : op.entries.size());
                 }
@@ -138,11 +132,11 @@ private:
         OpMarks* lastMarks = nullptr;
         for (const auto& f : findings) {
             if (f.op.empty()) {
-                byDevice_[opKeyOf(f.ns, f.device, {})].add(f); // about the device folder itself (orphans, symlinks out of the root)
+                byDevice_[FindingPlace{f.ns, f.device, {}}].add(f); // about the device folder itself (orphans, symlinks out of the root)
                 continue;
             }
             if (!last || last->op != f.op || last->device != f.device || last->ns != f.ns) {
-                auto it = opIndex_.find(opKeyOf(f.ns, f.device, f.op));
+                auto it = opIndex_.find(FindingPlace::of(f));
                 lastMarks = it == opIndex_.end() || taken[it->second] ? nullptr : &opMarks_[it->second];
                 last = &f;
             }
@@ -173,7 +167,7 @@ private:
         }
         auto& d = at(devNode);
         d.bytes = qint64(sizes.total);
-        if (auto it = byDevice_.find(opKeyOf(ns.name, dev.name, {})); it != byDevice_.end()) {
+        if (auto it = byDevice_.find(FindingPlace{ns.name, dev.name, {}}); it != byDevice_.end()) {
             d.status = std::max(d.status, it->second.status);
             d.hostStatus = std::max(d.hostStatus, it->second.hostStatus);
             d.rules = interner_.rules(it->second.rules);
@@ -206,7 +200,7 @@ private:
         const auto& op = dev.ops()[std::size_t(oi)];
         int opNode = add(TreeNode(TreeNodeKind::Op, devNode, int(at(devNode).children.size()), nsi, di, oi));
         at(devNode).children.push_back(opNode);
-        const auto& marks = opMarks_[opIndex_.at(opKeyOf(ns.name, dev.name, op.name))];
+        const auto& marks = opMarks_[opIndex_.at(FindingPlace{ns.name, dev.name, op.name})];
         auto& o = at(opNode);
         o.name = QString::fromStdString(op.name);
         o.mtime = op.stat.mtime;
@@ -277,8 +271,9 @@ private:
     const CacheSnapshot& snap_;
     const TreeReuse& reuse_;
     std::vector<OpMarks> opMarks_;
-    std::unordered_map<std::string, std::size_t> opIndex_;
-    std::unordered_map<std::string, Marks> byDevice_;
+    // Views of the snapshot's names and the findings' texts, both of which outlive the build.
+    std::unordered_map<FindingPlace, std::size_t, FindingPlaceHash> opIndex_;
+    std::unordered_map<FindingPlace, Marks, FindingPlaceHash> byDevice_;
     Interner interner_;
     CacheTreeIndex t_;
 };

@@ -1,11 +1,13 @@
 #include "ui/FindingGroups.h"
 
 #include "core/check/Rules.h"
+#include "ui/FindingPlace.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <sstream>
+#include <string_view>
 #include <unordered_map>
 
 namespace aotiscope::ui {
@@ -22,6 +24,13 @@ bool containsLowered(std::string_view haystack, const std::string& needle) {
     return std::ranges::search(haystack, needle, [](char a, char b) {
                return std::tolower(static_cast<unsigned char>(a)) == b;
            }).begin() != haystack.end();
+}
+
+// Consecutive findings of libraries are mostly about different ops: a refresh's 300,000 findings met some 200,000
+// runs, and making each run's text cost the grouping most of its time. Keyed by views, a place's text is made once.
+FindingPlace keyOf(const Finding& f) {
+    if (f.ns.empty() && f.device.empty()) return {}; // the host, as placeOf writes it
+    return FindingPlace::of(f);
 }
 
 } // namespace
@@ -42,21 +51,27 @@ FindingGroups groupFindings(const std::vector<Finding>& findings, const std::str
         std::istringstream in(lowered(query));
         for (std::string w; in >> w;) words.push_back(w);
     }
-    std::unordered_map<std::string, std::size_t> ruleIndex;
-    std::vector<std::unordered_map<std::string, std::size_t>> placeIndex;
-    // Consecutive findings are mostly about the same place, often under the same rule (lint's order): the place's
-    // text is made once per run of them, and the group of the finding before is taken again without a lookup.
+    std::unordered_map<std::string_view, std::size_t> ruleIndex;
+    std::vector<std::unordered_map<FindingPlace, std::size_t, FindingPlaceHash>> placeIndex;
+    // Consecutive findings are mostly about the same place, often under the same rule (lint's order): the group of
+    // the finding before is taken again without a lookup. A place's text is made when the search needs it or when
+    // the place is new to its rule.
     const Finding* previous = nullptr;
     std::string place;
+    bool placeMade = false;
     std::size_t previousRule = 0, previousPlace = 0;
     for (std::size_t i = 0; i < findings.size(); ++i) {
         const auto& f = findings[i];
         bool samePlace = previous && previous->op == f.op && previous->device == f.device && previous->ns == f.ns;
-        if (!samePlace) place = placeOf(f);
+        if (!samePlace) placeMade = false;
+        auto placeText = [&]() -> const std::string& {
+            if (!placeMade) place = placeOf(f), placeMade = true;
+            return place;
+        };
         if (!words.empty()) {
             const auto& rule = ruleById(f.ruleId);
             bool all = std::ranges::all_of(words, [&](const std::string& w) {
-                return containsLowered(f.ruleId, w) || containsLowered(rule.name, w) || containsLowered(place, w) ||
+                return containsLowered(f.ruleId, w) || containsLowered(rule.name, w) || containsLowered(placeText(), w) ||
                        containsLowered(f.message, w);
             });
             if (!all) {
@@ -72,8 +87,8 @@ FindingGroups groupFindings(const std::vector<Finding>& findings, const std::str
                 placeIndex.emplace_back();
             }
             auto& rule = g.rules[r->second];
-            auto [p, newPlace] = placeIndex[r->second].try_emplace(place, rule.places.size());
-            if (newPlace) rule.places.push_back({place, {}});
+            auto [p, newPlace] = placeIndex[r->second].try_emplace(keyOf(f), rule.places.size());
+            if (newPlace) rule.places.push_back({placeText(), {}});
             previousRule = r->second;
             previousPlace = p->second;
         }

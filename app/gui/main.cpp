@@ -1,5 +1,6 @@
 // aotiscope: the desktop application. Opens the cache given on the command line, else the root PyTorch
 // would use.
+#include "core/base/MemoryTuning.h"
 #include "core/read/CacheLocator.h"
 #include "ui/BenchPanel.h"
 #include "ui/MainWindow.h"
@@ -17,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 int main(int argc, char** argv) {
+    aotiscope::keepFreedMemoryForReuse();
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("AOTIScope"));
     QApplication::setApplicationName(QStringLiteral("AOTIScope"));

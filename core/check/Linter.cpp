@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <numeric>
 #include <filesystem>
 #include <iterator>
 #include <memory>
@@ -39,6 +38,13 @@ bool sameLibrary(const LibraryFile& a, const LibraryFile& b) {
            a.artifactBytes == b.artifactBytes;
 }
 
+// A finding in a lint's emission order: one the lint made (owned; null until its maker's list is complete) or one of
+// the lint before that it takes over.
+struct Emitted {
+    const Finding* finding;
+    bool owned;
+};
+
 // Which op files and libraries of one device folder a lint takes over from the lint before (LintPrevious).
 class Reuse {
 public:
@@ -65,13 +71,14 @@ public:
         for (std::size_t i = 0, k = 0; i < dev.libFiles.size() && k < before_->libFiles.size();) {
             const auto& now = dev.libFiles[i].relPath;
             const auto& then = before_->libFiles[k].relPath;
-            if (now < then) {
-                ++i;
-            } else if (then < now) {
-                ++k;
-            } else {
+            // Equality first: a record carried over shares its path's text with the one before (a pointer says it).
+            if (now == then) {
                 if (sameLibrary(dev.libFiles[i], before_->libFiles[k])) was[i] = int(k);
                 ++i, ++k;
+            } else if (now < then) {
+                ++i;
+            } else {
+                ++k;
             }
         }
         // An op is taken over when it is the same object and every entry with a kernel_path names an unchanged
@@ -111,22 +118,22 @@ public:
 
     bool op(std::size_t i) const { return findings_ && opFrom_[i]; }
     bool library(std::size_t i) const { return findings_ && libFrom_[i] >= 0; }
-    void copyOp(std::size_t i, std::vector<Finding>& out) {
+    void referOp(std::size_t i, std::vector<Emitted>& out) {
         ++opsReused_;
-        copy(i == 0 ? 0 : span_->opEnd[i - 1], span_->opEnd[i], out);
+        refer(i == 0 ? 0 : span_->opEnd[i - 1], span_->opEnd[i], out);
     }
-    void copyLibrary(std::size_t i, std::vector<Finding>& out) {
+    void referLibrary(std::size_t i, std::vector<Emitted>& out) {
         ++librariesReused_;
         auto k = std::size_t(libFrom_[i]);
         auto begin = k == 0 ? (span_->opEnd.empty() ? 0 : span_->opEnd.back()) : span_->libEnd[k - 1];
-        copy(begin, span_->libEnd[k], out);
+        refer(begin, span_->libEnd[k], out);
     }
     std::size_t opsReused() const { return opsReused_; }
     std::size_t librariesReused() const { return librariesReused_; }
 
 private:
-    void copy(std::uint32_t begin, std::uint32_t end, std::vector<Finding>& out) const {
-        for (auto e = begin; e < end; ++e) out.push_back((*findings_)[(*placed_)[span_->base + e]]);
+    void refer(std::uint32_t begin, std::uint32_t end, std::vector<Emitted>& out) const {
+        for (auto e = begin; e < end; ++e) out.push_back({&(*findings_)[(*placed_)[span_->base + e]], false});
     }
 
     const DeviceDir* before_ = nullptr;
@@ -150,22 +157,22 @@ public:
         for (const auto& ns : snap_.namespaces) {
             for (const auto& dev : ns.devices) {
                 Reuse reuse(dev, previous);
-                LintSpans::Device span{dev.path, out_.size(), {}, {}, {}};
+                LintSpans::Device span{dev.path, emitted_.size(), {}, {}, {}};
                 const auto& ops = dev.ops();
                 span.opEnd.resize(ops.size());
                 span.libEnd.resize(dev.libFiles.size());
                 // Each op's and library's count of findings first (the workers fill them), then their ends.
                 inChunks(ops.size(), [&](Linter& worker, std::size_t i) {
-                    auto before = worker.out_.size();
-                    if (reuse.op(i)) reuse.copyOp(i, worker.out_);
-                    else worker.lintOp(ns, dev, ops[i]);
-                    span.opEnd[i] = std::uint32_t(worker.out_.size() - before);
+                    auto before = worker.emitted_.size();
+                    if (reuse.op(i)) reuse.referOp(i, worker.emitted_);
+                    else worker.emitting([&] { worker.lintOp(ns, dev, ops[i]); });
+                    span.opEnd[i] = std::uint32_t(worker.emitted_.size() - before);
                 });
                 inChunks(dev.libFiles.size(), [&](Linter& worker, std::size_t i) {
-                    auto before = worker.out_.size();
-                    if (reuse.library(i)) reuse.copyLibrary(i, worker.out_);
-                    else worker.lintLibrary(ns, dev, dev.libFiles[i]);
-                    span.libEnd[i] = std::uint32_t(worker.out_.size() - before);
+                    auto before = worker.emitted_.size();
+                    if (reuse.library(i)) reuse.referLibrary(i, worker.emitted_);
+                    else worker.emitting([&] { worker.lintLibrary(ns, dev, dev.libFiles[i]); });
+                    span.libEnd[i] = std::uint32_t(worker.emitted_.size() - before);
                 });
                 std::uint32_t end = 0;
                 for (auto& n : span.opEnd) n = end += n;
@@ -179,18 +186,20 @@ public:
         }
         // What could not be read about this machine, said once: the checks that need it judged nothing.
         if (options_.checkLibraries && kernels > 0) {
-            for (const auto& fact : host_.unknownFacts) {
-                out_.push_back(Finding{std::string(rules::HostFactUnknown), ruleById(rules::HostFactUnknown).severity,
-                                       fmt::format("{}: the checks that need it are off for the {} kernel librar{} of this cache",
-                                                   fact, kernels, kernels == 1 ? "y" : "ies"),
-                                       "", "", "", -1, -1, ""});
-            }
+            emitting([&] {
+                for (const auto& fact : host_.unknownFacts) {
+                    out_.push_back(Finding{std::string(rules::HostFactUnknown), ruleById(rules::HostFactUnknown).severity,
+                                           fmt::format("{}: the checks that need it are off for the {} kernel librar{} of this cache",
+                                                       fact, kernels, kernels == 1 ? "y" : "ies"),
+                                           "", "", "", -1, -1, ""});
+                }
+            });
         }
-        made.placed.resize(out_.size());
-        std::iota(made.placed.begin(), made.placed.end(), 0u);
-        if (options_.mostSevereFirst) placeMostSevereFirst(made.placed);
+        resolve(emitted_, out_);
+        made.placed.resize(emitted_.size());
+        auto findings = place(made.placed);
         if (spans) *spans = std::move(made);
-        return std::move(out_);
+        return findings;
     }
 
 private:
@@ -468,20 +477,46 @@ private:
         }
     }
 
-    // Errors, then warnings, then infos, each in emission order: one stable pass per severity moves each finding once
-    // (a stable sort moved each of 300,000 some 18 times, 0.3 s). `placed` gets each finding's new index.
-    void placeMostSevereFirst(std::vector<std::uint32_t>& placed) {
+    // Runs fn, which adds findings of this linter's own to out_, and marks their places in the emission order.
+    template <typename Fn>
+    void emitting(Fn&& fn) {
+        auto before = out_.size();
+        fn();
+        emitted_.insert(emitted_.end(), out_.size() - before, Emitted{nullptr, true});
+    }
+
+    // The places emitting() marked, pointed at the findings of `own` (complete: it grows no more), in order.
+    static void resolve(std::vector<Emitted>& emitted, std::vector<Finding>& own) {
+        std::size_t k = 0;
+        for (auto& e : emitted) {
+            if (e.owned && !e.finding) e.finding = &own[k++];
+        }
+    }
+
+    // The output: each finding copied (taken over from the lint before) or moved (made now) once, into its place:
+    // errors, then warnings, then infos, each in emission order, when mostSevereFirst, else emission order.
+    // `placed` gets each finding's index. (Gathered into one list first and then sorted, 300,000 findings were moved
+    // twice, each time into 50 MB the kernel had to fault in: most of a refresh's lint.)
+    std::vector<Finding> place(std::vector<std::uint32_t>& placed) {
         static_assert(int(Severity::Info) == 0 && int(Severity::Warning) == 1 && int(Severity::Error) == 2);
-        std::vector<Finding> sorted;
-        sorted.reserve(out_.size());
+        std::vector<Finding> out;
+        out.reserve(emitted_.size());
+        auto put = [&](std::size_t i) {
+            placed[i] = std::uint32_t(out.size());
+            const auto& e = emitted_[i];
+            if (e.owned) out.push_back(std::move(*const_cast<Finding*>(e.finding))); // ours: made by this lint
+            else out.push_back(*e.finding);
+        };
+        if (!options_.mostSevereFirst) {
+            for (std::size_t i = 0; i < emitted_.size(); ++i) put(i);
+            return out;
+        }
         for (auto s : {Severity::Error, Severity::Warning, Severity::Info}) {
-            for (std::size_t i = 0; i < out_.size(); ++i) {
-                if (out_[i].severity != s) continue;
-                placed[i] = std::uint32_t(sorted.size());
-                sorted.push_back(std::move(out_[i]));
+            for (std::size_t i = 0; i < emitted_.size(); ++i) {
+                if (emitted_[i].finding->severity == s) put(i);
             }
         }
-        out_ = std::move(sorted);
+        return out;
     }
 
     // fn(linter, i) for i in [0, n), in chunks spread over the cores, each worker a Linter of its own (its caches
@@ -495,23 +530,22 @@ private:
             for (std::size_t i = 0; i < n; ++i) fn(*this, i);
             return;
         }
+        std::vector<std::vector<Emitted>> emitted(chunks);
         std::vector<std::vector<Finding>> parts(chunks);
         std::vector<std::unique_ptr<Linter>> workers(threads);
         parallelFor(chunks, threads, [&](std::size_t c, unsigned t) {
             auto& worker = workers[t];
             if (!worker) worker = std::make_unique<Linter>(snap_, host_, options_);
             for (std::size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) fn(*worker, i);
+            // The chunk's own findings stay where they are (owned_ keeps them) until place() moves them out.
+            resolve(worker->emitted_, worker->out_);
+            emitted[c] = std::move(worker->emitted_);
+            worker->emitted_.clear();
             parts[c] = std::move(worker->out_);
             worker->out_.clear();
-            worker->out_.reserve(parts[c].size()); // the next chunk is much like this one: no growth by doubling
         });
-        std::size_t total = 0;
-        for (const auto& part : parts) total += part.size();
-        out_.reserve(out_.size() + total);
-        for (auto& part : parts) {
-            std::ranges::move(part, std::back_inserter(out_));
-            std::vector<Finding>().swap(part); // its storage back before the next part's is needed
-        }
+        std::ranges::move(parts, std::back_inserter(owned_));
+        for (auto& e : emitted) emitted_.insert(emitted_.end(), e.begin(), e.end());
     }
 
     void lintLibrary(const NamespaceDir& ns, const DeviceDir& dev, const LibraryFile& f) {
@@ -691,7 +725,9 @@ private:
     const HostInfo& host_;
     KeySetNaming naming_;
     LintOptions options_;
-    std::vector<Finding> out_;
+    std::vector<Finding> out_;         // the findings this linter made, in the order it made them
+    std::vector<Emitted> emitted_;     // every finding of the lint in emission order: made here, or taken over
+    std::vector<std::vector<Finding>> owned_; // the findings the workers made, chunk by chunk
     std::unordered_map<std::string, std::optional<std::uint64_t>> expectedCache_;
     std::unordered_map<std::string, bool> resolveCache_;
     SharedText opName_, opPath_; // of the op lintOp is judging, shared by its findings
