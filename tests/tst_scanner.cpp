@@ -174,6 +174,18 @@ void TestScanner::namedRescanReadsOnlyWhatWasNamed() {
     QCOMPARE(check.work.libFoldersListed, std::vector<std::string>{dev + "/lib"});
     QCOMPARE(check.work.summary(), std::string("nothing"));
 
+    // The entry taken out again (an edit): its library is an orphan now, as a full scan says.
+    auto absText = readText(dev + "/abs.json");
+    QTest::qWait(20);
+    writeText(dev + "/abs.json", readText(realCache() + "/aoti_eager/aten/cpu/abs.json"));
+    fromNamed.onlyOpFiles = &named;
+    auto shrunk = scanCache(root, fromNamed);
+    QCOMPARE(shrunk.work.opFilesStatted, 1u);
+    QCOMPARE(findOp(shrunk, "abs")->entries.size(), 2u);
+    QCOMPARE(everything(shrunk, host), everything(scanCache(root), host));
+    QTest::qWait(20);
+    writeText(dev + "/abs.json", absText);
+
     // What a named rescan cannot tell from the named files alone makes it a full one: a named file that is gone, or
     // an entry that names a library added to a folder walked before (what else came with it only a listing says).
     std::filesystem::remove(dev + "/cat.json");
