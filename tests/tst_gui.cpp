@@ -25,6 +25,9 @@
 #include "ui/ScanController.h"
 
 #include <QAbstractItemModelTester>
+#include <QJsonObject>
+#include <QJsonDocument>
+#include <QJsonArray>
 #include <QBarCategoryAxis>
 #include <QBoxPlotSeries>
 #include <QChart>
@@ -99,6 +102,7 @@ private slots:
     void initTestCase();
     void opensRealCacheAndShowsDetails();
     void filterBox();
+    void filterHoldsAcrossRefresh();
     void entryDiff();
     void cacheDiff();
     void healthPanelSelectsEntry();
@@ -408,6 +412,38 @@ void TestGui::ownRescanIsNotRepeated() {
     // A write nobody rescanned for still refreshes the window.
     writeText(path, text);
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 2, 10000);
+}
+
+void TestGui::filterHoldsAcrossRefresh() {
+    // A refresh under a filter: the proxy judges the new rows once, afresh (it forgets its judgements with the
+    // model's reset), and the count says what is shown of the new total.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, root));
+    w.filterEdit()->setText(QStringLiteral("dtype:float16"));
+    QCOMPARE(w.filterCountLabel()->text(), QStringLiteral("1 of 6 entries shown"));
+    auto path = root + "/aoti_eager/aten/cpu/cat.json";
+    auto text = readText(path);
+    auto body = text.substr(text.find('{'), text.rfind('}') - text.find('{') + 1);
+    QSignalSpy rescanned(w.controller(), &ScanController::finished);
+    writeText(path, "[\n    " + body + ",\n    " + body + "\n]");
+    QVERIFY(rescanned.wait(10000));
+    QCOMPARE(w.filterCountLabel()->text(), QStringLiteral("1 of 7 entries shown"));
+    auto* proxy = w.filterProxy();
+    QCOMPARE(proxy->rowCount(proxy->index(0, 0, proxy->index(0, 0))), 1); // still only abs
+    // abs loses its float16 entry: nothing matches any more (a count kept from before the refresh said "1 of 6").
+    auto absPath = root + "/aoti_eager/aten/cpu/abs.json";
+    auto kept = QJsonArray();
+    for (const auto& entry : QJsonDocument::fromJson(QByteArray::fromStdString(readText(absPath))).array()) {
+        if (!QJsonDocument(entry.toObject()).toJson().contains("float16")) kept.append(entry);
+    }
+    QCOMPARE(kept.size(), 1);
+    writeText(absPath, QJsonDocument(kept).toJson().toStdString());
+    QVERIFY(rescanned.wait(10000));
+    QCOMPARE(proxy->rowCount(), 0);
+    QVERIFY2(w.filterCountLabel()->text().startsWith(QStringLiteral("No entry matches")), qPrintable(w.filterCountLabel()->text()));
 }
 
 void TestGui::filterClearKeepsExpansion() {

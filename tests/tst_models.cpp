@@ -156,7 +156,7 @@ void TestModels::findingsModel() {
     FindingsModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     auto result = scan(fixture("caches/hostile"));
-    model.setResult(result, result->groups);
+    model.setResult(result, std::shared_ptr<const FindingGroups>(result, &result->groups));
     QVERIFY(model.rowCount() > 3);
     std::size_t leaves = 0;
     bool sawMissing = false;

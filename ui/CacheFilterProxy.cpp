@@ -13,6 +13,17 @@ CacheFilterProxy::CacheFilterProxy(QObject* parent) : QSortFilterProxyModel(pare
     setDynamicSortFilter(true);
 }
 
+void CacheFilterProxy::setSourceModel(QAbstractItemModel* model) {
+    disconnect(forgetOnReset_);
+    QSortFilterProxyModel::setSourceModel(model);
+    if (model) {
+        forgetOnReset_ = connect(model, &QAbstractItemModel::modelAboutToBeReset, this, [this] {
+            seen_.clear();
+            accepted_ = 0;
+        });
+    }
+}
+
 void CacheFilterProxy::setFilterText(const QString& text) {
     auto q = FilterQuery::parse(text);
     emit filterErrors(q.errors);

@@ -15,6 +15,9 @@ class CacheFilterProxy : public QSortFilterProxyModel {
 public:
     explicit CacheFilterProxy(QObject* parent = nullptr);
     void setFilterText(const QString& text);
+    // Its judgements are by row of the model: a reset of the model (a rescan) forgets them, and the rows are judged
+    // afresh as the view asks for them (once: judging them again after the reset doubled a refresh's filtering).
+    void setSourceModel(QAbstractItemModel* model) override;
     const FilterQuery& query() const { return query_; }
     // Entries (and entry-less ops) the filter let through so far; complete once every row was mapped (the window
     // expands the whole tree while filtering). Counted once each, however often Qt asks about a row.
@@ -32,6 +35,7 @@ private:
     FilterQuery query_;
     mutable std::vector<char> seen_; // by tree node: judged and accepted
     mutable std::size_t accepted_ = 0;
+    QMetaObject::Connection forgetOnReset_;
 };
 
 } // namespace aotiscope::ui

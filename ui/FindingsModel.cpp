@@ -31,10 +31,11 @@ QString counted(std::size_t n, const char* one, const char* many) {
 
 FindingsModel::FindingsModel(QObject* parent) : QAbstractItemModel(parent) {}
 
-void FindingsModel::setResult(ScanResultPtr result, FindingGroups groups) {
+void FindingsModel::setResult(ScanResultPtr result, std::shared_ptr<const FindingGroups> groups) {
     beginResetModel();
     result_ = std::move(result);
-    groups_ = std::move(groups);
+    static const auto none = std::make_shared<const FindingGroups>();
+    groups_ = groups ? std::move(groups) : none;
     endResetModel();
 }
 
@@ -54,13 +55,13 @@ const Finding* FindingsModel::findingAt(const QModelIndex& index) const {
     if (!index.isValid() || !result_ || index.model() != this) return nullptr;
     auto n = nodeOf(index);
     if (n.level != Level::Finding) return nullptr;
-    return &result_->findings[groups_.rules[n.rule].places[n.place].findings[n.row]];
+    return &result_->findings[groups_->rules[n.rule].places[n.place].findings[n.row]];
 }
 
 const Finding* FindingsModel::firstFindingUnder(const QModelIndex& index) const {
     if (!index.isValid() || !result_ || index.model() != this) return nullptr;
     auto n = nodeOf(index);
-    const auto& rule = groups_.rules[n.rule];
+    const auto& rule = groups_->rules[n.rule];
     switch (n.level) {
     case Level::Rule: return &result_->findings[rule.places.front().findings.front()];
     case Level::Place: return &result_->findings[rule.places[n.place].findings.front()];
@@ -90,12 +91,12 @@ QModelIndex FindingsModel::parent(const QModelIndex& child) const {
 
 int FindingsModel::rowCount(const QModelIndex& parent) const {
     if (!result_) return 0;
-    if (!parent.isValid()) return int(groups_.rules.size());
+    if (!parent.isValid()) return int(groups_->rules.size());
     if (parent.column() != 0) return 0;
     auto n = nodeOf(parent);
     switch (n.level) {
-    case Level::Rule: return int(groups_.rules[n.rule].places.size());
-    case Level::Place: return int(groups_.rules[n.rule].places[n.place].findings.size());
+    case Level::Rule: return int(groups_->rules[n.rule].places.size());
+    case Level::Place: return int(groups_->rules[n.rule].places[n.place].findings.size());
     case Level::Finding: return 0;
     }
     return 0;
@@ -116,7 +117,7 @@ QString FindingsModel::shortMessage(const Finding& f) const {
 QVariant FindingsModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid() || !result_) return {};
     auto n = nodeOf(index);
-    const auto& group = groups_.rules[n.rule];
+    const auto& group = groups_->rules[n.rule];
     const Rule& rule = ruleById(group.ruleId);
     if (role == Qt::ToolTipRole && n.level != Level::Finding) return fromView(rule.pytorchBehaviour);
     if (role == RuleIdRole) return QString::fromStdString(group.ruleId);

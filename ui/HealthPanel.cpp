@@ -76,7 +76,7 @@ void HealthPanel::setResult(ScanResultPtr result) {
     result_ = std::move(result);
     if (search_->text().trimmed().isEmpty()) {
         ++generation_;
-        showGroups(result_, result_->groups);
+        showResultGroups();
     } else {
         regroup();
     }
@@ -87,7 +87,7 @@ void HealthPanel::regroup() {
     auto query = search_->text().trimmed().toStdString();
     auto generation = ++generation_;
     if (query.empty()) {
-        showGroups(result_, result_->groups);
+        showResultGroups();
         return;
     }
     QPointer<HealthPanel> self(this);
@@ -97,20 +97,24 @@ void HealthPanel::regroup() {
         QMetaObject::invokeMethod(
             self.data(),
             [self, result, generation, groups = std::move(groups)]() mutable {
-                if (self && generation == self->generation_) self->showGroups(result, std::move(groups));
+                if (self && generation == self->generation_) self->showGroups(result, std::make_shared<const FindingGroups>(std::move(groups)));
             },
             Qt::QueuedConnection);
     });
 }
 
-void HealthPanel::showGroups(ScanResultPtr result, FindingGroups groups) {
+void HealthPanel::showResultGroups() {
+    showGroups(result_, std::shared_ptr<const FindingGroups>(result_, &result_->groups));
+}
+
+void HealthPanel::showGroups(ScanResultPtr result, std::shared_ptr<const FindingGroups> groups) {
     // What is expanded, by rule and place, not by row: both move when findings come or go.
     auto keyOf = [](const QModelIndex& index) {
         return index.data(FindingsModel::RuleIdRole).toString() + QLatin1Char('\n') + index.data(FindingsModel::PlaceRole).toString();
     };
     auto expanded = TreeExpansion::capture(*view_, keyOf);
-    auto matched = groups.matched, total = groups.total;
-    bool searching = !groups.query.empty();
+    auto matched = groups->matched, total = groups->total;
+    bool searching = !groups->query.empty();
     model_->setResult(std::move(result), std::move(groups));
     expanded.restore(*view_, keyOf);
     QLocale locale;

@@ -40,7 +40,9 @@ signals:
 
 private:
     void regroup();
-    void showGroups(ScanResultPtr result, FindingGroups groups);
+    void showGroups(ScanResultPtr result, std::shared_ptr<const FindingGroups> groups);
+    // The scan's own grouping (no search), shared with the result.
+    void showResultGroups();
     void showContextMenu(const QPoint& pos);
 
     FindingsModel* model_;

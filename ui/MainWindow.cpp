@@ -444,7 +444,6 @@ void MainWindow::onScanFinished(ScanResultPtr result) {
     model_->setResult(result_);
     health_->setResult(result_);
     releaseOffGuiThread(std::move(shownBefore));
-    if (filtering_) proxy_->setFilterText(filter_->text()); // judged again on the new rows, counted afresh
     // While libraries are inspected the bar turns busy: that phase reports no fraction.
     progress_->setRange(0, result_->librariesInspected ? 1000 : 0);
     progress_->setVisible(!result_->librariesInspected);
