@@ -244,6 +244,10 @@ void ScanController::deliver(quint64 generation, ScanResultPtr result) {
 }
 
 void ScanController::watch(const ScanResult& result) {
+    // A rescan of only the op files the watcher named (it stat-ed fewer than there are) came from rewrites in place,
+    // with no folder event: no file or folder came or went, every watch holds. Nothing to make on the GUI thread
+    // (10,000 paths as Qt strings) nor to compare on the watcher's.
+    if (result.snapshot.work.opFilesStatted < result.snapshot.opCount()) return;
     QStringList dirs{QString::fromStdString(result.snapshot.root)};
     QStringList files;
     std::size_t unwatched = 0;
