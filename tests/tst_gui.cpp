@@ -24,6 +24,8 @@
 #include "ui/ViewHelpers.h"
 #include "ui/ScanController.h"
 
+#include <fmt/format.h>
+
 #include <QAbstractItemModelTester>
 #include <QJsonObject>
 #include <QJsonDocument>
@@ -108,6 +110,7 @@ private slots:
     void healthPanelSelectsEntry();
     void folderFindingSelectsItsFolder();
     void autoRefreshKeepsSelection();
+    void refreshFollowsPyTorchWriter();
     void ownRescanIsNotRepeated();
     void filterClearKeepsExpansion();
     void windowSizeRestored();
@@ -386,6 +389,47 @@ void TestGui::autoRefreshKeepsSelection() {
     // The whole cache is checked once it has been quiet a while, and found as the named refresh left it.
     QTRY_VERIFY_WITH_TIMEOUT(unchanged.count() == 1, ScanController::kFullCheckMs + 5000);
     QCOMPARE(rescanned.count(), 1);
+}
+
+void TestGui::refreshFollowsPyTorchWriter() {
+    // PyTorch's own writer (its locks, its in-place rewrite of abs.json; each library in a folder of its own, as torch
+    // 2.11 and later) appends entries while the window is open: the refreshes reread abs.json alone, and the window
+    // ends where a full scan of the disk is, findings and all.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    MainWindow w;
+    w.show();
+    QVERIFY(openAndWait(w, root));
+    std::size_t namedRefreshes = 0;
+    connect(w.controller(), &ScanController::finished, &w, [&](const ScanResultPtr& r) {
+        if (r->snapshot.work.opFilesStatted == 1) ++namedRefreshes;
+    });
+    QProcess writer;
+    writer.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    writer.start(QString::fromLocal8Bit(std::getenv("AOTISCOPE_PYTHON")),
+                 {QString::fromStdString(fixture("pytorch_writer.py")), QString::fromStdString(root), "4", "--interval", "0.8",
+                  "--first-size", "100", "--folder-per-kernel"});
+    QVERIFY(writer.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(writer.state() == QProcess::NotRunning, 120000);
+    QCOMPARE(writer.exitCode(), 0);
+    auto absEntries = [&] {
+        const auto* abs = findOp(w.treeModel()->result()->snapshot, "abs");
+        return abs ? abs->entries.size() : 0u;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(absEntries(), 6u, 10000);
+    QVERIFY2(namedRefreshes >= 1, "no refresh read abs.json alone");
+    // The full check after the last refresh, then the window against a scan of the disk from nothing.
+    QTest::qWait(ScanController::kFullCheckMs + 1500);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.controller()->isScanning(), 10000);
+    auto shown = w.treeModel()->result();
+    auto fresh = scanAndLint(root, shown->host, aotiscope::ScanOptions{});
+    auto text = [](const ScanResult& r) {
+        std::string out;
+        for (const auto& f : r.findings) out += fmt::format("{} {}/{}/{} #{} {}: {}\n", f.ruleId, f.ns, f.device, f.op, f.entry, f.path, f.message);
+        return out;
+    };
+    QCOMPARE(shown->snapshot.entryCount(), fresh->snapshot.entryCount());
+    QCOMPARE(text(*shown), text(*fresh));
 }
 
 void TestGui::ownRescanIsNotRepeated() {
