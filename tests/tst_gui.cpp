@@ -73,6 +73,13 @@ namespace {
 
 QString currentKey(MainWindow& w) { return w.treeView()->currentIndex().data(CacheTreeModel::EntryKeyRole).toString(); }
 
+// A PyTorch-like write of an op file with one entry: the whole file rewritten in place, that entry twice.
+void writeOnlyEntryTwice(const std::string& path) {
+    auto text = readText(path);
+    auto body = text.substr(text.find('{'), text.rfind('}') - text.find('{') + 1);
+    writeText(path, "[\n    " + body + ",\n    " + body + "\n]");
+}
+
 // The tree's row (in the view's proxy) of the op of a real-cache entry position such as "aten/cpu/abs#0".
 QModelIndex opRowOf(MainWindow& w, const char* position) {
     auto opKey = named(realCache(), QString::fromLatin1(position)).section(QLatin1Char('@'), 0, 0);
@@ -367,11 +374,9 @@ void TestGui::autoRefreshKeepsSelection() {
     QVERIFY(w.treeView()->isExpanded(opRow("aten/cpu/cat#0")));
     // PyTorch-like write: the whole file rewritten in place, here with a duplicate of its only entry.
     auto path = root + "/aoti_eager/aten/cpu/cat.json";
-    auto text = readText(path);
-    auto body = text.substr(text.find('{'), text.rfind('}') - text.find('{') + 1);
     QSignalSpy rescanned(w.controller(), &ScanController::finished);
     QSignalSpy unchanged(w.controller(), &ScanController::unchangedOnDisk);
-    writeText(path, "[\n    " + body + ",\n    " + body + "\n]");
+    writeOnlyEntryTwice(path);
     QVERIFY(rescanned.wait(10000));
     // The refresh read the op file the watcher named, and nothing else: not even a stat of the other op files.
     const auto& work = w.treeModel()->result()->snapshot.work;
@@ -468,11 +473,8 @@ void TestGui::filterHoldsAcrossRefresh() {
     QVERIFY(openAndWait(w, root));
     w.filterEdit()->setText(QStringLiteral("dtype:float16"));
     QCOMPARE(w.filterCountLabel()->text(), QStringLiteral("1 of 6 entries shown"));
-    auto path = root + "/aoti_eager/aten/cpu/cat.json";
-    auto text = readText(path);
-    auto body = text.substr(text.find('{'), text.rfind('}') - text.find('{') + 1);
     QSignalSpy rescanned(w.controller(), &ScanController::finished);
-    writeText(path, "[\n    " + body + ",\n    " + body + "\n]");
+    writeOnlyEntryTwice(root + "/aoti_eager/aten/cpu/cat.json");
     QVERIFY(rescanned.wait(10000));
     QCOMPARE(w.filterCountLabel()->text(), QStringLiteral("1 of 7 entries shown"));
     auto* proxy = w.filterProxy();

@@ -34,8 +34,7 @@ FindingsModel::FindingsModel(QObject* parent) : QAbstractItemModel(parent) {}
 void FindingsModel::setResult(ScanResultPtr result, std::shared_ptr<const FindingGroups> groups) {
     beginResetModel();
     result_ = std::move(result);
-    static const auto none = std::make_shared<const FindingGroups>();
-    groups_ = groups ? std::move(groups) : none;
+    groups_ = groups ? std::move(groups) : noGroups();
     endResetModel();
 }
 

@@ -543,6 +543,7 @@ private:
             worker->emitted_.clear();
             parts[c] = std::move(worker->out_);
             worker->out_.clear();
+            worker->out_.reserve(parts[c].size()); // the next chunk is much like this one: no growth by doubling
         });
         std::ranges::move(parts, std::back_inserter(owned_));
         for (auto& e : emitted) emitted_.insert(emitted_.end(), e.begin(), e.end());

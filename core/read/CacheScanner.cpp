@@ -86,6 +86,22 @@ LibraryFile carriedOver(const LibraryFile& before) {
     return f;
 }
 
+// An op file with the identity the last snapshot saw holds what it held then (one that could not be read is read
+// again: it may have been caught mid-write).
+bool unchangedSince(const OpFile& before, const FileStat& now) {
+    return before.readError.empty() && now.exists && sameFile(now, before.stat);
+}
+
+// The op file at `known`'s name and path read again, with the identity it has now.
+std::shared_ptr<const OpFile> readAgain(const OpFile& known, const FileStat& now, OpFileParser& parser) {
+    auto op = std::make_shared<OpFile>();
+    op->name = known.name;
+    op->path = known.path;
+    op->stat = now;
+    parser.parseFile(*op);
+    return op;
+}
+
 // The files and folders of one device's lib/, listed or carried over from the last snapshot's.
 class LibWalk {
 public:
@@ -232,10 +248,8 @@ private:
     const DeviceDir* previous_;
 };
 
-// A walk's records appended to the device's (sorted by the caller), and what it read to the work done.
-void addWalked(DeviceDir& dev, LibWalk::Out&& walked, ScanWork& work) {
-    std::ranges::move(walked.files, std::back_inserter(dev.libFiles));
-    std::ranges::move(walked.folders, std::back_inserter(dev.libFolders));
+// What a walk read, to the work done, and the error it met, to its device.
+void noteWalked(DeviceDir& dev, LibWalk::Out&& walked, ScanWork& work) {
     std::ranges::move(walked.listed, std::back_inserter(work.libFoldersListed));
     std::ranges::move(walked.changed, std::back_inserter(work.libFoldersChanged));
     work.libFoldersReused += walked.reused;
@@ -254,7 +268,11 @@ void walkLib(DeviceDir& dev, unsigned threads, const DeviceDir* previous, ScanWo
     auto top = walk.walkOne({lib, fileStatOf(st)}, parts[0]); // lib/'s own files, and its folders
     parts.resize(top.size() + 1);
     parallelFor(top.size(), threads, [&](std::size_t i, unsigned) { walk.walkAll(top[i], parts[i + 1]); });
-    for (auto& p : parts) addWalked(dev, std::move(p), work);
+    for (auto& p : parts) {
+        std::ranges::move(p.files, std::back_inserter(dev.libFiles));
+        std::ranges::move(p.folders, std::back_inserter(dev.libFolders));
+        noteWalked(dev, std::move(p), work);
+    }
     // Carried-over folders come out in order: most rescans need no sort.
     if (!std::ranges::is_sorted(dev.libFiles, {}, relPathOf)) std::ranges::sort(dev.libFiles, {}, relPathOf);
     std::ranges::sort(dev.libFolders, {}, &LibFolder::relPath);
@@ -535,9 +553,7 @@ bool listNewFolders(DeviceDir& dev, const DeviceDir& before, const std::vector<c
     };
     insertSorted(dev.libFiles, std::move(walked.files), relPathOf);
     insertSorted(dev.libFolders, std::move(walked.folders), &LibFolder::relPath);
-    walked.files.clear();
-    walked.folders.clear();
-    addWalked(dev, std::move(walked), work); // what was read, and any error
+    noteWalked(dev, std::move(walked), work);
     return true;
 }
 
@@ -581,17 +597,12 @@ std::optional<CacheSnapshot> rescanNamedOpFiles(const CacheSnapshot& previous, c
                 ++work.opFilesStatted;
                 auto stat = statFile(op.path);
                 if (!stat.exists) return std::nullopt;
-                if (op.readError.empty() && sameFile(stat, op.stat)) {
+                if (unchangedSince(op, stat)) {
                     ++work.opFilesReused;
                     continue;
                 }
-                auto fresh = std::make_shared<OpFile>();
-                fresh->name = op.name;
-                fresh->path = op.path;
-                fresh->stat = stat;
-                parser.parseFile(*fresh);
                 work.changes.push_back(op.path);
-                dev.opFiles[o] = std::move(fresh);
+                dev.opFiles[o] = readAgain(op, stat, parser);
                 reparsed[o] = 1;
                 ++work.opFilesParsed;
             }
@@ -760,19 +771,13 @@ CacheSnapshot scanCache(const std::string& rootArg, const ScanOptions& options) 
         }
         auto stat = statFile((*ops[i])->path);
         // An op file with the identity the last snapshot saw holds what it held then: the same object, shared.
-        if (const auto* before = previousOps[i];
-            before && (*before)->readError.empty() && stat.exists && sameFile(stat, (*before)->stat)) {
+        if (const auto* before = previousOps[i]; before && unchangedSince(**before, stat)) {
             *ops[i] = *before;
         } else {
-            auto op = std::make_shared<OpFile>();
-            op->name = (*ops[i])->name;
-            op->path = (*ops[i])->path;
-            op->stat = stat;
             if (!parsers[t]) {
                 parsers[t] = std::make_unique<OpFileParser>();
             }
-            parsers[t]->parseFile(*op);
-            *ops[i] = std::move(op);
+            *ops[i] = readAgain(**ops[i], stat, *parsers[t]);
             reparsed[i] = 1;
         }
         auto n = done.fetch_add(1, std::memory_order_relaxed) + 1;
