@@ -12,7 +12,7 @@
 
 namespace aotiscope::fuzz {
 
-std::vector<Finding> runOneOpFile(std::string_view data) {
+FindingList runOneOpFile(std::string_view data) {
     // A snapshot of one op in a device folder that does not exist: lint follows kernel paths read-only.
     CacheSnapshot snap;
     snap.root = "/nonexistent/aotiscope-fuzz";

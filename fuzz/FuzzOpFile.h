@@ -9,6 +9,6 @@
 
 namespace aotiscope::fuzz {
 
-std::vector<Finding> runOneOpFile(std::string_view data);
+FindingList runOneOpFile(std::string_view data);
 
 } // namespace aotiscope::fuzz

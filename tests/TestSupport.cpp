@@ -106,7 +106,7 @@ QStringList named(const std::string& root, const QStringList& positions) {
     return out;
 }
 
-std::vector<aotiscope::Finding> beyondRealCache(const std::vector<aotiscope::Finding>& findings) {
+std::vector<aotiscope::Finding> beyondRealCache(const aotiscope::FindingList& findings) {
     static const auto baseline = [] {
         std::set<std::tuple<std::string, std::string, int>> b;
         for (const auto& f : aotiscope::lintSnapshot(aotiscope::scanCache(realCache()), aotiscope::HostInfo{},

@@ -34,7 +34,7 @@ QStringList named(const std::string& root, const QStringList& positions);
 
 // The findings that are not the real cache's own. PyTorch wrote that cache, and one of its verdicts is an error
 // all the same: torch 2.13's kernel holder refuses the cat entry (tensor_list; tst_registration asks PyTorch).
-std::vector<aotiscope::Finding> beyondRealCache(const std::vector<aotiscope::Finding>& findings);
+std::vector<aotiscope::Finding> beyondRealCache(const aotiscope::FindingList& findings);
 
 // A recording as `aotiscope-cli record` writes it, of a program that registered abs for CPU from the cache at
 // root (its entries as the op file holds them) and missed one abs call of 3x3 float32 (compiled in 12.5 s, into

@@ -40,7 +40,7 @@ std::size_t entryCount(const std::string& path) {
     return parseOpJson(readText(path), error).size();
 }
 
-std::vector<Finding> lint(const std::string& root) {
+FindingList lint(const std::string& root) {
     return lintSnapshot(scanCache(root), HostInfo::detect(), LintOptions{false});
 }
 

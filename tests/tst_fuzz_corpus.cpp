@@ -34,7 +34,7 @@ void TestFuzzCorpus::corpus_data() {
 
 void TestFuzzCorpus::corpus() {
     QFETCH(QString, path);
-    std::vector<Finding> findings;
+    FindingList findings;
     try {
         findings = fuzz::runOneOpFile(readText(path.toStdString()));
     } catch (const std::exception& e) {

@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<const Finding*> withRule(const std::vector<Finding>& fs, std::string_view rule) {
+std::vector<const Finding*> withRule(const FindingList& fs, std::string_view rule) {
     std::vector<const Finding*> out;
     for (const auto& f : fs) {
         if (f.ruleId == rule) out.push_back(&f);

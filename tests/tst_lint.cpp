@@ -18,16 +18,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<Finding> lintRoot(const std::string& root, const HostInfo& host) {
+FindingList lintRoot(const std::string& root, const HostInfo& host) {
     auto snap = scanCache(root);
     return lintSnapshot(snap, host);
 }
 
-bool has(const std::vector<Finding>& fs, std::string_view rule, const std::string& op = {}) {
+bool has(const FindingList& fs, std::string_view rule, const std::string& op = {}) {
     return std::any_of(fs.begin(), fs.end(), [&](const Finding& f) { return f.ruleId == rule && (op.empty() || f.op == op); });
 }
 
-std::string dump(const std::vector<Finding>& fs) {
+std::string dump(const FindingList& fs) {
     std::string s;
     for (const auto& f : fs) {
         s += f.ruleId + " " + f.op + ": " + f.message + "\n";

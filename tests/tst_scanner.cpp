@@ -208,7 +208,7 @@ void TestScanner::namedRescanReadsOnlyWhatWasNamed() {
 }
 
 namespace {
-std::string findingsText(const std::vector<Finding>& findings) {
+std::string findingsText(const FindingList& findings) {
     std::string out;
     for (const auto& f : findings) {
         out += fmt::format("{} {} {}/{}/{} #{} arg {} {} {}: {}\n", f.ruleId, int(f.severity), f.ns, f.device, f.op, f.entry, f.arg,
@@ -230,7 +230,7 @@ void TestScanner::lintOfARefreshIsAFullLint() {
     LintSpans firstSpans;
     auto firstFindings = lintSnapshot(first, host, options, &firstSpans);
     QCOMPARE(firstSpans.opsReused, 0u);
-    auto lintFrom = [&](const CacheSnapshot& before, const std::vector<Finding>& beforeFindings, const LintSpans& beforeSpans,
+    auto lintFrom = [&](const CacheSnapshot& before, const FindingList& beforeFindings, const LintSpans& beforeSpans,
                         const CacheSnapshot& now, LintSpans& spans) {
         LintPrevious previous{&before, &beforeFindings, &beforeSpans};
         return lintSnapshot(now, host, options, &spans, &previous);

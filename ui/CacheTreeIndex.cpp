@@ -9,20 +9,37 @@
 #include <algorithm>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 namespace aotiscope::ui {
 
 namespace {
 
 // The worst statuses and the rules of the findings about one node. Rule ids are views into the findings,
-// which outlive the build.
+// which outlive the build. The rules are listed as the findings most severe first would meet them: by each rule's
+// worst severity, then by where its first finding of that severity is (`at`: an index of one order, the list's or
+// lint's emission order, which agree on that).
 struct Marks {
+    struct RuleMark {
+        std::string_view id;
+        Severity worst;
+        std::size_t at;
+    };
     int status = -1;
     int hostStatus = -1;
-    std::vector<std::string_view> rules;
-    void add(const Finding& f) {
+    std::vector<RuleMark> marks;
+    void add(const Finding& f, std::size_t at) {
         (f.hostBound ? hostStatus : status) = std::max(f.hostBound ? hostStatus : status, int(f.severity));
-        if (std::ranges::find(rules, std::string_view(f.ruleId)) == rules.end()) rules.push_back(f.ruleId);
+        auto it = std::ranges::find(marks, std::string_view(f.ruleId), &RuleMark::id);
+        if (it == marks.end()) marks.push_back({f.ruleId, f.severity, at});
+        else if (f.severity > it->worst) *it = {it->id, f.severity, at};
+    }
+    std::vector<std::string_view> rules() const {
+        auto sorted = marks;
+        std::ranges::sort(sorted, [](const RuleMark& a, const RuleMark& b) { return a.worst != b.worst ? a.worst > b.worst : a.at < b.at; });
+        std::vector<std::string_view> ids;
+        for (const auto& m : sorted) ids.push_back(m.id);
+        return ids;
     }
 };
 
@@ -82,7 +99,7 @@ DeviceReuse deviceReuse(const TreeReuse& reuse, const NamespaceDir& ns, const De
 // The index made row by row: namespaces, devices, ops (made, or taken over from the index before) and entries.
 class IndexBuilder {
 public:
-    IndexBuilder(const CacheSnapshot& snap, const std::vector<Finding>& findings, const TreeReuse& reuse)
+    IndexBuilder(const CacheSnapshot& snap, const FindingList& findings, const TreeReuse& reuse)
         : snap_(snap), reuse_(reuse) {
         markFindings(findings);
     }
@@ -114,8 +131,10 @@ public:
 private:
     // Findings onto the ops they are about: an index of the snapshot's ops first, then each finding looked up
     // once (consecutive findings are mostly about the same op: the last lookup is reused).
-    // The findings of ops whose rows are taken over are not marked again: those rows carry their marks.
-    void markFindings(const std::vector<Finding>& findings) {
+    // The findings of ops whose rows are taken over are not marked again: those rows carry their marks. With the
+    // lint's spans only the findings that can mark anything else are read: those of the other ops, of the libraries
+    // they name, and of the libraries no entry names (about the device folder).
+    void markFindings(const FindingList& findings) {
         std::vector<char> taken;
         for (const auto& ns : snap_.namespaces) {
             for (const auto& dev : ns.devices) {
@@ -128,23 +147,54 @@ private:
                 }
             }
         }
-        const Finding* last = nullptr;
-        OpMarks* lastMarks = nullptr;
-        for (const auto& f : findings) {
-            if (f.op.empty()) {
-                byDevice_[FindingPlace{f.ns, f.device, {}}].add(f); // about the device folder itself (orphans, symlinks out of the root)
-                continue;
-            }
-            if (!last || last->op != f.op || last->device != f.device || last->ns != f.ns) {
-                auto it = opIndex_.find(FindingPlace::of(f));
-                lastMarks = it == opIndex_.end() || taken[it->second] ? nullptr : &opMarks_[it->second];
-                last = &f;
-            }
-            if (!lastMarks) continue; // about an op this snapshot does not hold, or one taken over
-            lastMarks->op.add(f);
-            if (f.entry < 0) lastMarks->wide.add(f);
-            else if (std::size_t(f.entry) < lastMarks->entries.size()) lastMarks->entries[std::size_t(f.entry)].add(f);
+        if (!reuse_.spans || reuse_.spans->emitted.size() != findings.size()) {
+            for (std::size_t i = 0; i < findings.size(); ++i) mark(findings[i], i, taken);
+            return;
         }
+        const auto& emitted = reuse_.spans->emitted;
+        auto markSpan = [&](std::size_t begin, std::size_t end) {
+            for (auto i = begin; i < end; ++i) mark(*emitted[i].finding, i, taken);
+        };
+        std::size_t first = 0; // of the device's ops in `taken`
+        for (const auto& ns : snap_.namespaces) {
+            for (const auto& dev : ns.devices) {
+                auto span = std::ranges::find(reuse_.spans->devices, dev.path, &LintSpans::Device::path);
+                if (span == reuse_.spans->devices.end() || span->opEnd.size() != dev.opFiles.size() ||
+                    span->libEnd.size() != dev.libFiles.size()) {
+                    for (std::size_t i = 0; i < findings.size(); ++i) mark(findings[i], i, taken); // not this lint's
+                    return;
+                }
+                std::size_t end = span->base;
+                for (std::size_t i = 0; i < dev.opFiles.size(); ++i) {
+                    auto begin = std::exchange(end, span->base + span->opEnd[i]);
+                    if (!taken[first + i]) markSpan(begin, end);
+                }
+                for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
+                    auto begin = std::exchange(end, span->base + span->libEnd[i]);
+                    const auto& refs = dev.libFiles[i].referencedBy;
+                    if (refs.empty() || std::ranges::any_of(refs, [&](const LibraryRef& r) { return !taken[first + r.op]; }))
+                        markSpan(begin, end);
+                }
+                first += dev.opFiles.size();
+            }
+        }
+        // What follows the devices' spans is about the host (HostFactUnknown): no row shows it.
+    }
+
+    void mark(const Finding& f, std::size_t at, const std::vector<char>& taken) {
+        if (f.op.empty()) {
+            byDevice_[FindingPlace{f.ns, f.device, {}}].add(f, at); // about the device folder itself (orphans, symlinks out of the root)
+            return;
+        }
+        if (!last_ || last_->op != f.op || last_->device != f.device || last_->ns != f.ns) {
+            auto it = opIndex_.find(FindingPlace::of(f));
+            lastMarks_ = it == opIndex_.end() || taken[it->second] ? nullptr : &opMarks_[it->second];
+            last_ = &f;
+        }
+        if (!lastMarks_) return; // about an op this snapshot does not hold, or one taken over
+        lastMarks_->op.add(f, at);
+        if (f.entry < 0) lastMarks_->wide.add(f, at);
+        else if (std::size_t(f.entry) < lastMarks_->entries.size()) lastMarks_->entries[std::size_t(f.entry)].add(f, at);
     }
 
     int addDevice(const NamespaceDir& ns, int nsi, int di, int nsNode) {
@@ -170,7 +220,7 @@ private:
         if (auto it = byDevice_.find(FindingPlace{ns.name, dev.name, {}}); it != byDevice_.end()) {
             d.status = std::max(d.status, it->second.status);
             d.hostStatus = std::max(d.hostStatus, it->second.hostStatus);
-            d.rules = interner_.rules(it->second.rules);
+            d.rules = interner_.rules(it->second.rules());
         }
         return devNode;
     }
@@ -207,7 +257,7 @@ private:
         o.entries = qint64(op.entries.size());
         o.status = marks.op.status;
         o.hostStatus = marks.op.hostStatus;
-        if (!marks.op.rules.empty()) o.rules = interner_.rules(marks.op.rules);
+        if (!marks.op.marks.empty()) o.rules = interner_.rules(marks.op.rules());
         for (int ei = 0; ei < int(op.entries.size()); ++ei) {
             int enNode = add(entryNode(dev, op.entries[std::size_t(ei)], marks, {nsi, di, oi, ei}, opNode));
             at(opNode).children.push_back(enNode);
@@ -228,7 +278,7 @@ private:
         const auto& own = marks.entries[std::size_t(at.entry)];
         en.status = std::max(own.status, marks.wide.status);
         en.hostStatus = std::max(own.hostStatus, marks.wide.hostStatus);
-        if (!own.rules.empty()) en.rules = interner_.rules(own.rules);
+        if (!own.marks.empty()) en.rules = interner_.rules(own.rules());
         // The filter's dtype and kind lists, keyed by the raw text so that Qt strings are made once
         // per distinct list, not once per entry.
         std::string kindKey, dtypeKey;
@@ -274,13 +324,15 @@ private:
     // Views of the snapshot's names and the findings' texts, both of which outlive the build.
     std::unordered_map<FindingPlace, std::size_t, FindingPlaceHash> opIndex_;
     std::unordered_map<FindingPlace, Marks, FindingPlaceHash> byDevice_;
+    const Finding* last_ = nullptr; // mark()'s last lookup
+    OpMarks* lastMarks_ = nullptr;
     Interner interner_;
     CacheTreeIndex t_;
 };
 
 } // namespace
 
-CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const std::vector<Finding>& findings, const TreeReuse& reuse) {
+CacheTreeIndex buildTreeIndex(const CacheSnapshot& snap, const FindingList& findings, const TreeReuse& reuse) {
     return IndexBuilder(snap, findings, reuse).build();
 }
 

@@ -49,7 +49,7 @@ struct TreeReuse {
     const LintSpans* spans = nullptr;     // this snapshot's lint
 };
 
-CacheTreeIndex buildTreeIndex(const CacheSnapshot& snapshot, const std::vector<Finding>& findings,
+CacheTreeIndex buildTreeIndex(const CacheSnapshot& snapshot, const FindingList& findings,
                               const TreeReuse& reuse = {});
 
 } // namespace aotiscope::ui

@@ -42,7 +42,7 @@ std::string placeOf(const Finding& f) {
     return where;
 }
 
-FindingGroups groupFindings(const std::vector<Finding>& findings, const std::string& query) {
+FindingGroups groupFindings(const FindingList& findings, const std::string& query) {
     FindingGroups g;
     g.total = findings.size();
     g.query = query;

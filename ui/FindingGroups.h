@@ -32,6 +32,6 @@ std::string placeOf(const Finding& f);
 
 // Groups the findings that match `query` (case-insensitive words, all of which must occur in the rule's id or
 // name, the place, or the message; empty: all).
-FindingGroups groupFindings(const std::vector<Finding>& findings, const std::string& query);
+FindingGroups groupFindings(const FindingList& findings, const std::string& query);
 
 } // namespace aotiscope::ui

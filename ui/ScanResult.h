@@ -15,7 +15,7 @@ namespace aotiscope::ui {
 
 struct ScanResult {
     CacheSnapshot snapshot;
-    std::vector<Finding> findings; // most severe first
+    FindingList findings; // most severe first
     HostInfo host;
     double lintSeconds = 0.0;
     bool librariesInspected = true; // false for the quick first result of a two-phase scan

@@ -47,7 +47,7 @@ std::string rootOf(const CliOptions& o) { return o.root ? *o.root : locateCacheR
 
 struct Loaded {
     CacheSnapshot snap;
-    std::vector<Finding> findings;
+    FindingList findings;
     HostInfo host; // detected when libraries were inspected
 };
 

@@ -38,12 +38,9 @@ bool sameLibrary(const LibraryFile& a, const LibraryFile& b) {
            a.artifactBytes == b.artifactBytes;
 }
 
-// A finding in a lint's emission order: one the lint made (owned; null until its maker's list is complete) or one of
-// the lint before that it takes over.
-struct Emitted {
-    const Finding* finding;
-    bool owned;
-};
+// A finding in a lint's emission order: one the lint before made, taken over, or one this lint made (null until its
+// maker's list is complete and its place in memory known: resolve()).
+using Emitted = LintSpans::Emitted;
 
 // Which op files and libraries of one device folder a lint takes over from the lint before (LintPrevious).
 class Reuse {
@@ -64,8 +61,7 @@ public:
         for (std::size_t i = 0; i < dev.opFiles.size(); ++i) {
             if (dev.opFiles[i]->name != before_->opFiles[i]->name) return;
         }
-        findings_ = previous->findings;
-        placed_ = &previous->spans->placed;
+        emittedBefore_ = &previous->spans->emitted;
         // Both listings are sorted by relPath: one walk pairs them.
         std::vector<int> was(dev.libFiles.size(), -1);
         for (std::size_t i = 0, k = 0; i < dev.libFiles.size() && k < before_->libFiles.size();) {
@@ -114,10 +110,10 @@ public:
     }
 
     // Op i's findings and those of the libraries naming it, all taken over (LintSpans::Device::opSettled).
-    std::vector<char> settled(std::size_t ops) const { return findings_ ? settled_ : std::vector<char>(ops, 0); }
+    std::vector<char> settled(std::size_t ops) const { return emittedBefore_ ? settled_ : std::vector<char>(ops, 0); }
 
-    bool op(std::size_t i) const { return findings_ && opFrom_[i]; }
-    bool library(std::size_t i) const { return findings_ && libFrom_[i] >= 0; }
+    bool op(std::size_t i) const { return emittedBefore_ && opFrom_[i]; }
+    bool library(std::size_t i) const { return emittedBefore_ && libFrom_[i] >= 0; }
     void referOp(std::size_t i, std::vector<Emitted>& out) {
         ++opsReused_;
         refer(i == 0 ? 0 : span_->opEnd[i - 1], span_->opEnd[i], out);
@@ -133,13 +129,13 @@ public:
 
 private:
     void refer(std::uint32_t begin, std::uint32_t end, std::vector<Emitted>& out) const {
-        for (auto e = begin; e < end; ++e) out.push_back({&(*findings_)[(*placed_)[span_->base + e]], false});
+        auto from = emittedBefore_->begin() + std::ptrdiff_t(span_->base);
+        out.insert(out.end(), from + begin, from + end);
     }
 
     const DeviceDir* before_ = nullptr;
     const LintSpans::Device* span_ = nullptr;
-    const std::vector<Finding>* findings_ = nullptr;
-    const std::vector<std::uint32_t>* placed_ = nullptr;
+    const std::vector<Emitted>* emittedBefore_ = nullptr; // pointing into the blocks of the findings before
     std::vector<char> opFrom_, settled_;
     std::vector<int> libFrom_;
     // Counted by the workers that copy: atomics, as several copy at once.
@@ -151,7 +147,7 @@ public:
     Linter(const CacheSnapshot& snap, const HostInfo& host, LintOptions options)
         : snap_(snap), host_(host), naming_(host.torchVersion()), options_(options) {}
 
-    std::vector<Finding> run(LintSpans* spans, const LintPrevious* previous) {
+    FindingList run(LintSpans* spans, const LintPrevious* previous) {
         std::size_t kernels = 0;
         LintSpans made;
         for (const auto& ns : snap_.namespaces) {
@@ -196,8 +192,10 @@ public:
             });
         }
         resolve(emitted_, out_);
-        made.placed.resize(emitted_.size());
-        auto findings = place(made.placed);
+        owned_.push_back(std::move(out_));
+        std::size_t reused = made.opsReused + made.librariesReused;
+        auto findings = place(reused > 0 && previous ? previous->findings : nullptr);
+        made.emitted = std::move(emitted_);
         if (spans) *spans = std::move(made);
         return findings;
     }
@@ -482,41 +480,53 @@ private:
     void emitting(Fn&& fn) {
         auto before = out_.size();
         fn();
-        emitted_.insert(emitted_.end(), out_.size() - before, Emitted{nullptr, true});
+        emitted_.insert(emitted_.end(), out_.size() - before, Emitted{});
     }
 
-    // The places emitting() marked, pointed at the findings of `own` (complete: it grows no more), in order.
-    static void resolve(std::vector<Emitted>& emitted, std::vector<Finding>& own) {
+    // The places emitting() marked, pointed at the findings of `own` (complete: it grows no more, and it is not moved
+    // but as a whole, which keeps its findings where they are), in order.
+    static void resolve(std::vector<Emitted>& emitted, const std::vector<Finding>& own) {
         std::size_t k = 0;
         for (auto& e : emitted) {
-            if (e.owned && !e.finding) e.finding = &own[k++];
+            if (e.finding) continue; // taken over
+            e.finding = &own[k++];
+            e.severity = e.finding->severity;
         }
     }
 
-    // The output: each finding copied (taken over from the lint before) or moved (made now) once, into its place:
-    // errors, then warnings, then infos, each in emission order, when mostSevereFirst, else emission order.
-    // `placed` gets each finding's index. (Gathered into one list first and then sorted, 300,000 findings were moved
-    // twice, each time into 50 MB the kernel had to fault in: most of a refresh's lint.)
-    std::vector<Finding> place(std::vector<std::uint32_t>& placed) {
-        static_assert(int(Severity::Info) == 0 && int(Severity::Warning) == 1 && int(Severity::Error) == 2);
-        std::vector<Finding> out;
-        out.reserve(emitted_.size());
-        auto put = [&](std::size_t i) {
-            placed[i] = std::uint32_t(out.size());
-            const auto& e = emitted_[i];
-            if (e.owned) out.push_back(std::move(*const_cast<Finding*>(e.finding))); // ours: made by this lint
-            else out.push_back(*e.finding);
-        };
+    // The list: errors, then warnings, then infos, each in emission order, when mostSevereFirst, else emission order.
+    // Nothing is copied: the findings this lint made stay in the blocks its workers made them in, and those it took
+    // over in the blocks of `before`, whose blocks the list keeps (all of them: which still hold a listed finding is
+    // not asked). Once the blocks hold more than twice the findings listed (a refresh's findings of what changed are
+    // made anew, and the old ones stay behind), the listed ones are copied into one block and the rest freed.
+    FindingList place(const FindingList* before) {
+        std::vector<std::shared_ptr<const FindingList::Block>> blocks;
+        if (before) blocks = before->blocks();
+        for (auto& own : owned_) {
+            if (!own.empty()) blocks.push_back(std::make_shared<const FindingList::Block>(std::move(own)));
+        }
+        owned_.clear();
+        std::size_t held = 0;
+        for (const auto& b : blocks) held += b->size();
+        if (held > 2 * emitted_.size() + 4096) {
+            FindingList::Block compact;
+            compact.reserve(emitted_.size());
+            for (const auto& e : emitted_) compact.push_back(*e.finding);
+            auto block = std::make_shared<const FindingList::Block>(std::move(compact));
+            for (std::size_t i = 0; i < emitted_.size(); ++i) emitted_[i].finding = &(*block)[i];
+            blocks = {std::move(block)};
+        }
+        std::vector<const Finding*> order(emitted_.size());
         if (!options_.mostSevereFirst) {
-            for (std::size_t i = 0; i < emitted_.size(); ++i) put(i);
-            return out;
+            std::ranges::transform(emitted_, order.begin(), &Emitted::finding);
+            return FindingList(std::move(order), std::move(blocks));
         }
-        for (auto s : {Severity::Error, Severity::Warning, Severity::Info}) {
-            for (std::size_t i = 0; i < emitted_.size(); ++i) {
-                if (emitted_[i].finding->severity == s) put(i);
-            }
-        }
-        return out;
+        static_assert(int(Severity::Info) == 0 && int(Severity::Warning) == 1 && int(Severity::Error) == 2);
+        std::size_t count[3] = {};
+        for (const auto& e : emitted_) ++count[int(e.severity)];
+        std::size_t next[3] = {count[2] + count[1], count[2], 0}; // where each severity's findings begin
+        for (const auto& e : emitted_) order[next[int(e.severity)]++] = e.finding;
+        return FindingList(std::move(order), std::move(blocks));
     }
 
     // fn(linter, i) for i in [0, n), in chunks spread over the cores, each worker a Linter of its own (its caches
@@ -531,13 +541,13 @@ private:
             return;
         }
         std::vector<std::vector<Emitted>> emitted(chunks);
-        std::vector<std::vector<Finding>> parts(chunks);
+        std::vector<FindingList::Block> parts(chunks);
         std::vector<std::unique_ptr<Linter>> workers(threads);
         parallelFor(chunks, threads, [&](std::size_t c, unsigned t) {
             auto& worker = workers[t];
             if (!worker) worker = std::make_unique<Linter>(snap_, host_, options_);
             for (std::size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) fn(*worker, i);
-            // The chunk's own findings stay where they are (owned_ keeps them) until place() moves them out.
+            // The chunk's own findings stay where they are: owned_ keeps them, and place() makes them blocks of the list.
             resolve(worker->emitted_, worker->out_);
             emitted[c] = std::move(worker->emitted_);
             worker->emitted_.clear();
@@ -728,7 +738,7 @@ private:
     LintOptions options_;
     std::vector<Finding> out_;         // the findings this linter made, in the order it made them
     std::vector<Emitted> emitted_;     // every finding of the lint in emission order: made here, or taken over
-    std::vector<std::vector<Finding>> owned_; // the findings the workers made, chunk by chunk
+    std::vector<FindingList::Block> owned_; // the findings this lint made, chunk by chunk
     std::unordered_map<std::string, std::optional<std::uint64_t>> expectedCache_;
     std::unordered_map<std::string, bool> resolveCache_;
     SharedText opName_, opPath_; // of the op lintOp is judging, shared by its findings
@@ -738,7 +748,7 @@ private:
 
 } // namespace
 
-std::vector<Finding> lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host, const LintOptions& options,
+FindingList lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host, const LintOptions& options,
                                   LintSpans* spans, const LintPrevious* previous) {
     return Linter(snapshot, host, options).run(spans, previous);
 }
@@ -754,7 +764,7 @@ const char* statusOfFindings(const std::vector<const Finding*>& findings) {
     return severityName(Severity(worst));
 }
 
-FindingCounts countFindings(const std::vector<Finding>& findings) {
+FindingCounts countFindings(const FindingList& findings) {
     FindingCounts c;
     for (const auto& f : findings) {
         (f.severity == Severity::Error ? c.error : f.severity == Severity::Warning ? c.warning : c.info)++;

@@ -5,6 +5,7 @@
 
 #include "core/read/CacheModel.h"
 #include "core/check/DispatchKeys.h"
+#include "core/check/Finding.h"
 #include "core/check/HostInfo.h"
 #include "core/check/Rules.h"
 #include "core/base/SharedText.h"
@@ -13,23 +14,6 @@
 #include <vector>
 
 namespace aotiscope {
-
-struct Finding {
-    std::string ruleId;
-    Severity severity = Severity::Info;
-    // Shared, not owned: a refresh takes most findings over from the lint before, and the findings of one op share
-    // its name and path.
-    SharedText message;
-    std::string ns, device;     // short: held in place
-    SharedText op;              // empty when not about one op
-    int entry = -1;             // entry index in the op file
-    int arg = -1;
-    SharedText path;            // the file the finding is about
-    // About this host, not the entry: the entry may be sound and run elsewhere (an ISA, a GPU, a glibc or a
-    // CUDA runtime this machine lacks). An entry whose worst findings are all host-bound is "not runnable
-    // here", a status of its own, not "broken".
-    bool hostBound = false;
-};
 
 // "not_runnable_here" when the worst of these findings (warning or error) are all host-bound, else the worst
 // severity's name ("error", "warning", "info") or "ok".
@@ -58,7 +42,13 @@ struct LintSpans {
         std::vector<char> opSettled;
     };
     std::vector<Device> devices;
-    std::vector<std::uint32_t> placed; // emission index -> index in the returned vector
+    // Every finding in emission order (the spans count into it), with its severity: what a later lint takes over
+    // and orders without reading the findings themselves.
+    struct Emitted {
+        const Finding* finding = nullptr; // into the returned list's blocks
+        Severity severity = Severity::Info;
+    };
+    std::vector<Emitted> emitted;
     std::size_t opsReused = 0, librariesReused = 0; // of this lint, taken over from the previous one
 };
 
@@ -70,17 +60,17 @@ struct LintSpans {
 // again only what changed.
 struct LintPrevious {
     const CacheSnapshot* snapshot = nullptr;
-    const std::vector<Finding>* findings = nullptr;
-    const LintSpans* spans = nullptr;
+    const FindingList* findings = nullptr;
+    const LintSpans* spans = nullptr; // of that lint: it points into those findings' blocks
 };
 
-std::vector<Finding> lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host,
+FindingList lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host,
                                   const LintOptions& options = {}, LintSpans* spans = nullptr,
                                   const LintPrevious* previous = nullptr);
 
 struct FindingCounts {
     std::size_t info = 0, warning = 0, error = 0;
 };
-FindingCounts countFindings(const std::vector<Finding>& findings);
+FindingCounts countFindings(const FindingList& findings);
 
 } // namespace aotiscope

@@ -89,7 +89,7 @@ std::vector<CompileJob> jobsForEntries(const CacheSnapshot& snap, const std::str
     return out;
 }
 
-std::vector<CompileJob> jobsForStale(const CacheSnapshot& snap, const std::vector<Finding>& findings) {
+std::vector<CompileJob> jobsForStale(const CacheSnapshot& snap, const FindingList& findings) {
     // Not AOTI016: a foreign dispatch key set does not stop a disk entry from matching.
     static const std::set<std::string> staleRules{"AOTI001", "AOTI026", "AOTI010", "AOTI011", "AOTI012", "AOTI013",
                                                   "AOTI014", "AOTI015", "AOTI021"};

@@ -48,7 +48,7 @@ std::vector<CompileJob> jobsForEntries(const CacheSnapshot& snap, const std::str
 // Entries PyTorch cannot use as they are: missing or unloadable libraries, another torch's build, an ISA or
 // compute capability this machine lacks, symbol versions its loader lacks. Entries of equal
 // meta_info in one op become one job.
-std::vector<CompileJob> jobsForStale(const CacheSnapshot& snap, const std::vector<Finding>& findings);
+std::vector<CompileJob> jobsForStale(const CacheSnapshot& snap, const FindingList& findings);
 // {"op": "add.Tensor", "ns": "aten", "device": "cpu", "meta_info": [...]} -> a new entry.
 CompileJob jobFromSpec(const std::string& root, const nlohmann::json& spec, std::string& error);
 // A spec file's text: one spec, or a list of them.

@@ -2,6 +2,7 @@
 // the CLI, the GUI and the workers all read the same snapshot.
 #pragma once
 
+#include "core/base/PointeeIterator.h"
 #include "core/base/SharedText.h"
 
 #include <cstdint>
@@ -163,6 +164,31 @@ struct LibraryRef {
     std::int32_t entry = 0;
 };
 
+// The entries that name one library: almost always one, held in place. A rescan gives each of 100,000 records its
+// references again, and a heap block per record was a tenth of a refresh (made, then freed with the snapshot).
+class LibraryRefs {
+public:
+    void push_back(LibraryRef ref) {
+        if (size_ == 0) one_ = ref;
+        else if (size_ == 1) more_ = {one_, ref};
+        else more_.push_back(ref);
+        ++size_;
+    }
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    LibraryRef* begin() { return size_ <= 1 ? &one_ : more_.data(); }
+    LibraryRef* end() { return begin() + size_; }
+    const LibraryRef* begin() const { return size_ <= 1 ? &one_ : more_.data(); }
+    const LibraryRef* end() const { return begin() + size_; }
+    const LibraryRef& operator[](std::size_t i) const { return begin()[i]; }
+    const LibraryRef& front() const { return *begin(); }
+
+private:
+    LibraryRef one_;
+    std::vector<LibraryRef> more_; // all of them, from the second on
+    std::uint32_t size_ = 0;
+};
+
 struct LibraryFile {
     // Shared, not owned: a rescan carries 100,000 records over from the snapshot before, and copying their paths was
     // most of it.
@@ -170,7 +196,7 @@ struct LibraryFile {
     SharedText path;    // absolute
     FileStat stat;
     LibraryRole role = LibraryRole::CompilerArtifact;
-    std::vector<LibraryRef> referencedBy;
+    LibraryRefs referencedBy;
     bool isSymlink = false;
     std::string resolvedPath; // canonical target when it exists
     bool escapesRoot = false;
@@ -195,38 +221,8 @@ struct LibFolder {
 
 using OpFileList = std::vector<std::shared_ptr<const OpFile>>;
 
-// DeviceDir::ops(): the op files themselves, not the pointers they are shared by. Its iterators wrap the list's own
-// (no view object to outlive), so they stay valid as long as the device folder does, and ranges algorithms take them.
-class OpFileIterator {
-public:
-    using iterator_concept = std::random_access_iterator_tag;
-    using iterator_category = std::random_access_iterator_tag;
-    using value_type = OpFile;
-    using difference_type = std::ptrdiff_t;
-    using pointer = const OpFile*;
-    using reference = const OpFile&;
-
-    OpFileIterator() = default;
-    explicit OpFileIterator(OpFileList::const_iterator it) : it_(it) {}
-    reference operator*() const { return **it_; }
-    pointer operator->() const { return it_->get(); }
-    reference operator[](difference_type n) const { return *it_[n]; }
-    OpFileIterator& operator++() { ++it_; return *this; }
-    OpFileIterator operator++(int) { auto old = *this; ++it_; return old; }
-    OpFileIterator& operator--() { --it_; return *this; }
-    OpFileIterator operator--(int) { auto old = *this; --it_; return old; }
-    OpFileIterator& operator+=(difference_type n) { it_ += n; return *this; }
-    OpFileIterator& operator-=(difference_type n) { it_ -= n; return *this; }
-    friend OpFileIterator operator+(OpFileIterator i, difference_type n) { return i += n; }
-    friend OpFileIterator operator+(difference_type n, OpFileIterator i) { return i += n; }
-    friend OpFileIterator operator-(OpFileIterator i, difference_type n) { return i -= n; }
-    friend difference_type operator-(const OpFileIterator& a, const OpFileIterator& b) { return a.it_ - b.it_; }
-    friend bool operator==(const OpFileIterator& a, const OpFileIterator& b) { return a.it_ == b.it_; }
-    friend auto operator<=>(const OpFileIterator& a, const OpFileIterator& b) { return a.it_ <=> b.it_; }
-
-private:
-    OpFileList::const_iterator it_;
-};
+// DeviceDir::ops(): the op files themselves, not the pointers they are shared by; no view object to outlive.
+using OpFileIterator = PointeeIterator<OpFileList::const_iterator, OpFile>;
 
 class OpFileView : public std::ranges::view_interface<OpFileView> {
 public:

@@ -48,7 +48,7 @@ void writeEntriesCsv(std::ostream& out, const nlohmann::json& j) {
     }
 }
 
-void writeFindingsCsv(std::ostream& out, const CacheSnapshot& snap, const std::vector<Finding>& findings) {
+void writeFindingsCsv(std::ostream& out, const CacheSnapshot& snap, const FindingList& findings) {
     out << "severity,rule,name,namespace,device,op,entry,entry_key,arg,host_bound,path,message\n";
     for (const auto& f : findings) {
         fmt::print(out, "{},{},{},{},{},{},{},{},{},{},{},{}\n", severityName(f.severity), f.ruleId,

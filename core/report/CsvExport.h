@@ -16,6 +16,6 @@ namespace aotiscope {
 std::string csvField(const std::string& s);
 // entries: entriesToJson's document.
 void writeEntriesCsv(std::ostream& out, const nlohmann::json& entries);
-void writeFindingsCsv(std::ostream& out, const CacheSnapshot& snap, const std::vector<Finding>& findings);
+void writeFindingsCsv(std::ostream& out, const CacheSnapshot& snap, const FindingList& findings);
 
 } // namespace aotiscope

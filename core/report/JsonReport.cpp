@@ -42,7 +42,7 @@ json optionalJson(const std::optional<T>& v) {
 
 using OpKey = std::tuple<std::string, std::string, std::string>;
 
-std::map<OpKey, std::vector<const Finding*>> findingsByOp(const std::vector<Finding>& findings) {
+std::map<OpKey, std::vector<const Finding*>> findingsByOp(const FindingList& findings) {
     std::map<OpKey, std::vector<const Finding*>> m;
     for (const auto& f : findings) {
         m[{f.ns, f.device, f.op}].push_back(&f);
@@ -207,7 +207,7 @@ json locateToJson(const LocateResult& r) {
     return json{{"schema", "aotiscope.locate/1"}, {"root", r.root}, {"exists", std::filesystem::exists(r.root, ec)}, {"steps", steps}};
 }
 
-json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings) {
+json treeToJson(const CacheSnapshot& snap, const FindingList& findings) {
     auto byOp = findingsByOp(findings);
     json namespaces = json::array();
     std::uint64_t totalBytes = 0;
@@ -263,7 +263,7 @@ json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings)
                   {"warnings", counts.warning}}}};
 }
 
-json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings, const std::string& opName,
+json entriesToJson(const CacheSnapshot& snap, const FindingList& findings, const std::string& opName,
                    const KeySetNaming& naming) {
     // Findings by entry, so that a cache with many entries and findings is not walked once per entry.
     std::map<std::tuple<std::string, std::string, std::string, int>, std::vector<const Finding*>> byEntry;
@@ -342,7 +342,7 @@ json hostToJson(const HostInfo& host) {
             {"unknown", host.unknownFacts}};
 }
 
-void writeLintJson(std::ostream& out, const CacheSnapshot& snap, const std::vector<Finding>& findings, const json& torch) {
+void writeLintJson(std::ostream& out, const CacheSnapshot& snap, const FindingList& findings, const json& torch) {
     auto c = countFindings(findings);
     std::map<std::string, const Rule*> used;
     for (const auto& f : findings) used.emplace(f.ruleId, &ruleById(f.ruleId));

@@ -22,9 +22,9 @@ nlohmann::json findingToJson(const Finding& f, const std::string& entryKey = {})
 const std::string& entryKeyOfFinding(const CacheSnapshot& snap, const Finding& f);
 nlohmann::json locateToJson(const LocateResult& r);
 // ls: the tree with counts, sizes and worst status per op.
-nlohmann::json treeToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings);
+nlohmann::json treeToJson(const CacheSnapshot& snap, const FindingList& findings);
 // show/export: every entry of the ops named (all ops when `opName` is empty).
-nlohmann::json entriesToJson(const CacheSnapshot& snap, const std::vector<Finding>& findings, const std::string& opName,
+nlohmann::json entriesToJson(const CacheSnapshot& snap, const FindingList& findings, const std::string& opName,
                              const KeySetNaming& naming);
 // The torch the verdicts are about: {version, dir, python, source}, or null when none was found.
 nlohmann::json torchToJson(const HostInfo& host);
@@ -33,7 +33,7 @@ nlohmann::json hostToJson(const HostInfo& host);
 // lint --json, written as it goes (aotiscope.lint/2): each rule's name and explanation once under "rules",
 // the findings one by one, so that 300,000 findings cost neither a document in memory nor 300,000 copies of
 // the same explanations. `torch` is the torch the verdicts are for (torchToJson).
-void writeLintJson(std::ostream& out, const CacheSnapshot& snap, const std::vector<Finding>& findings,
+void writeLintJson(std::ostream& out, const CacheSnapshot& snap, const FindingList& findings,
                    const nlohmann::json& torch);
 
 // One-line summary of an argument: "tensor float32[4, 8] cpu", "scalar int 2", "string \"floor\"".
