@@ -8,6 +8,8 @@
 #include "ui/FindingsModel.h"
 #include "ui/ScanResult.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QtTest>
@@ -202,6 +204,21 @@ void TestModels::findingSearch() {
     // Words all must occur (case-insensitive) in the rule's id or name, the place or the message.
     auto result = scan(fixture("caches/hostile"));
     auto all = groupFindings(result->findings, "");
+    // Told places by the lint's spans (as the window groups), the groups are the very same.
+    auto text = [](const FindingGroups& g) {
+        std::string out = fmt::format("{} of {}\n", g.matched, g.total);
+        for (const auto& r : g.rules) {
+            out += fmt::format("{} {} {}\n", r.ruleId, int(r.severity), r.count);
+            for (const auto& p : r.places) out += fmt::format("  {}: {}\n", p.where, fmt::join(p.findings, " "));
+        }
+        return out;
+    };
+    FindingSource bySpans{&result->snapshot, result->lintSpans.get()};
+    QVERIFY(all.rules.size() > 3);
+    auto told = groupFindings(result->findings, "", bySpans);
+    QVERIFY(told.bySpans && !all.bySpans);
+    QCOMPARE(text(told), text(all));
+    QCOMPARE(text(groupFindings(result->findings, "aten/cpu", bySpans)), text(groupFindings(result->findings, "aten/cpu")));
     QCOMPARE(all.matched, result->findings.size());
     auto missing = groupFindings(result->findings, "aoti001");
     QCOMPARE(missing.rules.size(), std::size_t(1));

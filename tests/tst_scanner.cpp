@@ -27,6 +27,7 @@ private slots:
     void libraryInventory();
     void rescanCostsWhatChanged();
     void namedRescanReadsOnlyWhatWasNamed();
+    void refreshesShareFindingsAndFreeTheOldOnes();
     void lintOfARefreshIsAFullLint();
     void artifactsOfKernel();
     void weightsFolderIsItsLibrarys();
@@ -217,6 +218,54 @@ std::string findingsText(const FindingList& findings) {
     return out;
 }
 } // namespace
+
+void TestScanner::refreshesShareFindingsAndFreeTheOldOnes() {
+    // A refresh's lint takes the unchanged findings over by pointer (they stay where the lint before made them), and
+    // an op rewritten again and again leaves its old findings behind only until the blocks hold twice what is listed.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto host = HostInfo::detect();
+    LintOptions options{true, true};
+    auto dev = root + "/aoti_eager/aten/cpu";
+    auto absText = readText(dev + "/abs.json");
+    auto entry = absText.substr(absText.find('{'), absText.rfind('}') - absText.find('{') + 1);
+    auto snap = scanCache(root);
+    LintSpans spans;
+    auto findings = lintSnapshot(snap, host, options, &spans);
+    auto catFinding = [](const FindingList& fs) {
+        auto it = std::ranges::find(fs, std::string("AOTI023"), &Finding::ruleId);
+        return it == fs.end() ? nullptr : &*it;
+    };
+    QVERIFY(catFinding(findings));
+    std::size_t compactions = 0;
+    for (int round = 0; round < 6; ++round) {
+        // 40 entries with a key PyTorch does not write (40 findings and more), each round another value.
+        std::string text = "[";
+        for (int i = 0; i < 40; ++i) {
+            auto e = entry;
+            e.insert(1, fmt::format("\"aotiscope_round\": {}, ", round));
+            text += (i ? ",\n" : "\n") + e;
+        }
+        writeText(dev + "/abs.json", text + "\n]");
+        ScanOptions from;
+        from.previous = &snap;
+        auto now = scanCache(root, from);
+        LintSpans nowSpans;
+        LintPrevious previous{&snap, &findings, &spans};
+        auto nowFindings = lintSnapshot(now, host, options, &nowSpans, &previous);
+        QCOMPARE(findingsText(nowFindings), findingsText(lintSnapshot(scanCache(root), host, options)));
+        QVERIFY(std::ranges::count(nowFindings, std::string("AOTI017"), &Finding::ruleId) >= 40);
+        QVERIFY2(nowFindings.held() <= 2 * nowFindings.size() + 64, fmt::format("{} held, {} listed", nowFindings.held(), nowFindings.size()).c_str());
+        // cat's finding was not made again: the same object, unless the blocks were compacted into one.
+        bool compacted = nowFindings.blocks().size() == 1 && findings.blocks().size() > 1;
+        if (compacted) ++compactions;
+        else QCOMPARE(catFinding(nowFindings), catFinding(findings));
+        snap = std::move(now);
+        findings = std::move(nowFindings);
+        spans = std::move(nowSpans);
+    }
+    QVERIFY(compactions > 0);
+}
 
 void TestScanner::lintOfARefreshIsAFullLint() {
     // A refresh's lint takes over the findings of what did not change (LintPrevious) and says exactly what a lint of

@@ -25,13 +25,21 @@ struct FindingGroups {
     std::vector<Rule> rules; // in the order of their first finding: the scan's findings are most severe first
     std::size_t matched = 0, total = 0;
     std::string query;
+    bool bySpans = false; // the places were told by the lint's spans (FindingSource), not looked up by text
 };
 
 // Where a finding is about, as the panel writes it: "aten/cpu/abs", "aten/cpu", or "" for the host.
 std::string placeOf(const Finding& f);
 
+// Where the findings came from, when known: with their lint's spans over the snapshot, each finding's place is told
+// by the op or library it was emitted for, not looked up by its text (a refresh groups 300,000 findings).
+struct FindingSource {
+    const CacheSnapshot* snapshot = nullptr;
+    const LintSpans* spans = nullptr;
+};
+
 // Groups the findings that match `query` (case-insensitive words, all of which must occur in the rule's id or
-// name, the place, or the message; empty: all).
-FindingGroups groupFindings(const FindingList& findings, const std::string& query);
+// name, the place, or the message; empty: all). The groups are the same with a source or without.
+FindingGroups groupFindings(const FindingList& findings, const std::string& query, FindingSource source = {});
 
 } // namespace aotiscope::ui

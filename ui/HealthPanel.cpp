@@ -93,7 +93,7 @@ void HealthPanel::regroup() {
     QPointer<HealthPanel> self(this);
     auto result = result_;
     (void)QtConcurrent::run([self, result, query, generation] {
-        auto groups = groupFindings(result->findings, query);
+        auto groups = groupFindings(result->findings, query, FindingSource{&result->snapshot, result->lintSpans.get()});
         QMetaObject::invokeMethod(
             self.data(),
             [self, result, generation, groups = std::move(groups)]() mutable {

@@ -34,9 +34,9 @@ ScanResultPtr lintAndIndex(CacheSnapshot snapshot, const HostInfo& host, bool li
     // The health panel's groups are made beside the tree index (both only read the findings): on this machine's
     // two cores a refresh waits for the longer of the two, not for both.
     double groupSeconds = 0.0;
-    auto grouped = std::async(std::launch::async, [&findings = r->findings, &groupSeconds] {
+    auto grouped = std::async(std::launch::async, [&r = *r, &groupSeconds] {
         auto began = std::chrono::steady_clock::now();
-        auto groups = groupFindings(findings, {});
+        auto groups = groupFindings(r.findings, {}, FindingSource{&r.snapshot, r.lintSpans.get()});
         groupSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
         return groups;
     });
@@ -44,8 +44,9 @@ ScanResultPtr lintAndIndex(CacheSnapshot snapshot, const HostInfo& host, bool li
     r->tree = buildTreeIndex(r->snapshot, r->findings, TreeReuse{previous ? &previous->tree : nullptr, r->lintSpans.get()});
     auto indexed = std::chrono::steady_clock::now();
     r->groups = grouped.get();
-    spdlog::debug("lint {:.3f}s, tree index {:.3f}s, health groups {:.3f}s beside it ({:.3f}s more)", r->lintSeconds,
+    spdlog::debug("lint {:.3f}s, tree index {:.3f}s, health groups {:.3f}s beside it{} ({:.3f}s more)", r->lintSeconds,
                   std::chrono::duration<double>(indexed - linted).count(), groupSeconds,
+                  r->groups.bySpans ? ", places told by the lint's spans" : "",
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - indexed).count());
     return r;
 }

@@ -155,13 +155,19 @@ public:
                 Reuse reuse(dev, previous);
                 LintSpans::Device span{dev.path, emitted_.size(), {}, {}, {}};
                 const auto& ops = dev.ops();
+                // One text per op name, shared by every finding about the op, its own and its libraries': one
+                // allocation per op, not per library, and findings about one op tell it by a pointer.
+                std::vector<SharedText> opNames;
+                opNames.reserve(ops.size());
+                for (const auto& op : ops) opNames.emplace_back(op.name);
+                opNames_ = &opNames;
                 span.opEnd.resize(ops.size());
                 span.libEnd.resize(dev.libFiles.size());
                 // Each op's and library's count of findings first (the workers fill them), then their ends.
                 inChunks(ops.size(), [&](Linter& worker, std::size_t i) {
                     auto before = worker.emitted_.size();
                     if (reuse.op(i)) reuse.referOp(i, worker.emitted_);
-                    else worker.emitting([&] { worker.lintOp(ns, dev, ops[i]); });
+                    else worker.emitting([&] { worker.lintOp(ns, dev, ops[i], opNames[i]); });
                     span.opEnd[i] = std::uint32_t(worker.emitted_.size() - before);
                 });
                 inChunks(dev.libFiles.size(), [&](Linter& worker, std::size_t i) {
@@ -217,8 +223,8 @@ private:
         return false;
     }
 
-    void lintOp(const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op) {
-        opName_ = op.name; // one copy for all of the op's findings
+    void lintOp(const NamespaceDir& ns, const DeviceDir& dev, const OpFile& op, const SharedText& name) {
+        opName_ = name;
         opPath_ = op.path;
         auto here = [&](std::string_view rule, std::string msg, int entry = -1, int arg = -1,
                         std::optional<Severity> sev = {}) { add(rule, std::move(msg), ns, dev, opName_, entry, arg, opPath_, sev); };
@@ -499,6 +505,8 @@ private:
     // over in the blocks of `before`, whose blocks the list keeps (all of them: which still hold a listed finding is
     // not asked). Once the blocks hold more than twice the findings listed (a refresh's findings of what changed are
     // made anew, and the old ones stay behind), the listed ones are copied into one block and the rest freed.
+    static constexpr std::size_t kCompactSlack = 64; // a small cache compacts at once: cheap there
+
     FindingList place(const FindingList* before) {
         std::vector<std::shared_ptr<const FindingList::Block>> blocks;
         if (before) blocks = before->blocks();
@@ -508,7 +516,7 @@ private:
         owned_.clear();
         std::size_t held = 0;
         for (const auto& b : blocks) held += b->size();
-        if (held > 2 * emitted_.size() + 4096) {
+        if (held > 2 * emitted_.size() + kCompactSlack) {
             FindingList::Block compact;
             compact.reserve(emitted_.size());
             for (const auto& e : emitted_) compact.push_back(*e.finding);
@@ -546,6 +554,7 @@ private:
         parallelFor(chunks, threads, [&](std::size_t c, unsigned t) {
             auto& worker = workers[t];
             if (!worker) worker = std::make_unique<Linter>(snap_, host_, options_);
+            worker->opNames_ = opNames_;
             for (std::size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) fn(*worker, i);
             // The chunk's own findings stay where they are: owned_ keeps them, and place() makes them blocks of the list.
             resolve(worker->emitted_, worker->out_);
@@ -560,7 +569,7 @@ private:
     }
 
     void lintLibrary(const NamespaceDir& ns, const DeviceDir& dev, const LibraryFile& f) {
-        SharedText owner = f.referencedBy.empty() ? std::string() : dev.ops()[f.referencedBy.front().op].name;
+        SharedText owner = f.referencedBy.empty() ? SharedText() : (*opNames_)[f.referencedBy.front().op];
         int entry = f.referencedBy.empty() ? -1 : f.referencedBy.front().entry;
         auto here = [&](std::string_view rule, std::string msg, std::optional<Severity> sev = {}) {
             add(rule, std::move(msg), ns, dev, owner, entry, -1, f.path, sev);
@@ -583,7 +592,7 @@ private:
             const auto& ref = f.referencedBy[r];
             for (std::size_t i = first; i < last; ++i) {
                 auto copy = out_[i];
-                copy.op = dev.ops()[ref.op].name;
+                copy.op = (*opNames_)[ref.op];
                 copy.entry = ref.entry;
                 out_.push_back(std::move(copy));
             }
@@ -742,6 +751,7 @@ private:
     std::unordered_map<std::string, std::optional<std::uint64_t>> expectedCache_;
     std::unordered_map<std::string, bool> resolveCache_;
     SharedText opName_, opPath_; // of the op lintOp is judging, shared by its findings
+    const std::vector<SharedText>* opNames_ = nullptr; // of the device folder being judged, by op index
     std::unordered_map<std::string, std::string> keySetVerdicts_; // set, writer, device, dtype -> finding text or ""
     std::unordered_map<std::string, std::pair<std::optional<std::vector<std::string>>, std::string>> providedCache_;
 };
