@@ -139,7 +139,7 @@ void TestBench::crashingLibrariesFailAloneWithTheSignal() {
     auto jobs = benchJobsForEntries(scanCache(root), "abs", {0, 1, 2, 3, 4});
     QCOMPARE(jobs.size(), std::size_t(5));
     auto options = quick();
-    options.jobTimeoutMs = 5000;
+    options.jobTimeoutMs = 15000; // the healthy library beside the hanging one must finish on a loaded 2-core CI machine
     auto outcomes = run(jobs, options);
     QCOMPARE(outcomes.size(), std::size_t(5));
     auto failedWith = [&](int i, const char* words) {
@@ -148,7 +148,7 @@ void TestBench::crashingLibrariesFailAloneWithTheSignal() {
     QVERIFY2(failedWith(0, "SIGSEGV"), outcomes[0].message.c_str());
     QVERIFY2(failedWith(1, "SIGABRT"), outcomes[1].message.c_str());
     QVERIFY2(failedWith(2, "SIGILL"), outcomes[2].message.c_str());
-    QVERIFY2(failedWith(3, "timed out after 5 s"), outcomes[3].message.c_str());
+    QVERIFY2(failedWith(3, "timed out after 15 s"), outcomes[3].message.c_str());
     // The batch went on: the good library after all of them, in a fresh worker.
     QVERIFY2(outcomes[4].ok, outcomes[4].message.c_str());
     QVERIFY(outcomes[4].workerStartMs > 0);
