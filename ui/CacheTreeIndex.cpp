@@ -147,36 +147,32 @@ private:
                 }
             }
         }
-        if (!reuse_.spans || reuse_.spans->emitted.size() != findings.size()) {
+        // Every device folder's spans, or none: marked by spans and then by the list, a row's rules would be ordered
+        // by two orders at once.
+        std::vector<std::pair<const DeviceDir*, const LintSpans::Device*>> devices;
+        for (const auto& ns : snap_.namespaces) {
+            for (const auto& dev : ns.devices) devices.emplace_back(&dev, reuse_.spans ? reuse_.spans->of(dev) : nullptr);
+        }
+        if (!reuse_.spans || reuse_.spans->emitted.size() != findings.size() ||
+            std::ranges::any_of(devices, [](const auto& d) { return d.second == nullptr; })) {
             for (std::size_t i = 0; i < findings.size(); ++i) mark(findings[i], i, taken);
             return;
         }
         const auto& emitted = reuse_.spans->emitted;
-        auto markSpan = [&](std::size_t begin, std::size_t end) {
-            for (auto i = begin; i < end; ++i) mark(*emitted[i].finding, i, taken);
+        auto markSpan = [&](std::pair<std::size_t, std::size_t> span) {
+            for (auto i = span.first; i < span.second; ++i) mark(*emitted[i].finding, i, taken);
         };
         std::size_t first = 0; // of the device's ops in `taken`
-        for (const auto& ns : snap_.namespaces) {
-            for (const auto& dev : ns.devices) {
-                auto span = std::ranges::find(reuse_.spans->devices, dev.path, &LintSpans::Device::path);
-                if (span == reuse_.spans->devices.end() || span->opEnd.size() != dev.opFiles.size() ||
-                    span->libEnd.size() != dev.libFiles.size()) {
-                    for (std::size_t i = 0; i < findings.size(); ++i) mark(findings[i], i, taken); // not this lint's
-                    return;
-                }
-                std::size_t end = span->base;
-                for (std::size_t i = 0; i < dev.opFiles.size(); ++i) {
-                    auto begin = std::exchange(end, span->base + span->opEnd[i]);
-                    if (!taken[first + i]) markSpan(begin, end);
-                }
-                for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
-                    auto begin = std::exchange(end, span->base + span->libEnd[i]);
-                    const auto& refs = dev.libFiles[i].referencedBy;
-                    if (refs.empty() || std::ranges::any_of(refs, [&](const LibraryRef& r) { return !taken[first + r.op]; }))
-                        markSpan(begin, end);
-                }
-                first += dev.opFiles.size();
+        for (const auto& [dev, span] : devices) {
+            for (std::size_t i = 0; i < dev->opFiles.size(); ++i) {
+                if (!taken[first + i]) markSpan(span->ofOp(i));
             }
+            for (std::size_t i = 0; i < dev->libFiles.size(); ++i) {
+                const auto& refs = dev->libFiles[i].referencedBy;
+                if (refs.empty() || std::ranges::any_of(refs, [&](const LibraryRef& r) { return !taken[first + r.op]; }))
+                    markSpan(span->ofLibrary(i));
+            }
+            first += dev->opFiles.size();
         }
         // What follows the devices' spans is about the host (HostFactUnknown): no row shows it.
     }

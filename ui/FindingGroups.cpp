@@ -140,20 +140,19 @@ private:
 bool visitBySpans(const FindingList& findings, const CacheSnapshot& snap, const LintSpans& spans, const std::string& query,
                   FindingGroups& out) {
     const auto& emitted = spans.emitted;
-    std::vector<const DeviceDir*> devices;
+    std::vector<std::pair<const DeviceDir*, const LintSpans::Device*>> devices;
     for (const auto& ns : snap.namespaces) {
-        for (const auto& dev : ns.devices) devices.push_back(&dev);
+        for (const auto& dev : ns.devices) devices.emplace_back(&dev, spans.of(dev));
     }
-    if (emitted.size() != findings.size() || spans.devices.size() != devices.size()) return false;
+    if (emitted.size() != findings.size() || std::ranges::any_of(devices, [](const auto& d) { return d.second == nullptr; }))
+        return false;
     std::vector<int> opSlot(devices.size()); // the device's first op's slot; its own slot just before
     int slots = 0;
+    std::size_t hostFrom = 0; // what follows the devices' spans is about the host
     for (std::size_t d = 0; d < devices.size(); ++d) {
-        const auto& span = spans.devices[d];
-        if (span.path != devices[d]->path || span.opEnd.size() != devices[d]->opFiles.size() ||
-            span.libEnd.size() != devices[d]->libFiles.size())
-            return false;
         opSlot[d] = slots + 1;
-        slots += 1 + int(devices[d]->opFiles.size());
+        slots += 1 + int(devices[d].first->opFiles.size());
+        hostFrom = std::max(hostFrom, devices[d].second->end());
     }
     int hostSlot = slots++;
     // The list's order is checked as it goes (a pointer compare): anything else and the caller groups by text.
@@ -178,19 +177,17 @@ bool visitBySpans(const FindingList& findings, const CacheSnapshot& snap, const 
             grouper.visit(f, index++, slot);
             return true;
         };
-        std::size_t end = 0;
         for (std::size_t d = 0; d < devices.size(); ++d) {
-            const auto& span = spans.devices[d];
-            const auto& dev = *devices[d];
-            end = span.base;
+            const auto& dev = *devices[d].first;
+            const auto& span = *devices[d].second;
             for (std::size_t i = 0; i < dev.opFiles.size(); ++i) {
-                auto begin = std::exchange(end, span.base + span.opEnd[i]);
+                auto [begin, end] = span.ofOp(i);
                 for (auto e = begin; e < end; ++e) {
                     if (!visit(e, opSlot[d] + int(i))) return false;
                 }
             }
             for (std::size_t i = 0; i < dev.libFiles.size(); ++i) {
-                auto begin = std::exchange(end, span.base + span.libEnd[i]);
+                auto [begin, end] = span.ofLibrary(i);
                 // Most libraries have no finding of this severity: their records are not read.
                 if (std::none_of(emitted.begin() + std::ptrdiff_t(begin), emitted.begin() + std::ptrdiff_t(end),
                                  [&](const LintSpans::Emitted& e) { return e.severity == severity; }))
@@ -212,7 +209,7 @@ bool visitBySpans(const FindingList& findings, const CacheSnapshot& snap, const 
                 }
             }
         }
-        for (auto e = end; e < emitted.size(); ++e) { // about the host
+        for (auto e = hostFrom; e < emitted.size(); ++e) { // about the host
             const Finding& f = *emitted[e].finding;
             if (!visit(e, f.ns.empty() && f.device.empty() ? hostSlot : -1)) return false;
         }

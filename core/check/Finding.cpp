@@ -9,9 +9,9 @@ FindingList::FindingList(std::vector<Finding> findings) {
     blocks_.push_back(std::move(block));
 }
 
-std::size_t FindingList::held() const {
+std::size_t FindingList::heldIn(const std::vector<std::shared_ptr<const Block>>& blocks) {
     std::size_t n = 0;
-    for (const auto& b : blocks_) n += b->size();
+    for (const auto& b : blocks) n += b->size();
     return n;
 }
 

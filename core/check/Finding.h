@@ -55,7 +55,8 @@ public:
 
     const std::vector<std::shared_ptr<const Block>>& blocks() const { return blocks_; }
     // Findings the blocks hold, listed or not (those of what a refresh judged again stay in the blocks before).
-    std::size_t held() const;
+    std::size_t held() const { return heldIn(blocks_); }
+    static std::size_t heldIn(const std::vector<std::shared_ptr<const Block>>& blocks);
 
 private:
     std::vector<const Finding*> order_;

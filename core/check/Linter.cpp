@@ -52,10 +52,8 @@ public:
                 if (d.path == dev.path) before_ = &d;
             }
         }
-        for (const auto& d : previous->spans->devices) {
-            if (d.path == dev.path) span_ = &d;
-        }
-        if (!before_ || !span_ || span_->opEnd.size() != before_->opFiles.size() || span_->libEnd.size() != before_->libFiles.size()) return;
+        if (before_) span_ = previous->spans->of(*before_);
+        if (!span_) return;
         // Op files by position: only while the folder holds the same ops (a reference names its op by position).
         if (before_->opFiles.size() != dev.opFiles.size()) return;
         for (std::size_t i = 0; i < dev.opFiles.size(); ++i) {
@@ -116,21 +114,18 @@ public:
     bool library(std::size_t i) const { return emittedBefore_ && libFrom_[i] >= 0; }
     void referOp(std::size_t i, std::vector<Emitted>& out) {
         ++opsReused_;
-        refer(i == 0 ? 0 : span_->opEnd[i - 1], span_->opEnd[i], out);
+        refer(span_->ofOp(i), out);
     }
     void referLibrary(std::size_t i, std::vector<Emitted>& out) {
         ++librariesReused_;
-        auto k = std::size_t(libFrom_[i]);
-        auto begin = k == 0 ? (span_->opEnd.empty() ? 0 : span_->opEnd.back()) : span_->libEnd[k - 1];
-        refer(begin, span_->libEnd[k], out);
+        refer(span_->ofLibrary(std::size_t(libFrom_[i])), out);
     }
     std::size_t opsReused() const { return opsReused_; }
     std::size_t librariesReused() const { return librariesReused_; }
 
 private:
-    void refer(std::uint32_t begin, std::uint32_t end, std::vector<Emitted>& out) const {
-        auto from = emittedBefore_->begin() + std::ptrdiff_t(span_->base);
-        out.insert(out.end(), from + begin, from + end);
+    void refer(std::pair<std::size_t, std::size_t> span, std::vector<Emitted>& out) const {
+        out.insert(out.end(), emittedBefore_->begin() + std::ptrdiff_t(span.first), emittedBefore_->begin() + std::ptrdiff_t(span.second));
     }
 
     const DeviceDir* before_ = nullptr;
@@ -500,13 +495,13 @@ private:
         }
     }
 
+    static constexpr std::size_t kCompactSlack = 64; // a small cache compacts at once: cheap there
+
     // The list: errors, then warnings, then infos, each in emission order, when mostSevereFirst, else emission order.
     // Nothing is copied: the findings this lint made stay in the blocks its workers made them in, and those it took
     // over in the blocks of `before`, whose blocks the list keeps (all of them: which still hold a listed finding is
     // not asked). Once the blocks hold more than twice the findings listed (a refresh's findings of what changed are
     // made anew, and the old ones stay behind), the listed ones are copied into one block and the rest freed.
-    static constexpr std::size_t kCompactSlack = 64; // a small cache compacts at once: cheap there
-
     FindingList place(const FindingList* before) {
         std::vector<std::shared_ptr<const FindingList::Block>> blocks;
         if (before) blocks = before->blocks();
@@ -514,9 +509,7 @@ private:
             if (!own.empty()) blocks.push_back(std::make_shared<const FindingList::Block>(std::move(own)));
         }
         owned_.clear();
-        std::size_t held = 0;
-        for (const auto& b : blocks) held += b->size();
-        if (held > 2 * emitted_.size() + kCompactSlack) {
+        if (FindingList::heldIn(blocks) > 2 * emitted_.size() + kCompactSlack) {
             FindingList::Block compact;
             compact.reserve(emitted_.size());
             for (const auto& e : emitted_) compact.push_back(*e.finding);
@@ -759,7 +752,7 @@ private:
 } // namespace
 
 FindingList lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host, const LintOptions& options,
-                                  LintSpans* spans, const LintPrevious* previous) {
+                         LintSpans* spans, const LintPrevious* previous) {
     return Linter(snapshot, host, options).run(spans, previous);
 }
 

@@ -10,7 +10,9 @@
 #include "core/check/Rules.h"
 #include "core/base/SharedText.h"
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace aotiscope {
@@ -40,8 +42,25 @@ struct LintSpans {
         // Per op file: its findings and those of every library its entries name were taken over from the lint before,
         // so that whatever is made from them alone (the window's rows of the op) may be taken over too.
         std::vector<char> opSettled;
+
+        // Whether these are the spans of this device folder's op files and libraries.
+        bool covers(const DeviceDir& dev) const {
+            return path == dev.path && opEnd.size() == dev.opFiles.size() && libEnd.size() == dev.libFiles.size();
+        }
+        // The emission indices [first, second) of op file i's findings, and of library i's.
+        std::pair<std::size_t, std::size_t> ofOp(std::size_t i) const { return {base + (i ? opEnd[i - 1] : 0), base + opEnd[i]}; }
+        std::pair<std::size_t, std::size_t> ofLibrary(std::size_t i) const {
+            return {base + (i ? libEnd[i - 1] : opEnd.empty() ? 0 : opEnd.back()), base + libEnd[i]};
+        }
+        // The emission index after the device's last finding.
+        std::size_t end() const { return base + (!libEnd.empty() ? libEnd.back() : !opEnd.empty() ? opEnd.back() : 0); }
     };
     std::vector<Device> devices;
+    // The spans of this device folder, null when this lint's are not (another folder, or it changed since).
+    const Device* of(const DeviceDir& dev) const {
+        auto it = std::ranges::find_if(devices, [&](const Device& d) { return d.covers(dev); });
+        return it == devices.end() ? nullptr : &*it;
+    }
     // Every finding in emission order (the spans count into it), with its severity: what a later lint takes over
     // and orders without reading the findings themselves.
     struct Emitted {
@@ -64,9 +83,8 @@ struct LintPrevious {
     const LintSpans* spans = nullptr; // of that lint: it points into those findings' blocks
 };
 
-FindingList lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host,
-                                  const LintOptions& options = {}, LintSpans* spans = nullptr,
-                                  const LintPrevious* previous = nullptr);
+FindingList lintSnapshot(const CacheSnapshot& snapshot, const HostInfo& host, const LintOptions& options = {},
+                         LintSpans* spans = nullptr, const LintPrevious* previous = nullptr);
 
 struct FindingCounts {
     std::size_t info = 0, warning = 0, error = 0;
