@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
 
     QSignalSpy quick(w.controller(), &aotiscope::ui::ScanController::partial);
     QSignalSpy done(w.controller(), &aotiscope::ui::ScanController::finished);
+    QSignalSpy watching(w.controller(), &aotiscope::ui::ScanController::watching);
     QElapsedTimer clock;
     clock.start();
     qint64 populatedMs = -1;
@@ -91,6 +92,11 @@ int main(int argc, char** argv) {
         return 1;
     }
     auto completeMs = clock.elapsed();
+    // The check of the disk once the watches are in place runs before the rounds below, not into the first.
+    if (watching.isEmpty() && !watching.wait(60000)) {
+        std::fprintf(stderr, "the watches were not placed\n");
+        return 1;
+    }
     QCoreApplication::processEvents();
     probing = false;
 

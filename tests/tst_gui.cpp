@@ -95,10 +95,14 @@ QModelIndex ruleRowOf(QTreeView& view, const QString& ruleId) {
     return {};
 }
 
+// Until the scan is shown and the watches are in place (with the disk checked since): a test's write from here on is
+// one the watcher sees.
 bool openAndWait(MainWindow& w, const std::string& root) {
     QSignalSpy done(w.controller(), &ScanController::finished);
+    QSignalSpy watching(w.controller(), &ScanController::watching);
     w.openRoot(QString::fromStdString(root));
-    return done.wait(60000);
+    if (!done.wait(60000)) return false;
+    return watching.count() > 0 || watching.wait(30000);
 }
 
 QString column(QTreeWidget* t, int row, int col) { return t->topLevelItem(row) ? t->topLevelItem(row)->text(col) : QString(); }
@@ -117,6 +121,7 @@ private slots:
     void healthPanelSelectsEntry();
     void folderFindingSelectsItsFolder();
     void autoRefreshKeepsSelection();
+    void writeBeforeWatchesIsSeen();
     void refreshFollowsPyTorchWriter();
     void ownRescanIsNotRepeated();
     void filterClearKeepsExpansion();
@@ -394,6 +399,24 @@ void TestGui::autoRefreshKeepsSelection() {
     // The whole cache is checked once it has been quiet a while, and found as the named refresh left it.
     QTRY_VERIFY_WITH_TIMEOUT(unchanged.count() == 1, ScanController::kFullCheckMs + 5000);
     QCOMPARE(rescanned.count(), 1);
+}
+
+void TestGui::writeBeforeWatchesIsSeen() {
+    // PyTorch rewrites an op file after the scan read it and before the window's watches are in place (here, while the
+    // libraries are being inspected): no watch saw that write, so once they are placed the window reads the disk again.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    MainWindow w;
+    w.show();
+    auto path = root + "/aoti_eager/aten/cpu/cat.json";
+    connect(w.controller(), &ScanController::partial, &w, [&] { writeOnlyEntryTwice(path); }, Qt::SingleShotConnection);
+    QSignalSpy watching(w.controller(), &ScanController::watching);
+    w.openRoot(QString::fromStdString(root));
+    QTRY_VERIFY_WITH_TIMEOUT(watching.count() > 0, 60000);
+    const auto* cat = findOp(w.treeModel()->result()->snapshot, "cat");
+    QVERIFY(cat);
+    QCOMPARE(cat->entries.size(), 2u);
+    QVERIFY(w.summaryLabel()->fullText().contains(QStringLiteral("7 entries")));
 }
 
 void TestGui::refreshFollowsPyTorchWriter() {

@@ -47,7 +47,7 @@ ScanController::ScanController(QObject* parent)
     fullCheck_->setInterval(kFullCheckMs);
     connect(fullCheck_, &QTimer::timeout, this, [this] {
         if (scanning_) fullCheck_->start(); // after the scan under way
-        else if (autoRefresh_ && last_) refresh(false);
+        else if (autoRefresh_ && last_) refresh(Refresh::kFull);
     });
     // Only watched op files are files: a rewrite of one names it, and the refresh reads it alone; a folder's event
     // (an op file added, removed or renamed) makes it a refresh of everything.
@@ -90,20 +90,35 @@ void ScanController::rescanIfChanged() {
         rescan();
         return;
     }
-    refresh(true);
+    refresh(Refresh::kNamed);
 }
 
-void ScanController::refresh(bool onlyNamed) {
+void ScanController::watchesPlaced(bool added) {
+    if (added) watchCheckDue_ = true;
+    checkIfWatchesNew();
+}
+
+void ScanController::checkIfWatchesNew() {
+    if (scanning_) return; // once its result is in (and watched)
+    if (!std::exchange(watchCheckDue_, false) || !autoRefresh_ || !last_ || !last_->snapshot.eagerDirExists) {
+        emit watching();
+        return;
+    }
+    // A write after the last scan read a file and before its watch was in place reached no watch: read the disk once.
+    refresh(Refresh::kWatchesPlaced);
+}
+
+void ScanController::refresh(Refresh why) {
     // One phase, from the last result: op files and lib/ folders whose identity is unchanged are carried over, only
     // what changed is read (ScanOptions::previous). Nothing changed: no new result, the window stays as it is.
     auto named = std::make_shared<std::vector<std::string>>(std::exchange(rewrittenOpFiles_, {}));
-    onlyNamed = onlyNamed && !std::exchange(folderChanged_, false) && !named->empty();
+    bool onlyNamed = why == Refresh::kNamed && !std::exchange(folderChanged_, false) && !named->empty();
     if (onlyNamed) fullCheck_->start();
     else fullCheck_->stop(); // this refresh is one
     auto run = beginRun();
     QPointer<ScanController> self(this);
     auto last = last_;
-    (void)QtConcurrent::run([self, last, run, named, onlyNamed] {
+    (void)QtConcurrent::run([self, last, run, named, onlyNamed, why] {
         auto generation = run.generation;
         auto cancel = run.cancel;
         auto options = run.options();
@@ -116,7 +131,7 @@ void ScanController::refresh(bool onlyNamed) {
         auto result = changed ? lintAndIndex(std::move(snapshot), last->host, true, last.get()) : last;
         QMetaObject::invokeMethod(
             self.data(),
-            [self, generation, result, changed, work = std::move(work)] {
+            [self, generation, result, changed, why, work = std::move(work)] {
                 if (!self || generation != self->generation_) return; // another scan started meanwhile
                 if (changed) {
                     spdlog::info("changed on disk: {}; read {} op file(s) and {} lib/ folder(s), carried over {} and {}",
@@ -125,10 +140,15 @@ void ScanController::refresh(bool onlyNamed) {
                     self->deliver(generation, result);
                     return;
                 }
-                spdlog::debug("watcher event, but the disk is as the last scan saw it: no rescan");
                 self->scanning_ = false;
-                emit self->unchangedOnDisk();
+                if (why == Refresh::kWatchesPlaced) {
+                    emit self->watching();
+                } else {
+                    spdlog::debug("watcher event, but the disk is as the last scan saw it: no rescan");
+                    emit self->unchangedOnDisk();
+                }
                 if (std::exchange(self->checkAfterScan_, false)) self->rescanIfChanged();
+                else if (self->watchCheckDue_) self->checkIfWatchesNew();
             },
             Qt::QueuedConnection);
     });
@@ -269,8 +289,9 @@ void ScanController::watch(const ScanResult& result) {
     }
     // Only what changed is unwatched or watched: removing a watch and adding it again drops the events already
     // queued on it, such as PyTorch's write during the scan that just finished. In the watcher's thread.
-    QMetaObject::invokeMethod(watcher_, [watcher = watcher_, dirs, files] {
-        auto update = [watcher](const QStringList& watched, const QStringList& wanted) {
+    QMetaObject::invokeMethod(watcher_, [this, watcher = watcher_, dirs, files] {
+        // Whether a path is watched now that was not: it may have been written before its watch was in place.
+        auto update = [watcher](const QStringList& watched, const QStringList& wanted) -> bool {
             QSet<QString> want(wanted.begin(), wanted.end()), have(watched.begin(), watched.end());
             QStringList gone, added;
             for (const auto& p : watched) {
@@ -280,10 +301,12 @@ void ScanController::watch(const ScanResult& result) {
                 if (!have.contains(p)) added << p;
             }
             if (!gone.isEmpty()) watcher->removePaths(gone);
-            if (!added.isEmpty()) watcher->addPaths(added);
+            return !added.isEmpty() && watcher->addPaths(added).size() < added.size(); // addPaths: those that failed
         };
-        update(watcher->directories(), dirs);
-        update(watcher->files(), files);
+        bool added = update(watcher->directories(), dirs);
+        added = update(watcher->files(), files) || added;
+        // The controller outlives this call: its destructor waits for this thread.
+        QMetaObject::invokeMethod(this, [this, added] { watchesPlaced(added); }, Qt::QueuedConnection);
     });
     if (unwatched > 0 && !std::exchange(warnedUnwatched_, true)) {
         spdlog::warn("watching {} op files of {} (inotify's max_user_watches): PyTorch's in-place rewrites of the other "

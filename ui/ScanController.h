@@ -1,7 +1,9 @@
 // Runs scans off the GUI thread, one generation at a time: a newer request cancels the older one, and only
 // the latest result is delivered (hotspot's JobTracker pattern). Watches the cache and rescans, debounced,
 // when PyTorch writes into it — once it has checked, by file identity, that the disk differs from what the
-// last scan saw (the window's own edits rescan at once; their watcher events then find nothing new).
+// last scan saw (the window's own edits rescan at once; their watcher events then find nothing new). Watches are
+// placed after a result is delivered, so the disk is checked once more when new ones are in place: a write between
+// the scan's read and the watch would otherwise be seen by neither.
 #pragma once
 
 #include "ui/ScanResult.h"
@@ -53,6 +55,9 @@ signals:
     void started(const QString& root);
     // A watcher event whose check found the disk as the last scan saw it: no rescan.
     void unchangedOnDisk();
+    // The watches cover the last result and the disk has been checked since they were placed: from here on, every
+    // write PyTorch makes into the cache refreshes the window.
+    void watching();
     void progress(int perMille, double elapsedSeconds, double remainingSeconds);
     // First the tree from a quick scan (libraries not yet inspected), then the complete result.
     void partial(aotiscope::ui::ScanResultPtr result);
@@ -69,9 +74,13 @@ private:
     };
     Run beginRun(); // a new generation: the one before it is not wanted any more
     void watch(const ScanResult& result);
+    void watchesPlaced(bool added);
+    void checkIfWatchesNew();
     void rescanIfChanged();
-    // From the last result: only the op files the watcher named when it named nothing else, else the whole cache.
-    void refresh(bool onlyNamed);
+    // From the last result: the op files the watcher named (when it named nothing else), or the whole cache, for a
+    // watcher event (kNamed), the full check after named refreshes (kFull), or new watches (kWatchesPlaced).
+    enum class Refresh { kNamed, kFull, kWatchesPlaced };
+    void refresh(Refresh why);
     void deliver(quint64 generation, ScanResultPtr result);
     void post(quint64 generation, ScanResultPtr result);
 
@@ -95,6 +104,7 @@ private:
     ScanResultPtr last_;       // the last result delivered: what a watcher event is checked against
     bool warnedUnwatched_ = false;
     bool checkAfterScan_ = false; // a watcher event came while scanning: check again once the result is in
+    bool watchCheckDue_ = false;  // watches were placed while scanning: check the disk once the result is in
 };
 
 } // namespace aotiscope::ui
