@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <random>
 #include <sys/stat.h>
 
 using namespace aotiscope;
@@ -27,6 +28,8 @@ private slots:
     void libraryInventory();
     void rescanCostsWhatChanged();
     void namedRescanReadsOnlyWhatWasNamed();
+    void namedRescanSharesLibraryRecords();
+    void sharedChunksCopyOnWrite();
     void refreshesShareFindingsAndFreeTheOldOnes();
     void lintOfARefreshIsAFullLint();
     void artifactsOfKernel();
@@ -206,6 +209,72 @@ void TestScanner::namedRescanReadsOnlyWhatWasNamed() {
     auto intoKnown = scanCache(root, fromNamed);
     QVERIFY(std::ranges::count(intoKnown.work.libFoldersListed, knownFolder) == 1);
     QCOMPARE(everything(intoKnown, host), everything(scanCache(root), host));
+}
+
+void TestScanner::namedRescanSharesLibraryRecords() {
+    // lib/ with 3,000 files more than the real cache's (four chunks of records): PyTorch appends to abs, and the
+    // named rescan copies only the chunk its new library went into; the other records are the snapshot before's own,
+    // and the snapshot says what a full scan says.
+    QTemporaryDir tmp;
+    auto root = copyTree(realCache(), tmp);
+    auto host = HostInfo::detect();
+    auto dev = root + "/aoti_eager/aten/cpu";
+    std::filesystem::create_directory(dev + "/lib/filler");
+    for (int i = 0; i < 3000; ++i) writeText(fmt::format("{}/lib/filler/autotune-{:04}.json", dev, i), "{}");
+    auto first = scanCache(root);
+    const auto& before = first.namespaces[0].devices[0].libFiles;
+    QVERIFY(before.chunkCount() >= 3);
+    appendToAbsAsPyTorch(dev, *findOp(first, "abs"));
+    std::vector<std::string> named{dev + "/abs.json"};
+    ScanOptions fromFirst;
+    fromFirst.previous = &first;
+    fromFirst.onlyOpFiles = &named;
+    auto refreshed = scanCache(root, fromFirst);
+    QCOMPARE(refreshed.work.opFilesStatted, 1u);
+    const auto& now = refreshed.namespaces[0].devices[0].libFiles;
+    QCOMPARE(now.size(), before.size() + 1);
+    QCOMPARE(now.sharedChunks(before), now.chunkCount() - 1);
+    QCOMPARE(everything(refreshed, host), everything(scanCache(root), host));
+}
+
+void TestScanner::sharedChunksCopyOnWrite() {
+    // Against a std::vector doing the same: inserts anywhere (chunks split), writes, positions and iterator
+    // arithmetic; a copy shares every chunk, and a write to it copies one chunk and leaves the original as it was.
+    std::vector<int> reference(5000);
+    for (int i = 0; i < 5000; ++i) reference[std::size_t(i)] = 2 * i;
+    SharedChunks<int> list(reference);
+    auto original = list;
+    QCOMPARE(list.sharedChunks(original), list.chunkCount());
+    list.mutate(4321) += 1;
+    reference[4321] += 1;
+    QCOMPARE(list.sharedChunks(original), list.chunkCount() - 1);
+    QCOMPARE(original[4321], 2 * 4321);
+    std::mt19937 random(7);
+    for (int k = 0; k < 3000; ++k) {
+        auto at = std::size_t(random() % (reference.size() + 1));
+        list.insert(at, -k);
+        reference.insert(reference.begin() + std::ptrdiff_t(at), -k);
+    }
+    list.insert(0, 99);
+    reference.insert(reference.begin(), 99);
+    list.insert(list.size(), 98);
+    reference.push_back(98);
+    QCOMPARE(list.size(), reference.size());
+    QVERIFY(std::ranges::equal(list, reference));
+    for (std::size_t i = 0; i < reference.size(); i += 7) QCOMPARE(list[i], reference[i]);
+    auto end = list.end();
+    QCOMPARE(*--end, 98);
+    auto it = list.begin() + 6001;
+    QCOMPARE(*it, reference[6001]);
+    QCOMPARE(*(it - 4000), reference[2001]);
+    QCOMPARE(it - list.begin(), 6001);
+    QCOMPARE(it.index(), 6001u);
+    QCOMPARE(list.front(), 99);
+    QCOMPARE(list.back(), 98);
+    for (std::size_t i = 0; i < 5000; ++i) QCOMPARE(original[i], 2 * int(i)); // never written through the copy
+    SharedChunks<int> sorted(std::vector<int>{1, 3, 5, 7});
+    QCOMPARE(std::ranges::lower_bound(sorted, 5).index(), 2u);
+    QCOMPARE(std::ranges::upper_bound(sorted, 9).index(), 4u);
 }
 
 namespace {
